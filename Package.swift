@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift 5 language mode: the engine hands work between threads (volume
+// encryption, prefetching) with plain locks, which strict Swift 6 checking
+// would force into async/actor rewrites for no safety gain here.
+let swiftSettings: [SwiftSetting] = []
+
+let package = Package(
+    name: "bam",
+    products: [
+        .executable(name: "bam", targets: ["bam"]),
+        .library(name: "BamEngine", targets: ["BamEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, each a modulemap plus a shim header of typed wrappers.
+        .systemLibrary(name: "CGpgme", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"])]),
+        .systemLibrary(name: "CRsync", providers: [.apt(["librsync-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+
+        // Swift wrappers that keep the C APIs private.
+        .target(name: "GPG", dependencies: ["CGpgme"], swiftSettings: swiftSettings),
+        .target(name: "RSync", dependencies: ["CRsync"], swiftSettings: swiftSettings),
+        .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        // No Foundation here: Debian's libxml2 and Foundation's ICU clash.
+        .target(name: "XML", dependencies: ["CXML2"], swiftSettings: swiftSettings),
+
+        // The engine: knows nothing of any user interface.
+        .target(
+            name: "BamEngine",
+            dependencies: [
+                "GPG", "RSync", "HTTP", "XML",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // Front ends.
+        .target(
+            name: "BamCLI",
+            dependencies: ["BamEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .executableTarget(name: "bam", dependencies: ["BamCLI"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML"], swiftSettings: swiftSettings),
+        .testTarget(name: "BamCLITests", dependencies: ["BamEngine"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v5]
+)

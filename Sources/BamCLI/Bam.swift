@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// The root command: lists the subcommands; each lives in its own file
+/// under `Commands/`.
+public struct Bam: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "bam",
+        abstract: "Backup and migration for Linux servers.",
+        discussion: """
+            bam backs up what changed on a server since it was installed, \
+            encrypted, as duplicity-format volumes, and restores it onto a \
+            fresh install. Exit codes: see 'bam help exit-codes' in README.md.
+            """,
+        version: BamVersion.string,
+        subcommands: [Init.self, Backup.self, Restore.self, Verify.self, Passphrase.self, Escrow.self, Internal.self]
+    )
+
+    public init() {}
+}
+
+public enum BamVersion {
+    public static let string = "0.1.0"
+}

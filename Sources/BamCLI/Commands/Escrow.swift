@@ -1,0 +1,2 @@
+import ArgumentParser
+extension Bam { struct Escrow: ParsableCommand { static let configuration = CommandConfiguration(shouldDisplay: false) } }

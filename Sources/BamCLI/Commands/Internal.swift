@@ -1,0 +1,2 @@
+import ArgumentParser
+extension Bam { struct Internal: ParsableCommand { static let configuration = CommandConfiguration(shouldDisplay: false) } }

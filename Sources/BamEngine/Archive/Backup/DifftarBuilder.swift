@@ -1,0 +1,170 @@
+import RSync
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns the walk of a source tree, merged with the previous signatures,
+/// into difftar entries (cut into volumes) and the new signature tar,
+/// reading every changed file exactly once: the same read feeds the volume
+/// (or the librsync delta) and the new signature.
+final class DifftarBuilder {
+    private let sourceRoot: [UInt8]
+    private let volumes: VolumeWriter
+    private let signatures: BufferedFileWriter
+    private let onVolume: (PlainVolume) throws -> Void
+    private let progress: ProgressReporter
+    private let names = OwnerNames()
+    private(set) var statistics = BackupStatistics()
+    private(set) var changedFiles: [(path: [UInt8], change: Manifest.FileChange)] = []
+    private let readBuffer: UnsafeMutableRawPointer
+    private static let readSize = ChunkedEntryEmitter.chunkSize
+
+    init(sourceRoot: [UInt8], volumes: VolumeWriter, signatures: BufferedFileWriter, progress: ProgressReporter,
+         onVolume: @escaping (PlainVolume) throws -> Void) {
+        self.sourceRoot = sourceRoot
+        self.volumes = volumes
+        self.signatures = signatures
+        self.progress = progress
+        self.onVolume = onVolume
+        readBuffer = UnsafeMutableRawPointer.allocate(byteCount: DifftarBuilder.readSize, alignment: 16)
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    private func absolute(_ relative: [UInt8]) -> [UInt8] {
+        relative.isEmpty ? sourceRoot : (sourceRoot == [0x2f] ? sourceRoot + relative : sourceRoot + [0x2f] + relative)
+    }
+
+    private func header(for e: SourceEntry) -> TarEntry {
+        var t = TarEntry(name: [], type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, size: 0, mtime: e.mtime)
+        t.linkName = e.linkTarget
+        t.userName = names.user(e.uid)
+        t.groupName = names.group(e.gid)
+        t.deviceMajor = e.deviceMajor
+        t.deviceMinor = e.deviceMinor
+        return t
+    }
+
+    /// Names as duplicity writes them: directories end in `/`, the root
+    /// directory is `<kind>/./` in volumes and `<kind>/` in signatures.
+    private func entryName(_ kind: String, _ path: [UInt8], directory: Bool, inSignatures: Bool) -> [UInt8] {
+        var name = Array(kind.utf8) + [0x2f]
+        if path.isEmpty { return inSignatures ? name : name + [0x2e, 0x2f] }
+        name += path
+        if directory { name.append(0x2f) }
+        return name
+    }
+
+    private func appendVolume(_ header: TarEntry, _ data: UnsafeRawBufferPointer?, path: [UInt8], block: Int?) throws {
+        if let closed = try volumes.append(header: TarHeaderEncoder.encode(header), data: data, path: path, block: block) {
+            try onVolume(closed)
+        }
+    }
+
+    private func appendSignature(_ header: TarEntry, _ data: [UInt8]) throws {
+        try signatures.write(TarHeaderEncoder.encode(header))
+        try signatures.write(data)
+        try signatures.writeZeros(TarHeaderEncoder.padding(data.count))
+    }
+
+    // MARK: - Decisions
+
+    /// One step of the merge of the walk with the previous signatures.
+    /// `entry` nil: the path vanished since the last backup.
+    func process(entry: SourceEntry?, previous: SignatureEntry?) throws {
+        guard let entry else {
+            if let previous, !previous.path.isEmpty { try emitDeleted(previous.path) }
+            return
+        }
+        statistics.sourceFiles += 1
+        statistics.sourceBytes += entry.size
+        if let previous, previous.matches(entry) {
+            statistics.unchangedFiles += 1
+            progress.report(.item(path: "", bytes: 0))
+            return
+        }
+        if entry.type == .regular {
+            let basis = (previous?.type == .regular) ? previous?.signature : nil
+            try emitFile(entry, basisSignature: basis)
+        } else {
+            let meta = header(for: entry)
+            var h = meta
+            h.name = entryName("snapshot", entry.path, directory: entry.type == .directory, inSignatures: false)
+            try appendVolume(h, nil, path: entry.path, block: nil)
+            var s = meta
+            s.name = entryName("snapshot", entry.path, directory: entry.type == .directory, inSignatures: true)
+            try appendSignature(s, [])
+            if previous == nil { statistics.newFiles += 1 } else { statistics.changedFiles += 1 }
+            progress.report(.item(path: "", bytes: 0))
+        }
+    }
+
+    private func emitDeleted(_ path: [UInt8]) throws {
+        var h = TarEntry(name: Array("deleted/".utf8) + path, type: .regular, mode: 0, uid: 0, gid: 0, size: 0, mtime: 0)
+        h.userName = []
+        try appendVolume(h, nil, path: path, block: nil)
+        try appendSignature(h, [])
+        statistics.deletedFiles += 1
+    }
+
+    /// Reads a regular file once: into a snapshot (no usable signature) or
+    /// a delta against `basisSignature`, and into its new signature.
+    private func emitFile(_ entry: SourceEntry, basisSignature: [UInt8]?) throws {
+        let full = absolute(entry.path)
+        var fd = Posix.withCPath(full) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | openNoAccessTime) }
+        if fd < 0 && errno == EPERM { fd = Posix.withCPath(full) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) } }
+        if fd < 0 {
+            let e = errno
+            let why = e == ENOENT ? "vanished during the backup" : "cannot be read (\(String(cString: strerror(e))))"
+            progress.report(.warning("\(Posix.display(full)) \(why); not backed up"))
+            statistics.warnings.append("\(Posix.display(full)) \(why)")
+            return
+        }
+        defer { close(fd) }
+        let meta = header(for: entry)
+        let signature = try SignatureGenerator(fileSize: entry.size)
+        let delta = try basisSignature.map { try DeltaGenerator(signature: $0) }
+        let kind = delta == nil ? "snapshot" : "diff"
+        var emitter = ChunkedEntryEmitter(kind: kind, path: entry.path, template: meta) { [unowned self] h, data, block in
+            try self.appendVolume(h, data, path: entry.path, block: block)
+            self.statistics.deltaBytes += Int64(data.count)
+        }
+        var total: Int64 = 0
+        while true {
+            let n = try Posix.readFully(fd, readBuffer, DifftarBuilder.readSize, path: Posix.display(full))
+            let chunk = UnsafeRawBufferPointer(start: readBuffer, count: n)
+            if n > 0 {
+                try signature.update(chunk)
+                if let delta { try delta.update(chunk) { try emitter.add($0) } } else { try emitter.add(chunk) }
+            }
+            total += Int64(n)
+            if n < DifftarBuilder.readSize { break }
+        }
+        if let delta { try delta.finish { try emitter.add($0) } }
+        try emitter.finish()
+        var after = stat()
+        if fstat(fd, &after) == 0, Int64(after.st_mtim.tv_sec) != entry.mtime || Int64(after.st_size) != total {
+            let message = "\(Posix.display(full)) changed while it was read; the stored copy may be inconsistent"
+            progress.report(.warning(message))
+            statistics.warnings.append(message)
+        }
+        var s = meta
+        s.name = Array("signature/".utf8) + entry.path
+        let sig = try signature.finish()
+        s.size = Int64(sig.count)
+        try appendSignature(s, sig)
+        if delta == nil { statistics.newFiles += 1; changedFiles.append((entry.path, .new)) }
+        else { statistics.changedFiles += 1; changedFiles.append((entry.path, .changed)) }
+        progress.report(.item(path: "", bytes: total))
+    }
+
+    /// Closes the last volume and the signature tar.
+    func finish() throws {
+        try volumes.ensureOneVolume()
+        if let closed = try volumes.closeVolume() { try onVolume(closed) }
+        try signatures.writeZeros(1024)
+        let remainder = Int(signatures.written % Int64(TarFormat.recordSize))
+        if remainder != 0 { try signatures.writeZeros(TarFormat.recordSize - remainder) }
+        try signatures.close()
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import GPG
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// When a backup starts a new chain instead of adding an incremental.
+public enum FullBackupPolicy: Equatable {
+    case always
+    /// Full when the chain's full backup is older than this many seconds.
+    case olderThan(Int64)
+
+    /// `now` or an age like `1M` (conf's `full-backup`).
+    public static func parse(_ text: String) throws -> FullBackupPolicy {
+        if text == "now" { return .always }
+        return .olderThan(try BackupTime.parseAge(text))
+    }
+}
+
+public struct ArchiveBackupOptions {
+    public var source: String
+    public var address: String
+    public var cacheRoot: String
+    public var volumeSize: Int64 = 25 << 20
+    public var fullBackup: FullBackupPolicy = .olderThan(30 * 86400)
+    /// gpg processes encrypting volumes at once.
+    public var encryptionWorkers = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    public var compressLevel = 6
+    public var hostname: String? = nil
+
+    public init(source: String, address: String, cacheRoot: String) {
+        self.source = source
+        self.address = address
+        self.cacheRoot = cacheRoot
+    }
+}
+
+public struct ArchiveBackupResult {
+    public var incremental: Bool
+    public var time: Int64
+    public var statistics: BackupStatistics
+}
+
+/// A backup of a directory tree to a target as a duplicity-format set: a
+/// new full chain or an incremental on the latest chain.
+public final class ArchiveBackup {
+    let options: ArchiveBackupOptions
+    let passphrase: [UInt8]
+    let progress: ProgressReporter
+
+    public init(options: ArchiveBackupOptions, passphrase: [UInt8], progress: ProgressReporter = SilentProgress()) {
+        self.options = options
+        self.passphrase = passphrase
+        self.progress = progress
+    }
+
+    public func run() throws -> ArchiveBackupResult {
+        let backend = try StorageRegistry.open(address: options.address)
+        progress.report(.phase("checking target"))
+        try backend.preflight()
+        try Posix.makeDirectories(options.cacheRoot, mode: 0o700)
+        let scratch = try Posix.makeTemporaryDirectory(in: options.cacheRoot, prefix: "scratch-")
+        defer { try? Posix.removeTree(Array(scratch.utf8)) }
+        let crypto = try ArchiveCrypto(passphrase: passphrase, scratch: scratch, compressLevel: options.compressLevel)
+        defer { crypto.close() }
+
+        let resolver = ChainResolver(objects: try backend.list())
+        for stray in resolver.strays {
+            progress.report(.warning("ignoring the unfinished \(stray.label) set on \(backend.address) (an interrupted run)"))
+        }
+        var now = Int64(time(nil))
+        let cache = ArchiveCache(root: options.cacheRoot, address: options.address)
+        var chain = resolver.latest
+        if let c = chain, case .olderThan(let age) = options.fullBackup, c.full.end < now - age { chain = nil }
+        if options.fullBackup == .always { chain = nil }
+
+        var index = SignatureIndex()
+        if let chain {
+            progress.report(.phase("reading signatures"))
+            let sigtars = try cache.synchronise(chain: chain, backend: backend, cipher: crypto.cipher, scratch: scratch)
+            index = try SignatureIndex(sigtarFiles: sigtars)
+            // Set times are whole seconds and must increase.
+            while now <= chain.end { sleep(1); now = Int64(time(nil)) }
+        } else if let last = resolver.chains.last, now <= last.end {
+            while now <= last.end { sleep(1); now = Int64(time(nil)) }
+        }
+        let incremental = chain != nil
+        let start = chain?.end
+        func name(_ kind: BackupFileName.Kind) -> BackupFileName {
+            BackupFileName(kind: kind, incremental: incremental, start: start, end: now)
+        }
+
+        progress.report(.phase(incremental ? "incremental backup" : "full backup"))
+        let uploader = VolumeUploader(backend: backend, cipher: crypto.cipher, directory: scratch,
+                                      workers: options.encryptionWorkers, progress: progress) { name(.volume($0)) }
+        let sigtarPath = scratch + "/signatures.tar"
+        let builder = DifftarBuilder(
+            sourceRoot: Array(options.source.utf8),
+            volumes: VolumeWriter(directory: scratch, limit: options.volumeSize),
+            signatures: try BufferedFileWriter(creating: sigtarPath),
+            progress: progress,
+            onVolume: { try uploader.submit($0) })
+
+        var walkWarnings: [String] = []
+        let previous = index.entries
+        var cursor = 0
+        do {
+            try SourceWalker(root: Array(options.source.utf8)).walk(visit: { entry in
+                while cursor < previous.count && PathOrder.less(previous[cursor].path, entry.path) {
+                    try builder.process(entry: nil, previous: previous[cursor])
+                    cursor += 1
+                }
+                var match: SignatureEntry?
+                if cursor < previous.count && previous[cursor].path == entry.path {
+                    match = previous[cursor]
+                    cursor += 1
+                }
+                try builder.process(entry: entry, previous: match)
+            }, warning: { message in
+                walkWarnings.append(message)
+                self.progress.report(.warning(message))
+            })
+            while cursor < previous.count {
+                try builder.process(entry: nil, previous: previous[cursor])
+                cursor += 1
+            }
+            try builder.finish()
+        } catch {
+            _ = try? uploader.finish()
+            throw error
+        }
+        var manifest = Manifest(hostname: options.hostname ?? ProcessInfo.processInfo.hostName,
+                                localDirectory: Array(options.source.utf8))
+        manifest.volumes = try uploader.finish()
+        manifest.files = builder.changedFiles
+
+        progress.report(.phase("storing signatures and manifest"))
+        let sigName = name(.signatures)
+        let sigEncrypted = scratch + "/" + sigName.name
+        try encryptFile(crypto.cipher, from: sigtarPath, to: sigEncrypted)
+        try backend.store(name: sigName.name, movingFile: sigEncrypted)
+        let manifestName = name(.manifest)
+        let manifestPlain = manifest.render()
+        let manifestEncrypted = scratch + "/" + manifestName.name
+        try Posix.writeFileAtomically(manifestEncrypted, try crypto.cipher.encrypt(manifestPlain), mode: 0o600)
+        // The manifest goes last: its presence marks the set complete.
+        try backend.store(name: manifestName.name, movingFile: manifestEncrypted)
+        try cache.store(sigName, movingPlainFile: sigtarPath)
+        try cache.store(manifestName, plain: manifestPlain)
+
+        var stats = builder.statistics
+        stats.warnings = walkWarnings + stats.warnings
+        stats.volumes = manifest.volumes.count
+        stats.storedBytes = uploader.storedBytes
+        return ArchiveBackupResult(incremental: incremental, time: now, statistics: stats)
+    }
+
+    private func encryptFile(_ cipher: SymmetricCipher, from: String, to: String) throws {
+        let input = open(from, O_RDONLY | O_CLOEXEC)
+        if input < 0 { throw BamError.io(path: from, operation: "open", errno: errno) }
+        defer { close(input) }
+        let output = try BufferedFileWriter(creating: to)
+        do {
+            try cipher.encrypt(inputFD: input, compress: true) { try output.write($0) }
+        } catch let error as GPGError {
+            throw BamError.external("encrypting signatures: \(error)")
+        }
+        try output.close()
+    }
+}

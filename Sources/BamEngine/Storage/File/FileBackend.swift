@@ -1,0 +1,142 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A directory on a local (or mounted) file system: `file:///PATH`.
+/// Objects are written to a hidden temporary name, synced and renamed into
+/// place, so a crash never leaves a partial object under a real name.
+public final class FileBackend: StorageBackend {
+    public let address: String
+    public let directory: String
+
+    public init(address: String) throws {
+        guard address.hasPrefix("file://") else { throw StorageError.unsupported("not a file:// address: \(address)") }
+        var path = String(address.dropFirst("file://".count))
+        guard path.hasPrefix("/") else {
+            throw StorageError.unsupported("file address must be absolute (file:///PATH): \(address)")
+        }
+        path = path.removingPercentEncoding ?? path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        self.address = address
+        self.directory = path
+    }
+
+    private func full(_ name: String) throws -> String {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw StorageError.failed(address: address, reason: "invalid object name \(name)")
+        }
+        return directory + "/" + name
+    }
+
+    public func preflight() throws {
+        do { try Posix.makeDirectories(directory, mode: 0o700) } catch {
+            throw StorageError.unreachable(address: address, reason: "\(error)")
+        }
+        let probe = directory + "/.bam-preflight-\(getpid())"
+        let fd = Glibc.open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            throw StorageError.denied(address: address, reason: "cannot write in \(directory): \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        unlink(probe)
+    }
+
+    public func list() throws -> [StoredObject] {
+        var st = stat()
+        if stat(directory, &st) != 0 {
+            if errno == ENOENT { return [] }
+            throw StorageError.unreachable(address: address, reason: String(cString: strerror(errno)))
+        }
+        let names = try Posix.listDirectory(Array(directory.utf8))
+        var out: [StoredObject] = []
+        for raw in names {
+            let name = String(decoding: raw, as: UTF8.self)
+            if name.hasPrefix(".") { continue }  // our temporaries and probes
+            if let st = try Posix.lstatIfExists(Array((directory + "/" + name).utf8)), (st.st_mode & S_IFMT) == S_IFREG {
+                out.append(StoredObject(name: name, size: Int64(st.st_size)))
+            }
+        }
+        return out
+    }
+
+    public func put(name: String, fromFile path: String) throws {
+        let dest = try full(name)
+        try Posix.makeDirectories(directory, mode: 0o700)
+        let tmp = directory + "/.\(name).part.\(getpid())"
+        do {
+            try FileCopy.copy(from: path, to: tmp, mode: 0o600)
+            if rename(tmp, dest) != 0 { throw BamError.io(path: dest, operation: "rename", errno: errno) }
+        } catch {
+            unlink(tmp)
+            throw StorageError.failed(address: address, reason: "storing \(name): \(error)")
+        }
+    }
+
+    /// Renames when the file is on the same file system (after fsync, so
+    /// the object is durable before it is visible); copies otherwise.
+    public func store(name: String, movingFile path: String) throws {
+        let dest = try full(name)
+        try Posix.makeDirectories(directory, mode: 0o700)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { _ = fsync(fd); close(fd) }
+        if rename(path, dest) == 0 { return }
+        if errno != EXDEV { throw StorageError.failed(address: address, reason: "storing \(name): \(String(cString: strerror(errno)))") }
+        try put(name: name, fromFile: path)
+        unlink(path)
+    }
+
+    public func get(name: String, range: Range<Int64>?, toFile path: String) throws {
+        let source = try full(name)
+        var st = stat()
+        if stat(source, &st) != 0 {
+            if errno == ENOENT { throw StorageError.notFound(address: address, name: name) }
+            throw StorageError.failed(address: address, reason: "\(source): \(String(cString: strerror(errno)))")
+        }
+        do { try FileCopy.copy(from: source, to: path, mode: 0o600, range: range) } catch {
+            throw StorageError.failed(address: address, reason: "reading \(name): \(error)")
+        }
+    }
+
+    public func head(name: String) throws -> StoredObject? {
+        guard let st = try Posix.lstatIfExists(Array(try full(name).utf8)) else { return nil }
+        return StoredObject(name: name, size: Int64(st.st_size))
+    }
+
+    public func delete(name: String) throws {
+        if unlink(try full(name)) != 0 && errno != ENOENT {
+            throw StorageError.failed(address: address, reason: "deleting \(name): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Copies a file (or a byte range of it) with fsync, creating `to` with `mode`.
+enum FileCopy {
+    static func copy(from: String, to: String, mode: mode_t, range: Range<Int64>? = nil) throws {
+        let input = Glibc.open(from, O_RDONLY | O_CLOEXEC)
+        if input < 0 { throw BamError.io(path: from, operation: "open", errno: errno) }
+        defer { close(input) }
+        let output = Glibc.open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        if output < 0 { throw BamError.io(path: to, operation: "create", errno: errno) }
+        defer { close(output) }
+        var offset: Int64 = range?.lowerBound ?? 0
+        let end: Int64? = range?.upperBound
+        let bufSize = 1 << 20
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 16)
+        defer { buf.deallocate() }
+        while true {
+            var want = bufSize
+            if let end { want = Int(min(Int64(bufSize), end - offset)) }
+            if want <= 0 { break }
+            let n = pread(input, buf, want, off_t(offset))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BamError.io(path: from, operation: "read", errno: errno)
+            }
+            if n == 0 { break }
+            try Posix.writeAll(output, buf, n, path: to)
+            offset += Int64(n)
+        }
+        if fsync(output) != 0 { throw BamError.io(path: to, operation: "fsync", errno: errno) }
+    }
+}

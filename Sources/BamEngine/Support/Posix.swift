@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Thin throwing wrappers over the POSIX calls the engine uses. Paths are
+/// byte arrays: file names need not be UTF-8, and a Swift `String` would
+/// lose the bytes that are not.
+public enum Posix {
+    /// The printable form of a path for messages: invalid UTF-8 bytes become
+    /// `\xNN` escapes so a message never hides which file was meant.
+    public static func display(_ path: [UInt8]) -> String {
+        if let s = String(validating: path, as: UTF8.self), !s.contains(where: { $0.isNewline }) { return s }
+        var out = ""
+        for b in path {
+            if b >= 0x20 && b < 0x7f && b != UInt8(ascii: "\\") { out.append(Character(UnicodeScalar(b))) }
+            else { out += String(format: "\\x%02x", b) }
+        }
+        return out
+    }
+
+    public static func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        var bytes = path
+        bytes.append(0)
+        return try bytes.withUnsafeBufferPointer { buf in
+            try buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { try body($0) }
+        }
+    }
+
+    public static func lstat(_ path: [UInt8]) throws -> stat {
+        var st = stat()
+        let rc = withCPath(path) { Glibc.lstat($0, &st) }
+        if rc != 0 { throw BamError.io(path: display(path), operation: "lstat", errno: errno) }
+        return st
+    }
+
+    public static func lstatIfExists(_ path: [UInt8]) throws -> stat? {
+        var st = stat()
+        let rc = withCPath(path) { Glibc.lstat($0, &st) }
+        if rc != 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw BamError.io(path: display(path), operation: "lstat", errno: errno)
+        }
+        return st
+    }
+
+    public static func readlink(_ path: [UInt8]) throws -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = withCPath(path) { p in buf.withUnsafeMutableBufferPointer { Glibc.readlink(p, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), 4096) } }
+        if n < 0 { throw BamError.io(path: display(path), operation: "readlink", errno: errno) }
+        return Array(buf[0..<n])
+    }
+
+    /// The entries of a directory (without `.` and `..`), unsorted.
+    public static func listDirectory(_ path: [UInt8]) throws -> [[UInt8]] {
+        guard let dir = withCPath(path, { opendir($0) }) else {
+            throw BamError.io(path: display(path), operation: "opendir", errno: errno)
+        }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while true {
+            errno = 0
+            guard let ent = readdir(dir) else {
+                if errno != 0 { throw BamError.io(path: display(path), operation: "readdir", errno: errno) }
+                break
+            }
+            let name: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                let p = raw.bindMemory(to: UInt8.self)
+                let len = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+                return Array(p[0..<len])
+            }
+            if name == [0x2e] || name == [0x2e, 0x2e] { continue }
+            names.append(name)
+        }
+        return names
+    }
+
+    public static func open(_ path: [UInt8], _ flags: Int32, _ mode: mode_t = 0o600) throws -> Int32 {
+        let fd = withCPath(path) { Glibc.open($0, flags | O_CLOEXEC, mode) }
+        if fd < 0 { throw BamError.io(path: display(path), operation: "open", errno: errno) }
+        return fd
+    }
+
+    /// Reads up to `count` bytes, retrying on EINTR; a short count means end of file.
+    public static func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String) throws -> Int {
+        var done = 0
+        while done < count {
+            let n = Glibc.read(fd, buffer + done, count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BamError.io(path: path, operation: "read", errno: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, path: String) throws {
+        var done = 0
+        while done < count {
+            let n = Glibc.write(fd, buffer + done, count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BamError.io(path: path, operation: "write", errno: errno)
+            }
+            done += n
+        }
+    }
+
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        try bytes.withUnsafeBytes { try writeAll(fd, $0.baseAddress!, $0.count, path: path) }
+    }
+
+    /// Creates `path` and its parents with `mode` (like `mkdir -p`).
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, mode) != 0 && errno != EEXIST {
+                throw BamError.io(path: current, operation: "mkdir", errno: errno)
+            }
+        }
+    }
+
+    /// Writes `data` to `path` atomically (temporary file, fsync, rename) with `mode`.
+    public static func writeFileAtomically(_ path: String, _ data: [UInt8], mode: mode_t) throws {
+        let tmp = path + ".tmp.\(getpid())"
+        let fd = Glibc.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+        if fd < 0 { throw BamError.io(path: tmp, operation: "create", errno: errno) }
+        do {
+            _ = fchmod(fd, mode)  // the umask must not widen or narrow what was asked
+            try writeAll(fd, data, path: tmp)
+            if fsync(fd) != 0 { throw BamError.io(path: tmp, operation: "fsync", errno: errno) }
+            close(fd)
+        } catch {
+            close(fd); unlink(tmp); throw error
+        }
+        if rename(tmp, path) != 0 {
+            let e = errno; unlink(tmp)
+            throw BamError.io(path: path, operation: "rename", errno: e)
+        }
+    }
+
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw BamError.io(path: path, operation: "open", errno: errno) }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = try buf.withUnsafeMutableBytes { try readFully(fd, $0.baseAddress!, 65536, path: path) }
+            out.append(contentsOf: buf[0..<n])
+            if n < 65536 { break }
+        }
+        return out
+    }
+
+    public static func fileExists(_ path: String) -> Bool {
+        var st = stat()
+        return Glibc.lstat(path, &st) == 0
+    }
+
+    /// Removes a path and everything below it; a missing path is fine.
+    public static func removeTree(_ path: [UInt8]) throws {
+        guard let st = try lstatIfExists(path) else { return }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in try listDirectory(path) { try removeTree(path + [0x2f] + name) }
+            if withCPath(path, { rmdir($0) }) != 0 { throw BamError.io(path: display(path), operation: "rmdir", errno: errno) }
+        } else if withCPath(path, { unlink($0) }) != 0 {
+            throw BamError.io(path: display(path), operation: "unlink", errno: errno)
+        }
+    }
+
+    /// A fresh private directory (mode 0700) under `parent`.
+    public static func makeTemporaryDirectory(in parent: String = NSTemporaryDirectory(), prefix: String) throws -> String {
+        var template = Array((parent.hasSuffix("/") ? parent : parent + "/").utf8) + Array("\(prefix)XXXXXX".utf8) + [0]
+        let ok = template.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { mkdtemp($0) != nil }
+        }
+        if !ok { throw BamError.io(path: parent, operation: "mkdtemp", errno: errno) }
+        return String(decoding: template.dropLast(), as: UTF8.self)
+    }
+}

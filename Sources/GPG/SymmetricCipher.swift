@@ -1,0 +1,180 @@
+import Foundation
+internal import CGpgme
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Symmetric OpenPGP encryption and decryption through gpgme, in the form
+/// duplicity writes and reads (SKESK + SEIPD with MDC, binary output).
+///
+/// The passphrase reaches gpg only through gpgme's loopback passphrase
+/// callback (a pipe): never argv, never the environment. Each call makes
+/// its own gpgme context, so one cipher may be used from several threads.
+public final class SymmetricCipher {
+    private let home: GPGHome
+    private let passphrase: [UInt8]
+
+    public init(home: GPGHome, passphrase: [UInt8]) {
+        self.home = home
+        self.passphrase = passphrase
+    }
+
+    /// Encrypts everything readable from `inputFD`, handing the ciphertext
+    /// to `output` in pieces. `compress` false skips gpg's compression
+    /// (for data that would not shrink).
+    public func encrypt(inputFD: Int32, compress: Bool, output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+        try withContext { ctx in
+            var plain: gpgme_data_t?
+            try check(gpgme_data_new_from_fd(&plain, inputFD), "reading the input")
+            defer { gpgme_data_release(plain) }
+            let sink = OutputSink(output)
+            var cipher: gpgme_data_t?
+            var callbacks = sink.callbacks
+            try check(gpgme_data_new_from_cbs(&cipher, &callbacks, Unmanaged.passUnretained(sink).toOpaque()), "preparing the output")
+            defer { gpgme_data_release(cipher) }
+            var flags = GPGME_ENCRYPT_SYMMETRIC.rawValue
+            if !compress { flags |= GPGME_ENCRYPT_NO_COMPRESS.rawValue }
+            let err = gpgme_op_encrypt(ctx, nil, gpgme_encrypt_flags_t(rawValue: flags), plain, cipher)
+            if let failure = sink.failure { throw failure }
+            try check(err, "encrypting")
+        }
+    }
+
+    /// Encrypts a byte array (manifests, signature archives are small).
+    public func encrypt(_ bytes: [UInt8], compress: Bool = true) throws -> [UInt8] {
+        var out: [UInt8] = []
+        try Pipe.feeding(bytes) { fd in
+            try encrypt(inputFD: fd, compress: compress) { out.append(contentsOf: $0) }
+        }
+        return out
+    }
+
+    /// Decrypts everything readable from `inputFD` into `outputFD`.
+    public func decrypt(inputFD: Int32, output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+        try withContext { ctx in
+            var cipher: gpgme_data_t?
+            try check(gpgme_data_new_from_fd(&cipher, inputFD), "reading the input")
+            defer { gpgme_data_release(cipher) }
+            let sink = OutputSink(output)
+            var callbacks = sink.callbacks
+            var plain: gpgme_data_t?
+            try check(gpgme_data_new_from_cbs(&plain, &callbacks, Unmanaged.passUnretained(sink).toOpaque()), "preparing the output")
+            defer { gpgme_data_release(plain) }
+            let err = gpgme_op_decrypt(ctx, cipher, plain)
+            if let failure = sink.failure { throw failure }
+            if err != 0 { throw classifyDecryptError(err) }
+        }
+    }
+
+    public func decrypt(_ bytes: [UInt8]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        try Pipe.feeding(bytes) { fd in
+            try decrypt(inputFD: fd) { out.append(contentsOf: $0) }
+        }
+        return out
+    }
+
+    private func classifyDecryptError(_ err: gpgme_error_t) -> GPGError {
+        let code = bam_gpgme_err_code(err)
+        let text = String(cString: gpgme_strerror(err))
+        switch Int32(code) {
+        case Int32(GPG_ERR_BAD_PASSPHRASE.rawValue), Int32(GPG_ERR_BAD_KEY.rawValue), Int32(GPG_ERR_CANCELED.rawValue):
+            return .badPassphrase
+        case Int32(GPG_ERR_NO_DATA.rawValue), Int32(GPG_ERR_DECRYPT_FAILED.rawValue), Int32(GPG_ERR_BAD_SIGNATURE.rawValue),
+             Int32(GPG_ERR_INV_PACKET.rawValue), Int32(GPG_ERR_CHECKSUM.rawValue), Int32(GPG_ERR_BAD_DATA.rawValue),
+             Int32(GPG_ERR_UNEXPECTED.rawValue), Int32(GPG_ERR_INV_DATA.rawValue):
+            return .damaged(text)
+        default:
+            return .failed(text)
+        }
+    }
+
+    private func withContext<R>(_ body: (gpgme_ctx_t) throws -> R) throws -> R {
+        var maybeCtx: gpgme_ctx_t?
+        try check(gpgme_new(&maybeCtx), "creating a context")
+        guard let ctx = maybeCtx else { throw GPGError.failed("gpgme_new returned no context") }
+        defer { gpgme_release(ctx) }
+        try check(gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP), "selecting OpenPGP")
+        try check(gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, nil, home.path), "setting the GnuPG home")
+        gpgme_set_armor(ctx, 0)
+        try check(gpgme_set_pinentry_mode(ctx, GPGME_PINENTRY_MODE_LOOPBACK), "setting loopback pinentry")
+        // The agent must not remember the passphrase between operations.
+        _ = gpgme_set_ctx_flag(ctx, "no-symkey-cache", "1")
+        let box = PassphraseBox(passphrase)
+        gpgme_set_passphrase_cb(ctx, passphraseCallback, Unmanaged.passUnretained(box).toOpaque())
+        return try withExtendedLifetime(box) { try body(ctx) }
+    }
+
+    private func check(_ err: gpgme_error_t, _ what: String) throws {
+        if err != 0 { throw GPGError.failed("\(what): \(String(cString: gpgme_strerror(err)))") }
+    }
+}
+
+/// Holds the passphrase for the C callback. A second request within one
+/// operation means gpg rejected the first answer: cancel instead of looping.
+private final class PassphraseBox {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+}
+
+private let passphraseCallback: gpgme_passphrase_cb_t = { hook, _, _, prevWasBad, fd in
+    guard let hook else { return bam_gpgme_error(UInt32(GPG_ERR_CANCELED.rawValue)) }
+    if prevWasBad != 0 { return bam_gpgme_error(UInt32(GPG_ERR_CANCELED.rawValue)) }
+    let box = Unmanaged<PassphraseBox>.fromOpaque(hook).takeUnretainedValue()
+    var line = box.bytes
+    line.append(0x0a)
+    let written = line.withUnsafeBytes { gpgme_io_writen(fd, $0.baseAddress, $0.count) }
+    for i in line.indices { line[i] = 0 }
+    return written == 0 ? 0 : bam_gpgme_error(UInt32(GPG_ERR_CANCELED.rawValue))
+}
+
+/// Receives gpgme's output through a write callback and keeps the first
+/// error the Swift handler throws (C cannot carry it).
+private final class OutputSink {
+    let handler: (UnsafeRawBufferPointer) throws -> Void
+    var failure: Error?
+
+    init(_ handler: @escaping (UnsafeRawBufferPointer) throws -> Void) { self.handler = handler }
+
+    var callbacks: gpgme_data_cbs {
+        var cbs = gpgme_data_cbs()
+        cbs.write = { handle, buffer, size in
+            guard let handle, let buffer else { return -1 }
+            let sink = Unmanaged<OutputSink>.fromOpaque(handle).takeUnretainedValue()
+            if sink.failure != nil { return -1 }
+            do {
+                try sink.handler(UnsafeRawBufferPointer(start: buffer, count: size))
+                return size
+            } catch {
+                sink.failure = error
+                errno = EIO
+                return -1
+            }
+        }
+        return cbs
+    }
+}
+
+/// Feeds a byte array to a consumer through a pipe written by a thread, so
+/// gpgme can read it as a file descriptor.
+enum Pipe {
+    static func feeding(_ bytes: [UInt8], _ body: (Int32) throws -> Void) throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw GPGError.failed("pipe: \(String(cString: strerror(errno)))") }
+        let readFD = fds[0], writeFD = fds[1]
+        let writer = Thread {
+            bytes.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = write(writeFD, raw.baseAddress! + done, raw.count - done)
+                    if n < 0 { if errno == EINTR { continue }; break }
+                    done += n
+                }
+            }
+            close(writeFD)
+        }
+        writer.start()
+        defer { close(readFD) }
+        try body(readFD)
+    }
+}

@@ -1,0 +1,3 @@
+import BamCLI
+
+Bam.main()
