@@ -101,6 +101,7 @@ public final class ArchiveBackup {
             progress: progress,
             onVolume: { try uploader.submit($0) })
 
+        builder.racyAfter = chain?.end ?? .max
         var walkWarnings: [String] = []
         let previous = index.entries
         var cursor = 0

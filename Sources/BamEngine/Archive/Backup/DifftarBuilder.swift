@@ -16,6 +16,8 @@ final class DifftarBuilder {
     private let names = OwnerNames()
     private(set) var statistics = BackupStatistics()
     private(set) var changedFiles: [(path: [UInt8], change: Manifest.FileChange)] = []
+    /// Start of the previous run: entries modified since are never "unchanged".
+    var racyAfter: Int64 = .max
     private let readBuffer: UnsafeMutableRawPointer
     private static let readSize = ChunkedEntryEmitter.chunkSize
 
@@ -78,7 +80,10 @@ final class DifftarBuilder {
         }
         statistics.sourceFiles += 1
         statistics.sourceBytes += entry.size
-        if let previous, previous.matches(entry) {
+        // A file whose mtime is not older than the previous run's start may
+        // have changed in that same second after it was read: whole-second
+        // mtimes cannot tell, so it is backed up again (git's "racy" rule).
+        if let previous, previous.matches(entry), entry.type == .directory || entry.mtime < racyAfter {
             statistics.unchangedFiles += 1
             progress.report(.item(path: "", bytes: 0))
             return

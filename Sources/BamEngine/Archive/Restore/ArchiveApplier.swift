@@ -64,7 +64,7 @@ final class ArchiveApplier {
             }
             switch name.kind {
             case .deleted:
-                try tree.withParent(of: target) { fd, last in try tree.remove(at: fd, last, display: tree.display(target)) }
+                _ = try tree.withParent(of: target, createMissing: false) { fd, last in try tree.remove(at: fd, last, display: tree.display(target)) }
                 tree.invalidate()
                 directories = directories.filter { !PathOrder.isWithin($0.key, target) }
             case .snapshot:

@@ -40,6 +40,15 @@ final class DestinationTree {
     /// the last component. Refuses a parent that is not a real directory.
     /// Consecutive entries share a parent, so the last one is kept open.
     func withParent<R>(of path: [UInt8], _ body: (Int32, [UInt8]) throws -> R) throws -> R {
+        guard let r = try withParent(of: path, createMissing: true, body) else {
+            throw BamError.io(path: display(path), operation: "open parent", errno: ENOENT)
+        }
+        return r
+    }
+
+    /// As above; with `createMissing` false a missing parent gives nil and
+    /// creates nothing (a deletion below a deleted directory).
+    func withParent<R>(of path: [UInt8], createMissing: Bool, _ body: (Int32, [UInt8]) throws -> R) throws -> R? {
         guard let cut = path.lastIndex(of: 0x2f) else {
             return try body(rootFD, path)
         }
@@ -51,6 +60,10 @@ final class DestinationTree {
         if fd < 0 { throw BamError.io(path: root, operation: "dup", errno: errno) }
         for component in parentPath.split(separator: 0x2f).map(Array.init) {
             var next = Posix.withCPath(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            if next < 0 && errno == ENOENT && !createMissing {
+                close(fd)
+                return nil
+            }
             if next < 0 && errno == ENOENT {
                 _ = Posix.withCPath(component) { mkdirat(fd, $0, 0o700) }
                 next = Posix.withCPath(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
