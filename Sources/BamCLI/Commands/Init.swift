@@ -13,6 +13,9 @@ extension Bam {
         @Flag(help: "Replace an existing secret (existing backups become unreadable with the new one).")
         var force = false
 
+        @Option(name: .customLong("key-format"), help: ArgumentHelp("Format of the key packet written to <registry>/key: v2 (scrypt, AES-GCM) or v1 (the original TKLBAM's).", valueName: "v1|v2"))
+        var keyFormat: KeyPacket.Format = .v2
+
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
@@ -23,11 +26,15 @@ extension Bam {
         func run() throws {
             try output.run { reporter in
                 let registry = registryOptions.registry
-                try registry.initialise(force: force)
+                let secret = try registry.initialise(force: force)
+                try registry.saveKey(try KeyPacket.seal(secret: secret, passphrase: "", format: keyFormat))
+                let fingerprint = KeyPacket.fingerprint(of: secret)
                 reporter.summary([
                     ("registry", .string(registry.path)),
                     ("initialised", .bool(true)),
-                ], text: "initialised \(registry.path) (solo)")
+                    ("key", .string(registry.keyPath)),
+                    ("fingerprint", .string(fingerprint)),
+                ], text: "initialised \(registry.path) (solo); key fingerprint \(fingerprint), not passphrase-protected (see 'bam passphrase')")
             }
         }
     }

@@ -1,2 +1,75 @@
 import ArgumentParser
-extension Bam { struct Passphrase: ParsableCommand { static let configuration = CommandConfiguration(shouldDisplay: false) } }
+import BamEngine
+
+extension Bam {
+    /// `bam passphrase`: wraps the registry's secret, which never changes,
+    /// in a new key packet. Old backups stay readable; only the packet that
+    /// leaves the server (Hub record, `<registry>/key`) changes.
+    struct Passphrase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change the passphrase that protects the backup key.",
+            discussion: """
+                Re-wraps the same backup secret in a new key packet saved to \
+                <registry>/key (mode 0600). An empty passphrase removes the \
+                protection, after a confirmation. With --noninteractive the \
+                new passphrase is one line on standard input.
+                """)
+
+        @Flag(help: "Generate a random passphrase and print it (write it down: it is shown once).")
+        var random = false
+
+        @Option(name: .customLong("key-format"), help: ArgumentHelp("Key packet format: v2 (scrypt, AES-GCM) or v1 (the original TKLBAM's, weaker).", valueName: "v1|v2"))
+        var keyFormat: KeyPacket.Format = .v2
+
+        @Flag(help: "Read the new passphrase as one line from standard input instead of asking on the terminal.")
+        var noninteractive = false
+
+        @Flag(help: "Remove the protection for an empty passphrase without asking (required with --noninteractive).")
+        var force = false
+
+        @OptionGroup var registryOptions: RegistryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try output.run { reporter in
+                let registry = registryOptions.registry
+                let secret = try registry.loadSecret()
+
+                let passphrase = random ? RandomPassphrase.generate() : try PassphrasePrompt.choose(noninteractive: noninteractive)
+                if passphrase.isEmpty && !force {
+                    if noninteractive {
+                        throw BamError.invalid("an empty passphrase removes the key's protection; with --noninteractive add --force to confirm it")
+                    }
+                    let question = "An empty passphrase leaves the key unprotected: anyone who gets it can read every backup. Continue? [y/N] "
+                    guard try PassphrasePrompt.confirm(question) else {
+                        throw BamError.invalid("the passphrase was not changed")
+                    }
+                }
+
+                let packet = try KeyPacket.seal(secret: secret, passphrase: passphrase, format: keyFormat)
+
+                // Hub: when the registry is linked to a Hub backup record, upload
+                // `packet` first (PUT record/<backup_id>/ with key=packet) and
+                // save it locally only if that succeeded, so the Hub never holds
+                // an older passphrase than the one the user believes is current.
+
+                try registry.saveKey(packet)
+
+                let fingerprint = KeyPacket.fingerprint(of: secret)
+                let protected = !passphrase.isEmpty
+                var fields: [(String, JSONValue)] = [
+                    ("key", .string(registry.keyPath)),
+                    ("format", .string(keyFormat.rawValue)),
+                    ("fingerprint", .string(fingerprint)),
+                    ("protected", .bool(protected)),
+                ]
+                var text = "saved a new \(keyFormat.rawValue) key packet to \(registry.keyPath) (fingerprint \(fingerprint), \(protected ? "passphrase-protected" : "NOT protected by a passphrase"))"
+                if random {
+                    fields.append(("passphrase", .string(passphrase)))
+                    text += "\nrandom passphrase: \(passphrase)"
+                }
+                reporter.summary(fields, text: text)
+            }
+        }
+    }
+}

@@ -20,12 +20,18 @@ extension Bam {
         @Flag(help: "Restore over a destination that is not empty.")
         var force = false
 
+        @Option(help: ArgumentHelp("Escrow key file: unlock the backup secret with it instead of the registry.", valueName: "FILE"))
+        var keyfile: String?
+
+        @Flag(help: "Read the key file's passphrase from stdin instead of asking on the terminal.")
+        var noninteractive = false
+
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
             try output.run { reporter in
-                let secret = try registryOptions.registry.loadSecret()
+                let secret = try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registryOptions.registry)
                 var options = ArchiveRestoreOptions(address: archive.address, destination: rawDownload, scratchRoot: archive.cacheRoot)
                 options.time = try time.map { try BackupTime.parseUserTime($0, now: Int64(Glibc.time(nil))) }
                 options.path = try path.map(RestorePathArgument.parse)
