@@ -1,0 +1,147 @@
+import Foundation
+import HTTP
+import XML
+@testable import BamEngine
+
+/// A moto S3 server on 127.0.0.1 with signature checking on, shared by the
+/// tests of one run (started on first use, stopped when the run ends).
+///
+/// moto checks no signatures for its first `INITIAL_NO_AUTH_ACTION_COUNT`
+/// calls: those create an IAM user, its access key and a policy allowing
+/// everything. Every later call must be signed with that key.
+///
+/// moto 5 verifies signatures against the URL as Werkzeug rebuilds it, with
+/// `%2F`, `%2B`, `%26`, `%3D`, `%25` and non-ASCII bytes decoded, so it
+/// rejects correctly signed requests for such keys and prefixes (boto3's
+/// too). The server is therefore started through `motoPatch`, which makes
+/// moto verify against the request URI exactly as sent, as AWS does.
+final class MotoServer: @unchecked Sendable {
+    let port: Int
+    let credentials: S3Credentials
+    private let server: TestServerProcess
+    private let counter = Counter()
+
+    static let freeCalls = 3
+    private static let shared = Result<MotoServer, Error> { try MotoServer() }
+
+    /// The shared server; fails (never skips) when moto cannot be started.
+    static func get() throws -> MotoServer { try shared.get() }
+
+    private init() throws {
+        port = try TestServerProcess.freePort()
+        let log = NSTemporaryDirectory() + "bam-moto-\(getpid())-\(port).log"
+        do {
+            guard TestServerProcess.which("moto_server") != nil else {
+                throw TestServerError(description: "moto_server is not installed or not in PATH: the moto S3 server is needed by these tests")
+            }
+            server = try TestServerProcess(name: "moto S3 server",
+                                           argv: ["python3", "-c", Self.motoPatch, "-H", "127.0.0.1", "-p", String(port)],
+                                           environment: ["INITIAL_NO_AUTH_ACTION_COUNT": String(Self.freeCalls)],
+                                           logPath: log)
+        } catch {
+            throw TestServerError(description: "\(error) (install it with: pip install 'moto[server]')")
+        }
+        try server.waitForPort(port)
+
+        // The free calls: an IAM user, its key, a policy allowing all.
+        let bootstrap = S3Credentials(accessKey: "AKIABOOTSTRAPEXAMPLE", secretKey: "bootstrap")
+        _ = try Self.iam(port, bootstrap, ["Action": "CreateUser", "UserName": "bam"])
+        let created = try Self.iam(port, bootstrap, ["Action": "CreateAccessKey", "UserName": "bam"])
+        let root = try XMLDocument.parse(created.body)
+        guard let key = root.child("CreateAccessKeyResult")?.child("AccessKey"),
+              let id = key.text(of: "AccessKeyId"), let secret = key.text(of: "SecretAccessKey") else {
+            throw TestServerError(description: "moto CreateAccessKey gave no key: \(created.bodyText)")
+        }
+        _ = try Self.iam(port, bootstrap, ["Action": "PutUserPolicy", "UserName": "bam", "PolicyName": "all",
+                                           "PolicyDocument": #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#])
+        credentials = S3Credentials(accessKey: id, secretKey: secret)
+        // Up and ready: the log is no longer needed (the server keeps its
+        // descriptor, so nothing is left in the temporary directory).
+        unlink(log)
+    }
+
+    var hostPort: String { "127.0.0.1:\(port)" }
+
+    /// Runs moto_server's main after making its signature check use the raw
+    /// request URI (Werkzeug's RAW_URI) instead of the decoded, re-quoted URL.
+    static let motoPatch = """
+        import sys
+        from moto.core.authorization import ActionAuthenticatorMixin as M
+        _check = M._authenticate_and_authorize_action
+        def _check_raw_uri(self, iam_request_cls, resource="*"):
+            environ = getattr(getattr(self, "request", None), "environ", None) or {}
+            raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+            if not (raw and raw.startswith("/")):
+                return _check(self, iam_request_cls, resource)
+            decoded = self.uri
+            self.uri = "http://" + environ.get("HTTP_HOST", "localhost") + raw
+            try:
+                return _check(self, iam_request_cls, resource)
+            finally:
+                self.uri = decoded
+        M._authenticate_and_authorize_action = _check_raw_uri
+        from moto.server import main
+        main(sys.argv[1:])
+        """
+
+    /// A new, empty bucket.
+    func makeBucket(_ hint: String) throws -> String {
+        let bucket = "bam-\(hint)-\(counter.next())-\(UInt16.random(in: 0...UInt16.max))"
+        let r = try request(method: "PUT", path: "/" + bucket)
+        guard r.isSuccess else { throw TestServerError(description: "creating bucket \(bucket): HTTP \(r.status) \(r.bodyText)") }
+        return bucket
+    }
+
+    /// A backend on a new bucket (or `bucket`), with quick retries.
+    func backend(hint: String, bucket: String? = nil, prefix: String = "backups/host 1", options: S3Options = S3Options(),
+                 credentials: S3Credentials? = nil, port: Int? = nil) throws -> S3Backend {
+        let b = try bucket ?? makeBucket(hint)
+        var o = options
+        o.retryBaseDelay = min(o.retryBaseDelay, 0.05)
+        o.retryMaxDelay = min(o.retryMaxDelay, 0.5)
+        return try S3Backend(address: "s3+http://127.0.0.1:\(port ?? self.port)/\(b)/\(prefix)",
+                             credentials: credentials ?? self.credentials, options: o)
+    }
+
+    /// A signed request straight to the server.
+    func request(method: String, path: String, query: [(String, String)] = [], body: [UInt8] = []) throws -> HTTPResponse {
+        try Self.signed(port, credentials, service: "s3", method: method, path: path, query: query, body: body, headers: [])
+    }
+
+    private static func iam(_ port: Int, _ credentials: S3Credentials, _ form: [String: String]) throws -> HTTPResponse {
+        var params = form
+        params["Version"] = "2010-05-08"
+        let body = Array(SigV4Signer.canonicalQuery(params.map { ($0.key, $0.value) }).utf8)
+        let r = try signed(port, credentials, service: "iam", method: "POST", path: "/", query: [], body: body,
+                           headers: [("Content-Type", "application/x-www-form-urlencoded")])
+        guard r.isSuccess else {
+            throw TestServerError(description: "moto IAM \(form["Action"] ?? ""): HTTP \(r.status) \(r.bodyText)")
+        }
+        return r
+    }
+
+    private static func signed(_ port: Int, _ credentials: S3Credentials, service: String, method: String, path: String,
+                               query: [(String, String)], body: [UInt8], headers: [(String, String)]) throws -> HTTPResponse {
+        let host = "127.0.0.1:\(port)"
+        let hash = SigV4Signer.sha256Hex(body)
+        let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: service)
+        let added = signer.sign(method: method, canonicalURI: path, query: query, headers: [("host", host)] + headers,
+                                payloadHash: hash, date: Date())
+        let q = SigV4Signer.canonicalQuery(query)
+        let request = HTTPRequest(method: method, url: "http://\(host)\(path)\(q.isEmpty ? "" : "?" + q)",
+                                  headers: [("Host", host)] + headers.map { (name: $0.0, value: $0.1) } + added,
+                                  body: body.isEmpty ? .none : .bytes(body))
+        return try HTTPSession().perform(request)
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
+    }
+}
