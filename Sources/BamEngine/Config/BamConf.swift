@@ -1,0 +1,95 @@
+import Foundation
+
+/// The `conf` file in the configuration directory (`BAM_CONF`, the
+/// original's `/etc/tklbam`): lines `<option> <value>`, whole-line `#`
+/// comments, the original's keys and defaults. An unknown key or a bad
+/// value is an error naming the file and line. Command-line options win
+/// over these values; `setKeys` tells which ones the file gave.
+public struct BamConf: Equatable, Sendable {
+    public static let fileName = "conf"
+    public static let keys = [
+        "volsize", "s3-parallel-uploads", "full-backup", "restore-cache-size", "restore-cache-dir",
+        "backup-skip-files", "backup-skip-packages", "backup-skip-database", "force-profile",
+    ]
+
+    /// Volume size in megabytes.
+    public var volsize = 25
+    public var s3ParallelUploads = 1
+    public var fullBackup = FullBackupInterval.olderThan(count: 1, unit: .month)
+    public var restoreCacheSize = RestoreCacheSize.percentOfFreeSpace(50)
+    public var restoreCacheDir = "/var/cache/bam/restore"
+    public var backupSkipFiles = false
+    public var backupSkipPackages = false
+    public var backupSkipDatabase = false
+    /// A profile id, `empty`, or a profile directory; nil to detect.
+    public var forceProfile: String?
+    /// The keys the file set, for command line > conf > default precedence.
+    public var setKeys: Set<String> = []
+
+    /// The defaults.
+    public init() {}
+
+    /// Reads `<directory>/conf`; a missing file gives the defaults.
+    public static func load(confDirectory directory: String) throws -> BamConf {
+        let path = (directory.hasSuffix("/") ? directory : directory + "/") + fileName
+        guard Posix.fileExists(path) else { return BamConf() }
+        return try parse(String(decoding: try Posix.readFile(path), as: UTF8.self), file: path)
+    }
+
+    /// Parses the text of a conf file; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws -> BamConf {
+        var conf = BamConf()
+        for (lineNumber, rawLine) in ConfigLines.numbered(text) {
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            func fail(_ message: String) -> BamError { BamError.invalid("\(file):\(lineNumber): \(message)") }
+            guard let space = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+                throw fail("expected '<option> <value>', got '\(line)'")
+            }
+            let key = String(line[..<space])
+            let value = line[space...].trimmingCharacters(in: .whitespaces)
+            func wholeNumber(minimum: Int) throws -> Int {
+                guard let n = Int(value), n >= minimum else {
+                    throw fail("\(key) must be a whole number of at least \(minimum), got '\(value)'")
+                }
+                return n
+            }
+            func boolean() throws -> Bool {
+                switch value.lowercased() {
+                case "true", "1", "yes": return true
+                case "false", "0", "no": return false
+                default: throw fail("\(key) must be true/1/yes or false/0/no, got '\(value)'")
+                }
+            }
+            switch key {
+            case "volsize": conf.volsize = try wholeNumber(minimum: 1)
+            case "s3-parallel-uploads": conf.s3ParallelUploads = try wholeNumber(minimum: 1)
+            case "full-backup":
+                guard let interval = FullBackupInterval(value) else {
+                    throw fail("full-backup must be 'now' or a number and one of m h D W M Y (e.g. 1M), got '\(value)'")
+                }
+                conf.fullBackup = interval
+            case "restore-cache-size":
+                guard let size = RestoreCacheSize(value) else {
+                    throw fail(
+                        "restore-cache-size must be a percentage or megabytes/gigabytes (50%, 1000MB, 2GB), got '\(value)'"
+                    )
+                }
+                conf.restoreCacheSize = size
+            case "restore-cache-dir":
+                guard value.hasPrefix("/") else {
+                    throw fail("restore-cache-dir must be an absolute path, got '\(value)'")
+                }
+                conf.restoreCacheDir = value
+            case "backup-skip-files": conf.backupSkipFiles = try boolean()
+            case "backup-skip-packages": conf.backupSkipPackages = try boolean()
+            case "backup-skip-database": conf.backupSkipDatabase = try boolean()
+            case "force-profile": conf.forceProfile = value
+            default:
+                throw fail("unknown option '\(key)' (known: \(keys.joined(separator: ", ")))")
+            }
+            conf.setKeys.insert(key)
+        }
+        return conf
+    }
+}

@@ -1,0 +1,58 @@
+/// When a backup starts a new full chain: `now` (every backup is full) or
+/// once the last full backup is older than `<count><unit>`, e.g. `1M`.
+/// Units as duplicity's `--full-if-older-than`: m minutes, h hours, D days,
+/// W weeks, M months, Y years.
+public enum FullBackupInterval: Equatable, Sendable, CustomStringConvertible {
+    case now
+    case olderThan(count: Int, unit: Unit)
+
+    public enum Unit: Character, Sendable {
+        case minute = "m"
+        case hour = "h"
+        case day = "D"
+        case week = "W"
+        case month = "M"
+        case year = "Y"
+
+        /// Length in seconds (months of 30 days, years of 365, as duplicity).
+        public var seconds: Int {
+            switch self {
+            case .minute: return 60
+            case .hour: return 3600
+            case .day: return 86400
+            case .week: return 7 * 86400
+            case .month: return 30 * 86400
+            case .year: return 365 * 86400
+            }
+        }
+    }
+
+    /// Parses `now` or `\d+[mhDWMY]`; nil otherwise.
+    public init?(_ text: String) {
+        if text == "now" {
+            self = .now
+            return
+        }
+        guard let last = text.last, let unit = Unit(rawValue: last) else { return nil }
+        let digits = text.dropLast()
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(digits) else {
+            return nil
+        }
+        self = .olderThan(count: count, unit: unit)
+    }
+
+    /// The age in seconds after which a new full backup is due; 0 for `now`.
+    public var seconds: Int {
+        switch self {
+        case .now: return 0
+        case .olderThan(let count, let unit): return count * unit.seconds
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .now: return "now"
+        case .olderThan(let count, let unit): return "\(count)\(unit.rawValue)"
+        }
+    }
+}

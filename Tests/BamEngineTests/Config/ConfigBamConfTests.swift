@@ -1,0 +1,136 @@
+import Testing
+
+@testable import BamEngine
+
+@Suite("Config: conf")
+struct ConfigBamConfTests {
+    @Test("defaults")
+    func defaults() throws {
+        let tree = try ScratchTree()
+        let conf = try BamConf.load(confDirectory: tree.path)
+        #expect(conf == BamConf())
+        #expect(conf.volsize == 25)
+        #expect(conf.s3ParallelUploads == 1)
+        #expect(conf.fullBackup == .olderThan(count: 1, unit: .month))
+        #expect(conf.restoreCacheSize == .percentOfFreeSpace(50))
+        #expect(conf.restoreCacheDir == "/var/cache/bam/restore")
+        #expect(!conf.backupSkipFiles && !conf.backupSkipPackages && !conf.backupSkipDatabase)
+        #expect(conf.forceProfile == nil)
+    }
+
+    @Test("every key")
+    func everyKey() throws {
+        let tree = try ScratchTree()
+        try tree.write(
+            "conf",
+            """
+            # comment
+            volsize 50
+            s3-parallel-uploads   4
+            full-backup now
+
+            restore-cache-size 2GB
+            restore-cache-dir /srv/cache dir
+            backup-skip-files yes
+            backup-skip-packages TRUE
+            backup-skip-database 0
+            force-profile turnkey-core-18.0-bookworm-amd64
+
+            """)
+        let conf = try BamConf.load(confDirectory: tree.path)
+        #expect(conf.volsize == 50)
+        #expect(conf.s3ParallelUploads == 4)
+        #expect(conf.fullBackup == .now)
+        #expect(conf.restoreCacheSize == .megabytes(2048))
+        #expect(conf.restoreCacheDir == "/srv/cache dir")
+        #expect(conf.backupSkipFiles && conf.backupSkipPackages && !conf.backupSkipDatabase)
+        #expect(conf.forceProfile == "turnkey-core-18.0-bookworm-amd64")
+        #expect(conf.setKeys == Set(BamConf.keys))
+    }
+
+    struct ValueCase: CustomTestStringConvertible, Sendable {
+        var text: String
+        var interval: FullBackupInterval?
+        var testDescription: String { text }
+    }
+
+    static let intervals: [ValueCase] = [
+        ValueCase(text: "now", interval: .now),
+        ValueCase(text: "1M", interval: .olderThan(count: 1, unit: .month)),
+        ValueCase(text: "30m", interval: .olderThan(count: 30, unit: .minute)),
+        ValueCase(text: "12h", interval: .olderThan(count: 12, unit: .hour)),
+        ValueCase(text: "7D", interval: .olderThan(count: 7, unit: .day)),
+        ValueCase(text: "2W", interval: .olderThan(count: 2, unit: .week)),
+        ValueCase(text: "1Y", interval: .olderThan(count: 1, unit: .year)),
+        ValueCase(text: "M", interval: nil),
+        ValueCase(text: "1d", interval: nil),
+        ValueCase(text: "-1M", interval: nil),
+        ValueCase(text: "Now", interval: nil),
+    ]
+
+    @Test("full-backup values", arguments: intervals)
+    func fullBackup(_ testCase: ValueCase) {
+        #expect(FullBackupInterval(testCase.text) == testCase.interval)
+        if let interval = testCase.interval { #expect(interval.description == testCase.text) }
+    }
+
+    struct BadCase: CustomTestStringConvertible, Sendable {
+        var name: String
+        var text: String
+        var message: String
+        var testDescription: String { name }
+    }
+
+    static let badCases: [BadCase] = [
+        BadCase(name: "unknown key", text: "volsize 10\n\nvolume 10\n", message: "/conf:3: unknown option 'volume'"),
+        BadCase(
+            name: "no value", text: "# c\nvolsize\n", message: "/conf:2: expected '<option> <value>', got 'volsize'"),
+        BadCase(
+            name: "volsize not a number", text: "volsize big\n",
+            message: "/conf:1: volsize must be a whole number of at least 1, got 'big'"),
+        BadCase(name: "volsize zero", text: "volsize 0\n", message: "/conf:1: volsize must be a whole number"),
+        BadCase(name: "bad full-backup", text: "full-backup 1 month\n", message: "/conf:1: full-backup must be 'now'"),
+        BadCase(
+            name: "bad boolean", text: "backup-skip-files maybe\n",
+            message: "/conf:1: backup-skip-files must be true/1/yes or false/0/no, got 'maybe'"),
+        BadCase(
+            name: "bad cache size", text: "restore-cache-size 50 percent\n",
+            message: "/conf:1: restore-cache-size must be"),
+        BadCase(
+            name: "cache size over 100%", text: "restore-cache-size 150%\n",
+            message: "/conf:1: restore-cache-size must be"),
+        BadCase(
+            name: "relative cache dir", text: "restore-cache-dir cache\n",
+            message: "/conf:1: restore-cache-dir must be an absolute path"),
+        BadCase(
+            name: "parallel uploads", text: "s3-parallel-uploads 0\n",
+            message: "/conf:1: s3-parallel-uploads must be a whole number of at least 1"),
+    ]
+
+    @Test("bad lines are errors naming file and line", arguments: badCases)
+    func badLines(_ testCase: BadCase) throws {
+        let tree = try ScratchTree()
+        try tree.write("conf", testCase.text)
+        do {
+            _ = try BamConf.load(confDirectory: tree.path)
+            Issue.record("expected an error")
+        } catch let error as BamError {
+            guard case .invalid(let message) = error else {
+                Issue.record("expected BamError.invalid, got \(error)")
+                return
+            }
+            #expect(message.hasPrefix(tree.path + testCase.message), "\(message)")
+        }
+    }
+
+    @Test("restore cache sizes")
+    func cacheSizes() {
+        #expect(RestoreCacheSize("50%") == .percentOfFreeSpace(50))
+        #expect(RestoreCacheSize("1000") == .megabytes(1000))
+        #expect(RestoreCacheSize("1000mb") == .megabytes(1000))
+        #expect(RestoreCacheSize("2g") == .megabytes(2048))
+        #expect(RestoreCacheSize("2GB") == .megabytes(2048))
+        #expect(RestoreCacheSize("2TB") == nil)
+        #expect(RestoreCacheSize("50%").map { $0.bytes(freeSpace: 1000) } == 500)
+    }
+}
