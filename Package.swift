@@ -48,7 +48,8 @@ let package = Package(
         .executableTarget(name: "bam", dependencies: ["BamCLI"], swiftSettings: swiftSettings),
 
         .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML"], swiftSettings: swiftSettings),
-        .testTarget(name: "BamCLITests", dependencies: ["BamEngine"], swiftSettings: swiftSettings),
+        // Depends on the executable so that `swift test` builds the binary it runs.
+        .testTarget(name: "BamCLITests", dependencies: ["bam", "BamEngine", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v5]
 )

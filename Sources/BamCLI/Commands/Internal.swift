@@ -1,2 +1,10 @@
 import ArgumentParser
-extension Bam { struct Internal: ParsableCommand { static let configuration = CommandConfiguration(shouldDisplay: false) } }
+import BamEngine
+
+extension Bam {
+    // Placeholder: filled in by the work on its issue.
+    struct Internal: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "(not yet available)", shouldDisplay: false)
+        func run() throws { throw ValidationError("'bam internal' is not available yet") }
+    }
+}

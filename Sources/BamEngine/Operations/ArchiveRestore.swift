@@ -77,7 +77,8 @@ public final class ArchiveRestore {
             let manifest = try Manifest.parse(plain, label: "\(backend.address)/\(manifestName.name)")
             for volume in manifest.volumes where mayHoldSelection(volume) {
                 guard let name = set.volumes[volume.number] else {
-                    throw BamError.missing(what: "volume \(volume.number) of the \(set.label) set (listed in its manifest) in \(backend.address)")
+                    let expected = BackupFileName(kind: .volume(volume.number), incremental: set.incremental, start: set.start, end: set.end)
+                    throw BamError.missing(what: "volume \(expected.name) (number \(volume.number) of the \(set.label) set, listed in its manifest) in \(backend.address)")
                 }
                 references.append(VolumeReference(name: name, sha1: volume.sha1, setLabel: set.label))
             }

@@ -1,0 +1,33 @@
+# bam: backup and migration for Linux servers.
+# `make demo` and `make test` install what they need on Debian 12 (as root).
+
+SWIFT ?= swift
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: deps build test demo bench install clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	scripts/run-tests.sh
+
+demo: deps
+	$(SWIFT) build -c release
+	scripts/demo.sh .build/release/bam
+
+bench: deps
+	$(SWIFT) build -c release
+	scripts/bench.sh .build/release/bam
+
+install:
+	$(SWIFT) build -c release
+	install -D -m 0755 .build/release/bam $(DESTDIR)$(PREFIX)/bin/bam
+
+clean:
+	rm -rf .build

@@ -1,0 +1,126 @@
+import Crypto
+import Foundation
+import Testing
+@testable import BamEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The archive commands run as a user runs them: the built `bam` binary,
+/// a throwaway registry, cache and `file://` target.
+@Suite("bam backup/restore/verify commands", .serialized)
+struct ArchiveCommandTests {
+    @Test("init creates a private registry with a 27-character secret and refuses to replace it")
+    func initRegistry() throws {
+        let s = try CLISandbox("init")
+        let first = try s.bam(["init", "--solo"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let secret = try s.registry.loadSecret().value
+        #expect(secret.count == 27 && !secret.contains("="))
+        #expect(CLISandbox.mode(s.registry.path) == 0o700)
+        #expect(CLISandbox.mode(s.registry.secretPath) == 0o600)
+        let again = try s.bam(["init", "--solo"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("--force"))
+        #expect(try s.registry.loadSecret().value == secret, "a refused init keeps the secret")
+        #expect(try s.bam(["init", "--solo", "--force"]).status == 0)
+        #expect(try s.registry.loadSecret().value != secret)
+    }
+
+    @Test("backup, restore and verify round trip, with JSON summaries")
+    func roundTrip() throws {
+        let s = try CLISandbox("roundtrip")
+        try s.initialise()
+        try s.makeSource()
+        let backup = try s.bam(["backup", "--raw-upload", s.source, "--address", s.address, "--volsize", "1", "--json"])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        let summary = try CLISandbox.json(backup.stdout)
+        #expect(summary["type"] as? String == "summary")
+        #expect(summary["kind"] as? String == "full")
+        #expect((summary["volumes"] as? Int ?? 0) >= 2)
+
+        let restore = try s.bam(["restore", "--raw-download", s.path("out"), "--address", s.address])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(restore.stdout.contains("restored"))
+        let verify = try s.bam(["verify", "--address", s.address, "--compare", s.source])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+        try "changed".write(toFile: s.source + "/etc/app.conf", atomically: false, encoding: .utf8)
+        let differs = try s.bam(["verify", "--address", s.address, "--compare", s.source, "--json"])
+        #expect(differs.status == 1, "a difference exits 1")
+        #expect(differs.stdout.contains("etc/app.conf"))
+    }
+
+    @Test("a wrong passphrase exits 11 with a clear message")
+    func wrongPassphrase() throws {
+        let s = try CLISandbox("wrongpass")
+        try s.initialise()
+        try s.makeSource()
+        #expect(try s.bam(["backup", "--raw-upload", s.source, "--address", s.address]).status == 0)
+        let other = s.path("other-registry")
+        let r = try s.bam(["init", "--solo", "--registry", other])
+        #expect(r.status == 0)
+        let restore = try s.bam(["restore", "--raw-download", s.path("out"), "--address", s.address, "--registry", other])
+        #expect(restore.status == 11, "\(restore.stderr)")
+        #expect(restore.stderr.contains("wrong passphrase"))
+        let leftBehind = (try? FileManager.default.contentsOfDirectory(atPath: s.path("out"))) ?? []
+        #expect(leftBehind.isEmpty, "a refused restore writes nothing")
+    }
+
+    @Test("a flipped byte, a truncated and a missing volume are reported by name (exit 12)",
+          arguments: ["flip", "truncate", "remove"])
+    func damagedVolume(damage: String) throws {
+        let s = try CLISandbox("damage-\(damage)")
+        try s.initialise()
+        try s.makeSource()
+        #expect(try s.bam(["backup", "--raw-upload", s.source, "--address", s.address, "--volsize", "1"]).status == 0)
+        let volume = try #require(try FileManager.default.contentsOfDirectory(atPath: s.target).first { $0.contains(".vol2.") })
+        let path = s.target + "/" + volume
+        switch damage {
+        case "flip":
+            var bytes = try Posix.readFile(path)
+            bytes[bytes.count / 2] ^= 0x40
+            try Posix.writeFileAtomically(path, bytes, mode: 0o600)
+        case "truncate":
+            #expect(truncate(path, 4096) == 0)
+        default:
+            #expect(unlink(path) == 0)
+        }
+        for command in [["restore", "--raw-download", s.path("out-\(damage)")], ["verify"]] {
+            let r = try s.bam(command + ["--address", s.address])
+            #expect(r.status == 12, "\(command[0]): \(r.stderr)")
+            #expect(r.stderr.contains(volume), "the message names the volume: \(r.stderr)")
+        }
+    }
+
+    @Test("tar entries that would leave the destination are refused (exit 13) and write nothing outside",
+          arguments: ["symlink", "dotdot", "absolute"])
+    func hostileEntries(kind: String) throws {
+        let s = try CLISandbox("hostile-\(kind)")
+        try s.initialise()
+        let outside = s.path("outside")
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        func file(_ name: String, _ data: String) -> [UInt8] {
+            let bytes = Array(data.utf8)
+            return TarHeaderEncoder.encode(TarEntry(name: Array(name.utf8), type: .regular, mode: 0o644, uid: 0, gid: 0, size: Int64(bytes.count), mtime: 1))
+                + bytes + [UInt8](repeating: 0, count: TarHeaderEncoder.padding(bytes.count))
+        }
+        var tar = TarHeaderEncoder.encode(TarEntry(name: Array("snapshot/./".utf8), type: .directory, mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 1))
+        switch kind {
+        case "symlink":
+            var link = TarEntry(name: Array("snapshot/evil".utf8), type: .symlink, mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 1)
+            link.linkName = Array(outside.utf8)
+            tar += TarHeaderEncoder.encode(link) + file("snapshot/evil/pwned", "owned")
+        case "dotdot":
+            tar += file("snapshot/../outside/pwned", "owned")
+        default:
+            tar += file("snapshot/" + outside + "/pwned", "owned")
+        }
+        tar += [UInt8](repeating: 0, count: 10_240)
+        try s.storeCraftedFullSet(volume: tar)
+        let r = try s.bam(["restore", "--raw-download", s.path("dest"), "--address", s.address])
+        #expect(r.status == 13, "\(r.stderr)")
+        #expect(r.stderr.contains("unsafe"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: outside + "/pwned"))
+    }
+}

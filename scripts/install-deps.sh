@@ -1,0 +1,29 @@
+#!/bin/bash
+# Installs every system and Python package that bam's build, tests, demo and
+# benchmarks need, and nothing when they are all there already.
+set -euo pipefail
+
+apt_packages=(
+    libgpgme-dev librsync-dev libcurl4-openssl-dev libxml2-dev   # C libraries
+    gnupg gpgconf                                              # encryption
+    duplicity python3-boto3                                    # the format oracle
+    python3-cryptography                                       # key packet tests
+    rsync time                                                 # scripts and benchmarks
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A local S3 server for the storage tests, and the Python pieces tests use.
+python3 - <<'PY' 2>/dev/null || pip install -q 'moto[server]' cryptography
+import moto.server, cryptography  # noqa: F401
+PY
+command -v moto_server >/dev/null || pip install -q 'moto[server]'
