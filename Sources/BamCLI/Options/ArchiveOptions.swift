@@ -4,15 +4,23 @@ import Foundation
 
 /// Options of every command that reads or writes an archive target.
 struct ArchiveOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Storage target, e.g. file:///srv/backups/web1.", valueName: "URL"))
+    @Option(help: ArgumentHelp("Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX for a local server.", valueName: "URL"))
     var address: String
 
     @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Local cache of manifests and signatures, and scratch space (default: $BAM_CACHE or /var/cache/bam).", valueName: "DIR"))
     var cacheDirectory: String?
 
+    @OptionGroup var storage: StorageOptions
+
     var cacheRoot: String {
         if let cacheDirectory { return cacheDirectory }
         if let env = ProcessInfo.processInfo.environment["BAM_CACHE"], !env.isEmpty { return env }
         return "/var/cache/bam"
+    }
+
+    /// How the command opens its target, with the command's registry (for
+    /// the `credentials` file); call once the registry is known.
+    func installStorage(registry: Registry) {
+        storage.install(registry: registry)
     }
 }

@@ -1,9 +1,41 @@
+import Foundation
+
 /// Opens the backend for an address by its scheme. Each backend parses the
 /// rest of its own address.
 public enum StorageRegistry {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var processDefaults = StorageOpenOptions()
+
+    /// Options used by `open(address:)`: the command line sets them once
+    /// (region, registry) so that every operation it runs, restore and
+    /// verify included, opens targets the same way.
+    public static var defaults: StorageOpenOptions {
+        get { lock.lock(); defer { lock.unlock() }; return processDefaults }
+        set { lock.lock(); processDefaults = newValue; lock.unlock() }
+    }
+
     public static func open(address: String) throws -> StorageBackend {
+        try open(address: address, options: defaults)
+    }
+
+    public static func open(address: String, options: StorageOpenOptions) throws -> StorageBackend {
         if address.hasPrefix("file://") { return try FileBackend(address: address) }
-        if address.hasPrefix("s3://") || address.hasPrefix("s3+http://") { return try S3Backend(address: address) }
-        throw StorageError.unsupported("unsupported storage address \(address) (expected file:///PATH)")
+        if address.hasPrefix("s3://") || address.hasPrefix("s3+http://") {
+            var s3 = options.s3
+            if let region = options.region { s3.region = region }
+            // Parse first: a malformed address is reported as such, not as
+            // missing credentials.
+            _ = try S3Address(parsing: address, region: s3.region)
+            let environment = options.environment ?? ProcessInfo.processInfo.environment
+            let registry = options.registryPath.map { Registry(path: $0) } ?? Registry.fromEnvironment(environment)
+            let credentials: S3Credentials
+            do {
+                credentials = try S3Credentials.load(environment: environment, registry: registry)
+            } catch let error as BamError {
+                throw StorageError.denied(address: address, reason: error.description)
+            }
+            return try S3Backend(address: address, credentials: credentials, options: s3)
+        }
+        throw StorageError.unsupported("unsupported storage address \(address) (expected file:///PATH, s3://HOST/BUCKET/PREFIX or s3+http://HOST:PORT/BUCKET/PREFIX)")
     }
 }

@@ -72,13 +72,77 @@ final class VolumeFetcher {
         condition.unlock()
     }
 
+    /// Ranges of one large volume fetched at once from an object store
+    /// (one stream per range beats one stream per volume on links with
+    /// latency); each range lands in its own file before it is copied in,
+    /// so at most `rangeTransfers` ranges of `rangeSize` are extra on disk.
+    static let rangeSize: Int64 = 8 << 20
+    var rangeTransfers = StorageRegistry.defaults.parallelTransfers
+
+    private func download(_ name: String, to path: String) throws {
+        guard backend is S3Backend, rangeTransfers > 1, let size = try backend.head(name: name)?.size,
+              size >= 2 * VolumeFetcher.rangeSize else {
+            try backend.get(name: name, toFile: path)
+            return
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        if fd < 0 { throw BamError.io(path: path, operation: "create", errno: errno) }
+        defer { close(fd) }
+        let count = Int((size + VolumeFetcher.rangeSize - 1) / VolumeFetcher.rangeSize)
+        let state = RangeState()
+        let work = { [backend] in
+            while let k = state.take(below: count) {
+                let lower = Int64(k) * VolumeFetcher.rangeSize
+                let part = path + ".range\(k)"
+                defer { unlink(part) }
+                do {
+                    try backend.get(name: name, range: lower..<min(size, lower + VolumeFetcher.rangeSize), toFile: part)
+                    try VolumeFetcher.copy(part, into: fd, at: lower, path: path)
+                } catch {
+                    state.fail(error)
+                }
+            }
+        }
+        let group = DispatchGroup()
+        for _ in 0..<min(rangeTransfers, count) {
+            group.enter()
+            Thread { work(); group.leave() }.start()
+        }
+        group.wait()
+        if let error = state.error { throw error }
+    }
+
+    private final class RangeState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+        private(set) var error: Error?
+        func take(below count: Int) -> Int? {
+            lock.lock(); defer { lock.unlock() }
+            guard error == nil, next < count else { return nil }
+            next += 1
+            return next - 1
+        }
+        func fail(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+    }
+
+    private static func copy(_ part: String, into fd: Int32, at offset: Int64, path: String) throws {
+        let bytes = try Posix.readFile(part)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { throw BamError.io(path: path, operation: "write", errno: errno) }
+            done += n
+        }
+    }
+
     private func fetch(_ i: Int) throws -> String {
         let ref = volumes[i]
         let what = "\(backend.address)/\(ref.name.name)"
         let encrypted = "\(scratch)/fetch-\(i)-\(ref.name.name)"
         defer { unlink(encrypted) }
         do {
-            try backend.get(name: ref.name.name, toFile: encrypted)
+            try download(ref.name.name, to: encrypted)
         } catch StorageError.notFound {
             throw BamError.missing(what: "volume \(ref.name.name) of the \(ref.setLabel) set (listed in its manifest) in \(backend.address)")
         }

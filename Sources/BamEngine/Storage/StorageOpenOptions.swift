@@ -1,0 +1,30 @@
+import Foundation
+
+/// What opening a storage target may need beyond its address: where the
+/// command's registry is (its `credentials` file), the environment to read
+/// `AWS_*` credentials from, S3 tuning such as the signing region, and how
+/// many transfers an operation may run at once.
+public struct StorageOpenOptions: Sendable {
+    /// The registry whose `credentials` file holds S3 keys; nil means
+    /// `BAM_REGISTRY` or the default path.
+    public var registryPath: String?
+    /// The S3 signing region; nil takes it from the host name.
+    public var region: String?
+    /// S3 tuning (part size, retries, ...); `region` above overrides its region.
+    public var s3: S3Options
+    /// The environment to read credentials from; nil is the process's.
+    public var environment: [String: String]?
+    /// Volumes uploaded at the same time by a backup (each large one is
+    /// itself sent as parallel parts), and ranges fetched at once per
+    /// volume on restore.
+    public var parallelTransfers: Int
+
+    public init(registryPath: String? = nil, region: String? = nil, s3: S3Options = S3Options(),
+                environment: [String: String]? = nil, parallelTransfers: Int = 4) {
+        self.registryPath = registryPath
+        self.region = region
+        self.s3 = s3
+        self.environment = environment
+        self.parallelTransfers = parallelTransfers
+    }
+}
