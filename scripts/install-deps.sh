@@ -8,7 +8,8 @@ apt_packages=(
     gnupg gpgconf                                              # encryption
     duplicity python3-boto3                                    # the format oracle
     python3-cryptography                                       # key packet tests
-    rsync time                                                 # scripts and benchmarks
+    rsync time curl                                            # scripts and benchmarks
+    mmdebstrap                                                 # Debian test roots (whole-system tests)
 )
 
 missing=()

@@ -180,19 +180,5 @@ private struct Sandbox {
         return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 
-    /// `BAM_BIN`, else the `bam` built beside this test executable (any
-    /// scratch path), else `<package>/.build/debug/bam`.
-    static func binary() throws -> String {
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["BAM_BIN"], !explicit.isEmpty { candidates.append(explicit) }
-        for executable in [Bundle.main.executablePath, CommandLine.arguments.first].compactMap({ $0 }) {
-            candidates.append(URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("bam").path)
-        }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(package.appendingPathComponent(".build/debug/bam").path)
-        guard let found = candidates.first(where: { access($0, X_OK) == 0 }) else {
-            throw BamError.missing(what: "the bam binary (looked at \(candidates.joined(separator: ", ")); run 'swift build' or set BAM_BIN")
-        }
-        return found
-    }
+    static func binary() throws -> String { try CLISandbox.binary() }
 }

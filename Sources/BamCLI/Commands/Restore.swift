@@ -1,23 +1,54 @@
 import ArgumentParser
 import BamEngine
+import Foundation
 
 extension Bam {
     struct Restore: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Restore a backup from a storage target into a directory.")
+            abstract: "Restore a whole-system backup onto this system (or a backup into a directory, with --raw-download).",
+            discussion: """
+                Gets the backup from --address, the registry's backup address, or \
+                an extract directory (made by --raw-download or 'bam backup --dump'), \
+                then installs its new packages, merges its users and groups, \
+                restores its files with owners and modes mapped to this system's \
+                ids, and applies its deletions. A rollback store is saved first: \
+                'bam restore-rollback' undoes the restore.
+                """)
 
-        @Option(name: .customLong("raw-download"), help: ArgumentHelp("Restore into this directory (it must not exist or be empty, unless --force).", valueName: "DEST"))
-        var rawDownload: String
+        @Argument(help: ArgumentHelp("An extract directory to restore from instead of a storage target.", valueName: "EXTRACT"))
+        var extract: String?
 
-        @OptionGroup var archive: ArchiveOptions
+        @Option(name: .customLong("raw-download"), help: ArgumentHelp("Only download the backup into this directory (it must not exist or be empty, unless --force); change nothing else.", valueName: "DEST"))
+        var rawDownload: String?
+
+        @Option(help: ArgumentHelp("Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX (default: the registry's backup address).", valueName: "URL"))
+        var address: String?
+
+        @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Local cache and scratch space for the download (default: $BAM_CACHE or /var/cache/bam).", valueName: "DIR"))
+        var cacheDirectory: String?
 
         @Option(help: ArgumentHelp("Restore the state at this time: now, epoch seconds, 2026-11-27T10:00:00, 20261127T100000Z, or an age like 3D.", valueName: "T"))
         var time: String?
 
-        @Option(help: ArgumentHelp("Restore only this path (relative to the backed-up directory); DEST becomes it.", valueName: "P"))
+        @Option(help: ArgumentHelp("With --raw-download: only this path (relative to the backed-up directory); DEST becomes it.", valueName: "P"))
         var path: String?
 
-        @Flag(help: "Restore over a destination that is not empty.")
+        @Option(help: ArgumentHelp("Restore limits, space-separated: /path to include, -/path to exclude.", valueName: "LIMITS"))
+        var limits: String?
+
+        @Flag(name: .customLong("skip-files"), help: "Restore no files, users or groups.")
+        var skipFiles = false
+
+        @Flag(name: .customLong("skip-packages"), help: "Install no packages.")
+        var skipPackages = false
+
+        @Flag(name: .customLong("skip-database"), help: "Restore no databases.")
+        var skipDatabase = false
+
+        @Flag(help: "Show the plan (files, users, uid/gid maps, packages); change nothing.")
+        var simulate = false
+
+        @Flag(help: "Restore onto a different appliance type; with --raw-download, into a non-empty directory.")
         var force = false
 
         @Option(help: ArgumentHelp("Escrow key file: unlock the backup secret with it instead of the registry.", valueName: "FILE"))
@@ -26,30 +57,76 @@ extension Bam {
         @Flag(help: "Read the key file's passphrase from stdin instead of asking on the terminal.")
         var noninteractive = false
 
+        @OptionGroup var system: SystemRootOptions
+        @OptionGroup var storage: StorageOptions
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
+        var cacheRoot: String {
+            if let cacheDirectory { return cacheDirectory }
+            if let env = ProcessInfo.processInfo.environment["BAM_CACHE"], !env.isEmpty { return env }
+            return "/var/cache/bam"
+        }
+
+        func validate() throws {
+            if rawDownload != nil {
+                if address == nil { throw ValidationError("--raw-download needs --address") }
+                if extract != nil { throw ValidationError("--raw-download downloads from --address; it takes no EXTRACT") }
+            } else if path != nil {
+                throw ValidationError("--path only works with --raw-download")
+            }
+            if extract != nil && (address != nil || time != nil) {
+                throw ValidationError("an EXTRACT directory is restored as it is: it takes no --address or --time")
+            }
+        }
+
         func run() throws {
             try output.run { reporter in
-                let secret = try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registryOptions.registry)
-                var options = ArchiveRestoreOptions(address: archive.address, destination: rawDownload, scratchRoot: archive.cacheRoot)
-                options.time = try time.map { try BackupTime.parseUserTime($0, now: Int64(Glibc.time(nil))) }
-                options.path = try path.map(RestorePathArgument.parse)
-                options.force = force
-                let result = try ArchiveRestore(options: options, passphrase: secret.bytes, progress: reporter).run()
-                reporter.summary([
-                    ("operation", .string("restore")),
-                    ("time", .string(BackupTime.format(result.time))),
-                    ("destination", .string(rawDownload)),
-                    ("sets", .int(Int64(result.sets))),
-                    ("volumes", .int(Int64(result.volumes))),
-                    ("files", .int(Int64(result.files))),
-                    ("bytes", .int(result.bytes)),
-                ], text: """
-                    restored the backup of \(BackupTime.display(result.time)) into \(rawDownload)
-                    \(result.files) files, \(ByteCount.format(result.bytes)) from \(result.sets) set(s), \(result.volumes) volume(s) in \(String(format: "%.1f", reporter.elapsed)) s
-                    """)
+                storage.install(registry: registryOptions.registry)
+                if let rawDownload { try runRaw(rawDownload, reporter) } else { try runSystem(reporter) }
             }
+        }
+
+        private func runSystem(_ reporter: CommandReporter) throws {
+            let registry = registryOptions.registry
+            var options = SystemRestoreOptions(registry: registry)
+            options.root = system.root
+            options.confDirectory = system.conf
+            options.cacheRoot = cacheRoot
+            options.source = extract.map { .extract($0) } ?? .address(address)
+            options.time = try time.map { try BackupTime.parseUserTime($0, now: Int64(Glibc.time(nil))) }
+            options.limits = try (limits ?? "").split(separator: " ").map { try Overrides.parseLimit(String($0)) }
+            options.skipFiles = skipFiles
+            options.skipPackages = skipPackages
+            options.skipDatabase = skipDatabase
+            options.simulate = simulate
+            options.force = force
+            let keyfile = self.keyfile, noninteractive = self.noninteractive
+            let result = try SystemRestore(options: options, passphrase: {
+                try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registry).bytes
+            }, progress: reporter).run()
+            reporter.summary(SystemRestoreSummary.fields(result, root: system.root), text: SystemRestoreSummary.text(result, root: system.root))
+        }
+
+        private func runRaw(_ destination: String, _ reporter: CommandReporter) throws {
+            let secret = try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registryOptions.registry)
+            var options = ArchiveRestoreOptions(address: address!, destination: destination, scratchRoot: cacheRoot)
+            options.time = try time.map { try BackupTime.parseUserTime($0, now: Int64(Glibc.time(nil))) }
+            options.path = try path.map(RestorePathArgument.parse)
+            options.force = force
+            let result = try ArchiveRestore(options: options, passphrase: secret.bytes, progress: reporter).run()
+            reporter.summary([
+                ("operation", .string("restore")),
+                ("time", .string(BackupTime.format(result.time))),
+                ("destination", .string(destination)),
+                ("sets", .int(Int64(result.sets))),
+                ("volumes", .int(Int64(result.volumes))),
+                ("files", .int(Int64(result.files))),
+                ("bytes", .int(result.bytes)),
+            ], text: """
+                restored the backup of \(BackupTime.display(result.time)) into \(destination)
+                \(result.files) files, \(ByteCount.format(result.bytes)) from \(result.sets) set(s), \(result.volumes) volume(s) in \(String(format: "%.1f", reporter.elapsed)) s
+                """)
         }
     }
 }

@@ -27,6 +27,15 @@ public struct ArchiveBackupOptions {
     public var encryptionWorkers = max(2, ProcessInfo.processInfo.activeProcessorCount)
     public var compressLevel = 6
     public var hostname: String? = nil
+    /// Which relative paths of `source` to back up (a directory's answer
+    /// covers its walk into it); default: everything. A whole-system
+    /// backup selects the changed files and their parent directories.
+    public var include: ([UInt8]) -> Bool = { _ in true }
+    /// Top-level names read from other directories (see `SourceWalker.grafts`).
+    public var grafts: [String: String] = [:]
+    /// How the target is opened (credentials' registry, S3 region) and how
+    /// many volumes are uploaded at once; by default as the command line set.
+    public var storage = StorageRegistry.defaults
 
     public init(source: String, address: String, cacheRoot: String) {
         self.source = source
@@ -55,24 +64,48 @@ public final class ArchiveBackup {
     }
 
     public func run() throws -> ArchiveBackupResult {
-        let backend = try StorageRegistry.open(address: options.address)
+        let backend = try StorageRegistry.open(address: options.address, options: options.storage)
         progress.report(.phase("checking target"))
-        try backend.preflight()
+        // Before any work: a wrong host, bucket, key or permission fails
+        // here in seconds, not after the first volume is built.
+        do {
+            try backend.preflight()
+        } catch let error as StorageError {
+            throw BamError.external("backup not started: \(error)")
+        }
         try Posix.makeDirectories(options.cacheRoot, mode: 0o700)
         let scratch = try Posix.makeTemporaryDirectory(in: options.cacheRoot, prefix: "scratch-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
         let crypto = try ArchiveCrypto(passphrase: passphrase, scratch: scratch, compressLevel: options.compressLevel)
         defer { crypto.close() }
 
+        // An interrupted run may have left multipart uploads: nothing can
+        // complete them, and they stay billed until aborted.
+        if let s3 = backend as? S3Backend {
+            let aborted = try s3.abortUnfinishedUploads()
+            if aborted > 0 {
+                progress.report(.warning("aborted \(aborted) unfinished upload(s) left on \(backend.address) by an interrupted run"))
+            }
+        }
+
         let resolver = ChainResolver(objects: try backend.list())
-        for stray in resolver.strays {
+        let cache = ArchiveCache(root: options.cacheRoot, address: options.address)
+        try Posix.makeDirectories(cache.directory, mode: 0o700)
+        let journalPath = cache.directory + "/" + BackupResumeJournal.fileName
+        let resumed = resumableSet(resolver: resolver, journalPath: journalPath)
+        for stray in resolver.strays where stray.end != resumed?.set.end {
             progress.report(.warning("ignoring the unfinished \(stray.label) set on \(backend.address) (an interrupted run)"))
         }
+
         var now = Int64(time(nil))
-        let cache = ArchiveCache(root: options.cacheRoot, address: options.address)
         var chain = resolver.latest
-        if let c = chain, case .olderThan(let age) = options.fullBackup, c.full.end < now - age { chain = nil }
-        if options.fullBackup == .always { chain = nil }
+        if let resumed {
+            now = resumed.state.time
+            if !resumed.state.incremental { chain = nil }
+        } else {
+            if let c = chain, case .olderThan(let age) = options.fullBackup, c.full.end < now - age { chain = nil }
+            if options.fullBackup == .always { chain = nil }
+        }
 
         var index = SignatureIndex()
         if let chain {
@@ -90,9 +123,22 @@ public final class ArchiveBackup {
             BackupFileName(kind: kind, incremental: incremental, start: start, end: now)
         }
 
+        let journal = BackupResumeJournal(path: journalPath, state: resumed?.state ?? BackupResumeState(
+            address: options.address, source: options.source, volumeSize: options.volumeSize,
+            incremental: incremental, start: start, time: now))
+        try journal.save()
+
         progress.report(.phase(incremental ? "incremental backup" : "full backup"))
         let uploader = VolumeUploader(backend: backend, cipher: crypto.cipher, directory: scratch,
-                                      workers: options.encryptionWorkers, progress: progress) { name(.volume($0)) }
+                                      encryptionWorkers: options.encryptionWorkers,
+                                      uploadWorkers: options.storage.parallelTransfers,
+                                      progress: progress) { name(.volume($0)) }
+        uploader.journal = journal
+        if let resumed {
+            uploader.reusable = resumed.stored
+            uploader.existing = Set(resumed.set.volumes.keys)
+            progress.report(.warning("continuing the interrupted \(resumed.set.label) set: \(resumed.stored.count) volume(s) already stored are kept if unchanged"))
+        }
         let sigtarPath = scratch + "/signatures.tar"
         let builder = DifftarBuilder(
             sourceRoot: Array(options.source.utf8),
@@ -101,12 +147,16 @@ public final class ArchiveBackup {
             progress: progress,
             onVolume: { try uploader.submit($0) })
 
+        var walker = SourceWalker(root: Array(options.source.utf8))
+        walker.include = options.include
+        walker.grafts = Dictionary(uniqueKeysWithValues: options.grafts.map { (Array($0.key.utf8), Array($0.value.utf8)) })
+        if !walker.grafts.isEmpty { builder.locate = { [walker] in walker.absolute($0) } }
         builder.racyAfter = chain?.end ?? .max
         var walkWarnings: [String] = []
         let previous = index.entries
         var cursor = 0
         do {
-            try SourceWalker(root: Array(options.source.utf8)).walk(visit: { entry in
+            try walker.walk(visit: { entry in
                 while cursor < previous.count && PathOrder.less(previous[cursor].path, entry.path) {
                     try builder.process(entry: nil, previous: previous[cursor])
                     cursor += 1
@@ -136,6 +186,13 @@ public final class ArchiveBackup {
         manifest.files = builder.changedFiles
 
         progress.report(.phase("storing signatures and manifest"))
+        // Volumes of the interrupted run past this set's last one (the
+        // source shrank since) would be strays next to the manifest.
+        if let resumed {
+            for (number, stale) in resumed.set.volumes where number > manifest.volumes.count {
+                try backend.delete(name: stale.name)
+            }
+        }
         let sigName = name(.signatures)
         let sigEncrypted = scratch + "/" + sigName.name
         try encryptFile(crypto.cipher, from: sigtarPath, to: sigEncrypted)
@@ -148,12 +205,46 @@ public final class ArchiveBackup {
         try backend.store(name: manifestName.name, movingFile: manifestEncrypted)
         try cache.store(sigName, movingPlainFile: sigtarPath)
         try cache.store(manifestName, plain: manifestPlain)
+        journal.remove()
 
         var stats = builder.statistics
         stats.warnings = walkWarnings + stats.warnings
         stats.volumes = manifest.volumes.count
         stats.storedBytes = uploader.storedBytes
         return ArchiveBackupResult(incremental: incremental, time: now, statistics: stats)
+    }
+
+    /// The set an interrupted run of this same backup left unfinished, with
+    /// the volumes of it the target holds as recorded; nil (and the resume
+    /// file removed) when there is nothing that can be continued.
+    private func resumableSet(resolver: ChainResolver, journalPath: String)
+        -> (state: BackupResumeState, set: BackupSet, stored: [Int: BackupResumeState.Volume])? {
+        guard let state = BackupResumeJournal.load(journalPath, warning: { progress.report(.warning($0)) }) else { return nil }
+        func discard(_ why: String?) -> (state: BackupResumeState, set: BackupSet, stored: [Int: BackupResumeState.Volume])? {
+            if let why { progress.report(.warning("not continuing the interrupted backup of \(BackupTime.display(state.time)): \(why)")) }
+            unlink(journalPath)
+            return nil
+        }
+        guard state.matches(source: options.source, address: options.address, volumeSize: options.volumeSize) else {
+            return discard(nil)  // another backup's record: start afresh
+        }
+        if options.fullBackup == .always && state.incremental { return discard("a full backup was asked for") }
+        guard let set = resolver.strays.first(where: {
+            $0.end == state.time && $0.incremental == state.incremental && $0.start == state.start
+        }) else {
+            return discard(nil)  // completed, or nothing of it reached the target
+        }
+        if let last = resolver.chains.last, last.end >= state.time {
+            return discard("the target has a newer backup")
+        }
+        if state.incremental && resolver.latest?.end != state.start {
+            return discard("the chain it continued has changed")
+        }
+        var stored: [Int: BackupResumeState.Volume] = [:]
+        for volume in state.volumes where set.volumeSizes[volume.number] == volume.storedSize {
+            stored[volume.number] = volume
+        }
+        return (state, set, stored)
     }
 
     private func encryptFile(_ cipher: SymmetricCipher, from: String, to: String) throws {

@@ -33,8 +33,13 @@ final class DifftarBuilder {
 
     deinit { readBuffer.deallocate() }
 
+    /// Maps an entry path to the file to read when the walk grafts other
+    /// directories into the tree (`SourceWalker.absolute`); nil: below `sourceRoot`.
+    var locate: (([UInt8]) -> [UInt8])?
+
     private func absolute(_ relative: [UInt8]) -> [UInt8] {
-        relative.isEmpty ? sourceRoot : (sourceRoot == [0x2f] ? sourceRoot + relative : sourceRoot + [0x2f] + relative)
+        if let locate { return locate(relative) }
+        return relative.isEmpty ? sourceRoot : (sourceRoot == [0x2f] ? sourceRoot + relative : sourceRoot + [0x2f] + relative)
     }
 
     private func header(for e: SourceEntry) -> TarEntry {

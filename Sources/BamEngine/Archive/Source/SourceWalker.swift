@@ -9,6 +9,11 @@ public struct SourceWalker {
     public let root: [UInt8]
     /// Decides whether a relative path (and, for directories, its subtree) is walked.
     public var include: ([UInt8]) -> Bool = { _ in true }
+    /// Top-level names read from another directory instead of the root
+    /// (name → absolute directory): a whole-system backup stores its extras
+    /// as `TKLBAM/` in the overlay without writing them into the root.
+    /// `include` still decides for them and their contents.
+    public var grafts: [[UInt8]: [UInt8]] = [:]
 
     public init(root: [UInt8]) {
         var r = root
@@ -26,8 +31,16 @@ public struct SourceWalker {
         try walkDirectory([], visit: visit, warning: warning)
     }
 
-    private func absolute(_ relative: [UInt8]) -> [UInt8] {
-        relative.isEmpty ? root : (root == [0x2f] ? root + relative : root + [0x2f] + relative)
+    /// Where the entry at `relative` is on disk: below its graft's
+    /// directory when its first component is grafted, else below the root.
+    public func absolute(_ relative: [UInt8]) -> [UInt8] {
+        if !grafts.isEmpty {
+            let first = relative.split(separator: 0x2f, maxSplits: 1, omittingEmptySubsequences: false)
+            if let head = first.first, let directory = grafts[Array(head)] {
+                return first.count == 1 ? directory : directory + [0x2f] + Array(first[1])
+            }
+        }
+        return relative.isEmpty ? root : (root == [0x2f] ? root + relative : root + [0x2f] + relative)
     }
 
     private func walkDirectory(_ relative: [UInt8], visit: (SourceEntry) throws -> Void, warning: (String) -> Void) throws {
@@ -36,6 +49,10 @@ public struct SourceWalker {
         do { names = try Posix.listDirectory(dir) } catch {
             warning("cannot read directory \(Posix.display(dir)): \(error); its contents are not backed up")
             return
+        }
+        if relative.isEmpty && !grafts.isEmpty {
+            names.removeAll { grafts[$0] != nil }
+            names += grafts.keys
         }
         names.sort { a, b in a.lexicographicallyPrecedes(b) }
         for name in names {

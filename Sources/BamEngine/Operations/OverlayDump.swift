@@ -1,0 +1,65 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a backup's extract as a plain directory tree (`--dump DIR`):
+/// the extras as `TKLBAM/` and each changed file at its path with its
+/// owner, mode and times, the directories on the way copied from the
+/// root. It is the same tree a restore downloads, so
+/// `bam restore DIR` applies it.
+struct OverlayDump {
+    let root: String
+    let progress: ProgressReporter
+
+    func write(extras: String, olist: [[UInt8]], to destination: String) throws {
+        if Posix.fileExists(destination), !(try Posix.listDirectory(Array(destination.utf8))).isEmpty {
+            throw BamError.invalid("dump directory \(destination) exists and is not empty")
+        }
+        try Posix.makeDirectories(destination, mode: 0o700)
+        let isRoot = geteuid() == 0
+        let base = Array((destination.hasSuffix("/") ? String(destination.dropLast()) : destination).utf8)
+        try OverlayDump.copyTree(Array(extras.utf8), to: base + Array("/\(ExtrasLayout.overlayName)".utf8), isRoot: isRoot)
+        let confined = try ConfinedRoot(root: root)
+        let rootBytes = Array((root.hasSuffix("/") ? String(root.dropLast()) : root).utf8)
+        var madeDirectories = Set<[UInt8]>()
+        var directoryTimes: [([UInt8], stat)] = []
+        for path in olist {
+            // Parents first, with the root's metadata.
+            var components = PathBytes.components(path)
+            components.removeLast()
+            var sofar: [UInt8] = []
+            for component in components {
+                sofar += [PathBytes.slash] + component
+                if madeDirectories.contains(sofar) { continue }
+                madeDirectories.insert(sofar)
+                guard let st = try confined.lstat(sofar), (st.st_mode & S_IFMT) == S_IFDIR else { continue }
+                try EntryCopy.copy(stat: st, from: rootBytes + sofar, to: base + sofar, isRoot: isRoot)
+                directoryTimes.append((base + sofar, st))
+            }
+            guard try confined.lstat(path) != nil else {
+                progress.report(.warning("\(confined.display(path)) vanished during the backup; not in the dump"))
+                continue
+            }
+            try EntryCopy.copy(from: rootBytes + path, to: base + path, isRoot: isRoot)
+            progress.report(.item(path: Posix.display(path), bytes: 0))
+        }
+        // Writing children changed the directories' times: put them back.
+        for (path, st) in directoryTimes.reversed() {
+            var times = [st.st_mtim, st.st_mtim]
+            _ = Posix.withCPath(path) { utimensat(AT_FDCWD, $0, &times, AT_SYMLINK_NOFOLLOW) }
+        }
+    }
+
+    /// Copies a whole directory tree (the extras).
+    static func copyTree(_ source: [UInt8], to destination: [UInt8], isRoot: Bool) throws {
+        let st = try Posix.lstat(source)
+        try EntryCopy.copy(stat: st, from: source, to: destination, isRoot: isRoot)
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return }
+        for name in try Posix.listDirectory(source) {
+            try copyTree(source + [PathBytes.slash] + name, to: destination + [PathBytes.slash] + name, isRoot: isRoot)
+        }
+        var times = [st.st_mtim, st.st_mtim]
+        _ = Posix.withCPath(destination) { utimensat(AT_FDCWD, $0, &times, AT_SYMLINK_NOFOLLOW) }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Runs a child process to completion with its output captured, for hooks
+/// and apt. A failure message shows the command line and the output, so
+/// the user sees what went wrong without re-running it.
+public enum ProcessRunner {
+    public struct Outcome {
+        public var status: Int32
+        public var output: String
+        /// The command line, shell-quoted, for messages.
+        public var commandLine: String
+    }
+
+    /// Runs `arguments[0]` (an absolute path) with the rest as argv;
+    /// stdout and stderr are merged into `output`; stdin is /dev/null.
+    public static func run(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let commandLine = arguments.map(quote).joined(separator: " ")
+        do { try process.run() } catch {
+            throw BamError.external("cannot run \(commandLine): \(error.localizedDescription)")
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return Outcome(status: status, output: String(decoding: data, as: UTF8.self), commandLine: commandLine)
+    }
+
+    /// As `run`, but a non-zero exit is an error showing the output.
+    @discardableResult
+    public static func check(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
+        let outcome = try run(arguments, directory: directory, environment: environment)
+        guard outcome.status == 0 else { throw BamError.external(failureMessage(outcome)) }
+        return outcome
+    }
+
+    public static func failureMessage(_ outcome: Outcome) -> String {
+        let tail = outcome.output.split(separator: "\n").suffix(20).map { "    " + $0 }.joined(separator: "\n")
+        return "\(outcome.commandLine) exited with status \(outcome.status)" + (tail.isEmpty ? "" : ":\n" + tail)
+    }
+
+    static func quote(_ s: String) -> String {
+        if !s.isEmpty && s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,+@".contains($0) }) { return s }
+        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

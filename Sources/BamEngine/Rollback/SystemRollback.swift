@@ -1,0 +1,103 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct SystemRollbackResult {
+    public var removed: Int
+    public var restoredFiles: Int
+    public var restoredMetadata: Int
+    public var purgedPackages: [String]
+    public var warnings: [String]
+}
+
+/// `bam restore-rollback`: returns a root to its state before the last
+/// restore, from the rollback store. Packages the restore installed are
+/// purged first (the original purged last, after the files, which let the
+/// purge disturb what had just been put back); then paths the restore
+/// added are deleted, the saved originals moved back, the account files
+/// put back, and every recorded path gets its owner, mode and times again,
+/// deepest first so directory times stay as they were. The store is
+/// removed at the end, and its parent directory's times restored.
+public final class SystemRollback {
+    let root: String
+    let registry: Registry
+    let progress: ProgressReporter
+
+    public init(root: String, registry: Registry, progress: ProgressReporter = SilentProgress()) {
+        self.root = root
+        self.registry = registry
+        self.progress = progress
+    }
+
+    public func run() throws -> SystemRollbackResult {
+        let store = RollbackStore(root: root)
+        guard store.exists else { throw BamError.invalid("no rollback data in \(store.path): there is no restore to undo") }
+        let lock = try RunLock(path: registry.path + "/run.lock", purpose: "backup or restore")
+        defer { lock.release() }
+        let collector = WarningCollector(forwardingTo: progress)
+        var result = SystemRollbackResult(removed: 0, restoredFiles: 0, restoredMetadata: 0, purgedPackages: [], warnings: [])
+
+        let packages = try store.installedPackages()
+        if !packages.isEmpty {
+            try PackageInstaller(root: root, progress: collector).purge(packages)
+            result.purgedPackages = packages
+        }
+
+        progress.report(.phase("rolling back files"))
+        let confined = try ConfinedRoot(root: root)
+        let index = try store.loadIndex()
+        let isRoot = geteuid() == 0
+        let rootPrefix = Array((root.hasSuffix("/") ? String(root.dropLast()) : root).utf8)
+        // Added paths, deepest first.
+        for entry in index.reversed() where entry.mode == nil {
+            guard let st = try confined.lstat(entry.path) else { continue }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                _ = try confined.withParent(of: entry.path) { _, _ in }  // refuses symlinked parents
+                try Posix.removeTree(rootPrefix + entry.path)
+            } else {
+                try confined.remove(entry.path)
+            }
+            result.removed += 1
+        }
+        // Originals back in place.
+        let originals = Array(store.originals.utf8)
+        for entry in index where entry.mode != nil && !entry.isDirectory {
+            let saved = originals + entry.path
+            guard try Posix.lstatIfExists(saved) != nil else { continue }
+            if let st = try confined.lstat(entry.path), (st.st_mode & S_IFMT) == S_IFDIR {
+                try Posix.removeTree(rootPrefix + entry.path)
+            }
+            try confined.copyIn(from: saved, to: entry.path, createParent: nil)
+            result.restoredFiles += 1
+        }
+        for kind in AccountFileKind.allCases {
+            let saved = Array((store.etc + "/" + kind.rawValue).utf8)
+            guard try Posix.lstatIfExists(saved) != nil else { continue }
+            try confined.copyIn(from: saved, to: Array("/etc/\(kind.rawValue)".utf8), createParent: nil)
+        }
+        // Owners, modes and times; children before their directories.
+        for entry in index.reversed() where entry.mode != nil {
+            guard let st = try confined.lstat(entry.path) else {
+                collector.report(.warning("\(confined.display(entry.path)) existed before the restore but is gone and has no saved copy"))
+                continue
+            }
+            try confined.setMetadata(entry.path, uid: entry.uid, gid: entry.gid,
+                                     mode: (st.st_mode & S_IFMT) == S_IFLNK ? nil : entry.mode, mtime: entry.mtime)
+            result.restoredMetadata += 1
+        }
+        _ = isRoot
+
+        let parent = store.loadParentState()
+        try Posix.removeTree(Array(store.path.utf8))
+        if let parent {
+            if parent.mode == nil {
+                _ = try? confined.remove(parent.path, directory: true)
+            } else {
+                try confined.setMetadata(parent.path, uid: parent.uid, gid: parent.gid, mode: parent.mode, mtime: parent.mtime)
+            }
+        }
+        result.warnings = collector.warnings
+        return result
+    }
+}
