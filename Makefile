@@ -17,9 +17,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	scripts/run-tests.sh
 
+# A debug build: it shares the build with `make test` and is quicker to make.
 demo: deps
-	$(SWIFT) build -c release
-	scripts/demo.sh .build/release/bam
+	$(SWIFT) build
+	scripts/demo.sh .build/debug/bam
 
 bench: deps
 	$(SWIFT) build -c release

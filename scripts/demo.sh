@@ -4,7 +4,7 @@
 # of what changed to a local target, a restore onto a fresh copy that has
 # users of its own, what moved, and a rollback of the restore.
 set -euo pipefail
-bam="$(realpath "${1:-.build/release/bam}")"
+bam="$(realpath "${1:-.build/debug/bam}")"
 work="$(mktemp -d /tmp/bam-demo.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 export BAM_REGISTRY="$work/registry" BAM_CACHE="$work/cache" BAM_CONF="$work/conf"
