@@ -47,9 +47,15 @@ public protocol StorageBackend: AnyObject {
     /// Stores the local file `path` as `name` and removes the local file.
     /// Backends on the same file system may rename instead of copying.
     func store(name: String, movingFile path: String) throws
+
+    /// A local path where object `name` can be read directly, if the
+    /// backend keeps objects as local files (nil for remote backends).
+    func localPath(name: String) -> String?
 }
 
 extension StorageBackend {
+    public func localPath(name: String) -> String? { nil }
+
     public func store(name: String, movingFile path: String) throws {
         try put(name: name, fromFile: path)
         _ = path.withCString { unlink($0) }

@@ -139,10 +139,13 @@ final class VolumeFetcher {
     private func fetch(_ i: Int) throws -> String {
         let ref = volumes[i]
         let what = "\(backend.address)/\(ref.name.name)"
-        let encrypted = "\(scratch)/fetch-\(i)-\(ref.name.name)"
-        defer { unlink(encrypted) }
+        // A volume on a local file system is read where it is: copying it
+        // first would write every restored byte one more time.
+        let local = backend.localPath(name: ref.name.name)
+        let encrypted = local ?? "\(scratch)/fetch-\(i)-\(ref.name.name)"
+        defer { if local == nil { unlink(encrypted) } }
         do {
-            try download(ref.name.name, to: encrypted)
+            if local == nil { try download(ref.name.name, to: encrypted) }
         } catch StorageError.notFound {
             throw BamError.missing(what: "volume \(ref.name.name) of the \(ref.setLabel) set (listed in its manifest) in \(backend.address)")
         }

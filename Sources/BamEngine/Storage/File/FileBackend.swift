@@ -93,9 +93,14 @@ public final class FileBackend: StorageBackend {
             if errno == ENOENT { throw StorageError.notFound(address: address, name: name) }
             throw StorageError.failed(address: address, reason: "\(source): \(String(cString: strerror(errno)))")
         }
-        do { try FileCopy.copy(from: source, to: path, mode: 0o600, range: range) } catch {
+        do { try FileCopy.copy(from: source, to: path, mode: 0o600, range: range, sync: false) } catch {
             throw StorageError.failed(address: address, reason: "reading \(name): \(error)")
         }
+    }
+
+    public func localPath(name: String) -> String? {
+        guard let path = try? full(name), let st = try? Posix.lstatIfExists(Array(path.utf8)), (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return path
     }
 
     public func head(name: String) throws -> StoredObject? {
@@ -112,7 +117,8 @@ public final class FileBackend: StorageBackend {
 
 /// Copies a file (or a byte range of it) with fsync, creating `to` with `mode`.
 enum FileCopy {
-    static func copy(from: String, to: String, mode: mode_t, range: Range<Int64>? = nil) throws {
+    /// `sync` false for scratch copies that need not survive a crash.
+    static func copy(from: String, to: String, mode: mode_t, range: Range<Int64>? = nil, sync: Bool = true) throws {
         let input = Glibc.open(from, O_RDONLY | O_CLOEXEC)
         if input < 0 { throw BamError.io(path: from, operation: "open", errno: errno) }
         defer { close(input) }
@@ -137,6 +143,6 @@ enum FileCopy {
             try Posix.writeAll(output, buf, n, path: to)
             offset += Int64(n)
         }
-        if fsync(output) != 0 { throw BamError.io(path: to, operation: "fsync", errno: errno) }
+        if sync && fsync(output) != 0 { throw BamError.io(path: to, operation: "fsync", errno: errno) }
     }
 }
