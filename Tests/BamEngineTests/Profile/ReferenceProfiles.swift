@@ -7,8 +7,12 @@ import Testing
 /// `<repo>/../shared/reference/tklbam-profiles`. Tests that need them fail
 /// (never skip) when they are missing.
 enum ReferenceProfiles {
+    /// `BAM_SHARED` (the shared folder) when set, else `../shared` beside the repository.
     static var directory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        if let shared = ProcessInfo.processInfo.environment["BAM_SHARED"], !shared.isEmpty {
+            return shared + "/reference/tklbam-profiles"
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../../../shared/reference/tklbam-profiles").standardized.path
     }
 
@@ -20,7 +24,7 @@ enum ReferenceProfiles {
         let path = directory + "/" + relative
         try #require(
             Posix.fileExists(path),
-            "reference file \(path) is missing: the profile tests need /work/shared/reference/tklbam-profiles beside the repository"
+            "reference file \(path) is missing: the profile tests need shared/reference/tklbam-profiles beside the repository (or BAM_SHARED set to the shared folder)"
         )
         return path
     }
