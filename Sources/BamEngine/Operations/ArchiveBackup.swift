@@ -201,8 +201,11 @@ public final class ArchiveBackup {
         let manifestPlain = manifest.render()
         let manifestEncrypted = scratch + "/" + manifestName.name
         try Posix.writeFileAtomically(manifestEncrypted, try crypto.cipher.encrypt(manifestPlain), mode: 0o600)
-        // The manifest goes last: its presence marks the set complete.
+        // The manifest goes last: its presence marks the set complete, so
+        // everything before it must be durable first.
+        try backend.flush()
         try backend.store(name: manifestName.name, movingFile: manifestEncrypted)
+        try backend.flush()
         try cache.store(sigName, movingPlainFile: sigtarPath)
         try cache.store(manifestName, plain: manifestPlain)
         journal.remove()

@@ -48,6 +48,10 @@ public protocol StorageBackend: AnyObject {
     /// Backends on the same file system may rename instead of copying.
     func store(name: String, movingFile path: String) throws
 
+    /// Makes every object stored so far durable (a file system's
+    /// write-back); remote backends have nothing to do.
+    func flush() throws
+
     /// A local path where object `name` can be read directly, if the
     /// backend keeps objects as local files (nil for remote backends).
     func localPath(name: String) -> String?
@@ -55,6 +59,8 @@ public protocol StorageBackend: AnyObject {
 
 extension StorageBackend {
     public func localPath(name: String) -> String? { nil }
+
+    public func flush() throws {}
 
     public func store(name: String, movingFile path: String) throws {
         try put(name: name, fromFile: path)

@@ -9,6 +9,8 @@ import Glibc
 public final class FileBackend: StorageBackend {
     public let address: String
     public let directory: String
+    /// Files stored by rename and not yet synced (see `flush()`).
+    private let unsynced = UnsyncedFiles()
 
     public init(address: String) throws {
         guard address.hasPrefix("file://") else { throw StorageError.unsupported("not a file:// address: \(address)") }
@@ -73,17 +75,33 @@ public final class FileBackend: StorageBackend {
         }
     }
 
-    /// Renames when the file is on the same file system (after fsync, so
-    /// the object is durable before it is visible); copies otherwise.
+    /// Renames when the file is on the same file system; copies otherwise.
+    /// Volumes are not synced one by one (that stalls the backup on the
+    /// disk): `flush()` syncs them all before the manifest is stored.
     public func store(name: String, movingFile path: String) throws {
         let dest = try full(name)
         try Posix.makeDirectories(directory, mode: 0o700)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 { _ = fsync(fd); close(fd) }
-        if rename(path, dest) == 0 { return }
+        if rename(path, dest) == 0 {
+            unsynced.lock(); unsynced.names.append(dest); unsynced.unlock()
+            return
+        }
         if errno != EXDEV { throw StorageError.failed(address: address, reason: "storing \(name): \(String(cString: strerror(errno)))") }
         try put(name: name, fromFile: path)
         unlink(path)
+    }
+
+    public func flush() throws {
+        unsynced.lock()
+        let names = unsynced.names
+        unsynced.names.removeAll()
+        unsynced.unlock()
+        // By now the kernel has written most of it back in the background.
+        for path in names + [directory] {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 { continue }  // removed since (a resumed run replaced it)
+            defer { close(fd) }
+            if fsync(fd) != 0 { throw StorageError.failed(address: address, reason: "syncing \(path): \(String(cString: strerror(errno)))") }
+        }
     }
 
     public func get(name: String, range: Range<Int64>?, toFile path: String) throws {
@@ -145,4 +163,13 @@ enum FileCopy {
         }
         if sync && fsync(output) != 0 { throw BamError.io(path: to, operation: "fsync", errno: errno) }
     }
+}
+
+/// The paths a FileBackend renamed into place since its last flush; volumes
+/// are stored from several threads.
+private final class UnsyncedFiles {
+    private let mutex = NSLock()
+    var names: [String] = []
+    func lock() { mutex.lock() }
+    func unlock() { mutex.unlock() }
 }
