@@ -90,3 +90,6 @@ kill "$moto_pid" 2>/dev/null || true
 diff -rq "$src" "$run/bam-s3-out" >/dev/null || { echo "bench: bam's S3 restore differs from the source"; exit 1; }
 printf '%-28s %11ss %11ss %10s %s\n' "S3 full backup" "$(t dup-s3-full)" "$(t bam-s3-full)" "$(ratio "$(t dup-s3-full)" "$(t bam-s3-full)")" ">= 2x"
 printf '%-28s %11ss %11ss %10s %s\n' "S3 full restore" "$(t dup-s3-restore)" "$(t bam-s3-restore)" "$(ratio "$(t dup-s3-restore)" "$(t bam-s3-restore)")" ">= 2x"
+
+# --- The file-system delta on a million entries (its own script) ----------
+"$here/scripts/bench-delta.sh" "$bam"

@@ -21,7 +21,7 @@ extension Bam.Internal {
                 'bam backup' to use, or pass it with --force-profile.
                 """)
 
-        @Option(help: ArgumentHelp("The pristine root (default: /).", valueName: "DIR"))
+        @Option(help: ArgumentHelp("The pristine root.", valueName: "DIR"))
         var root = "/"
 
         @Option(name: .customLong("dirindex-conf"), help: ArgumentHelp("Path list to index instead of the Debian core list.", valueName: "FILE"))

@@ -5,7 +5,7 @@ import Foundation
 /// `/` (tests and rescue systems use another) and the configuration
 /// directory (`conf`, `overrides`, `hooks.d`).
 struct SystemRootOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The directory that stands for / (default: /).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("The directory that stands for /.", valueName: "DIR"))
     var root = "/"
 
     @Option(name: .customLong("conf-dir"), help: ArgumentHelp("Configuration directory with conf, overrides and hooks.d (default: $BAM_CONF or /etc/bam).", valueName: "DIR"))
