@@ -180,6 +180,20 @@ struct SystemCommandTests {
         #expect(rollback.status == 0, "\(rollback.stderr)")
         #expect(try Posix.readFile(tgt + "/etc/app.conf") == Array("a = 1\n".utf8))
 
+        // A backup with --address records it; the next backup and a plain
+        // restore find it in the registry.
+        try s.initialise()
+        let stored = try s.bam(["backup", "--root", src, "--conf-dir", conf, "--address", s.address])
+        #expect(stored.status == 0, "\(stored.stderr)\(stored.stdout)")
+        #expect(try RegistryBackupAddress.load(s.registry) == s.address)
+        try Posix.writeFileAtomically(src + "/etc/app.conf", Array("a = 3\n".utf8), mode: 0o644)
+        let again = try s.bam(["backup", "--root", src, "--conf-dir", conf, "--json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try CLISandbox.json(again.stdout)["kind"] as? String == "incremental")
+        let plain = try s.bam(["restore", "--root", tgt, "--conf-dir", conf, "--force"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(try Posix.readFile(tgt + "/etc/app.conf") == Array("a = 3\n".utf8))
+
         for command in [["backup"], ["restore"], ["restore-rollback"], ["internal", "create-profile"]] {
             let help = try s.bam(command + ["--help"])
             #expect(help.status == 0)

@@ -124,6 +124,9 @@ extension Bam {
                 fields.append(("dump", .string(dump)))
                 text += "\nextract written to \(dump)"
             } else if let archive = result.archive, let address = options.address {
+                // The registry remembers where its backup went, so a plain
+                // `bam restore` (or the next `bam backup`) needs no --address.
+                if self.address != nil { try RegistryBackupAddress.save(address, in: registry) }
                 let s = archive.statistics
                 let kind = archive.incremental ? "incremental" : "full"
                 fields += [

@@ -1,3 +1,4 @@
+import Foundation
 import GPG
 
 /// What every archive operation needs to encrypt or decrypt: a private
@@ -9,7 +10,10 @@ public final class ArchiveCrypto {
     /// `compressLevel`: zlib level gpg uses where compression pays.
     public init(passphrase: [UInt8], scratch: String, compressLevel: Int = 6) throws {
         do {
-            home = try GPGHome(parent: scratch, compressLevel: compressLevel)
+            // Not under `scratch`: gpg-agent's socket lives in the home, and a
+            // Unix socket path must fit in 108 bytes, which a deep cache or
+            // test directory overruns (gpg then fails like a bad passphrase).
+            home = try GPGHome(parent: ArchiveCrypto.shortTemporaryDirectory, compressLevel: compressLevel)
         } catch let error as GPGError {
             throw BamError.external("cannot set up GnuPG: \(error)")
         }
@@ -17,4 +21,10 @@ public final class ArchiveCrypto {
     }
 
     public func close() { home.close() }
+
+    /// `TMPDIR` when it is short enough for agent sockets, else `/tmp`.
+    static var shortTemporaryDirectory: String {
+        if let dir = ProcessInfo.processInfo.environment["TMPDIR"], !dir.isEmpty, dir.utf8.count <= 40 { return dir }
+        return "/tmp"
+    }
 }
