@@ -169,6 +169,13 @@ struct SystemCommandTests {
         let refused = try s.bam(["restore", "--root", tgt, "--conf-dir", conf, s.path("extract"), "--json"])
         #expect(refused.status == 10, "\(refused.stdout)\(refused.stderr)")
         #expect(try CLISandbox.json(refused.stdout)["code"] as? Int == 10)
+        // On a terminal it asks instead: "n" keeps exit 10, "y" restores.
+        let declined = try s.onTerminal(["restore", "--root", tgt, "--conf-dir", conf, s.path("extract"), "--simulate"], answer: "n")
+        #expect(declined.status == 10, "\(declined.stdout)")
+        #expect(declined.stdout.contains("Restore anyway?"))
+        let accepted = try s.onTerminal(["restore", "--root", tgt, "--conf-dir", conf, s.path("extract"), "--simulate"], answer: "y")
+        #expect(accepted.status == 0, "\(accepted.stdout)")
+        #expect(accepted.stdout.contains("write  /etc/app.conf"))
         let plan = try s.bam(["restore", "--root", tgt, "--conf-dir", conf, s.path("extract"), "--force", "--simulate"])
         #expect(plan.status == 0, "\(plan.stderr)")
         #expect(plan.stdout.contains("write  /etc/app.conf"))
@@ -199,5 +206,30 @@ struct SystemCommandTests {
             #expect(help.status == 0)
             #expect(help.stdout.contains("--root"), "\(command) documents --root")
         }
+    }
+}
+
+extension CLISandbox {
+    /// Runs bam on a pseudo-terminal (through script(1)) and types `answer`.
+    func onTerminal(_ arguments: [String], answer: String) throws -> Run {
+        let quoted = ([try CLISandbox.binary()] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", quoted.joined(separator: " "), "/dev/null"]
+        var env = ProcessInfo.processInfo.environment
+        env["BAM_REGISTRY"] = registry.path
+        env["BAM_CACHE"] = root + "/cache"
+        process.environment = env
+        let out = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        process.standardInput = input
+        try process.run()
+        usleep(300_000)
+        input.fileHandleForWriting.write(Data((answer + "\n").utf8))
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
     }
 }

@@ -102,9 +102,21 @@ extension Bam {
             options.simulate = simulate
             options.force = force
             let keyfile = self.keyfile, noninteractive = self.noninteractive
-            let result = try SystemRestore(options: options, passphrase: {
-                try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registry).bytes
-            }, progress: reporter).run()
+            func restore(force: Bool) throws -> SystemRestoreResult {
+                var attempt = options
+                attempt.force = force
+                return try SystemRestore(options: attempt, passphrase: {
+                    try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registry).bytes
+                }, progress: reporter).run()
+            }
+            let result: SystemRestoreResult
+            do {
+                result = try restore(force: force)
+            } catch BamError.incompatible(let message) where !force && !noninteractive && !output.json && isatty(0) != 0 {
+                // On a terminal, ask (as the original does) instead of exiting 10.
+                guard try PassphrasePrompt.confirm("\(message).\nRestore anyway? [y/N] ") else { throw BamError.incompatible(message) }
+                result = try restore(force: true)
+            }
             reporter.summary(SystemRestoreSummary.fields(result, root: system.root), text: SystemRestoreSummary.text(result, root: system.root))
         }
 
