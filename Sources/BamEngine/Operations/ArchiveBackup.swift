@@ -78,7 +78,7 @@ public final class ArchiveBackup {
         try Posix.makeDirectories(options.cacheRoot, mode: 0o700)
         let scratch = try Posix.makeTemporaryDirectory(in: options.cacheRoot, prefix: "scratch-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
-        let crypto = try ArchiveCrypto(passphrase: passphrase, scratch: scratch, compressLevel: options.compressLevel)
+        let crypto = try ArchiveCrypto(passphrase: passphrase, compressLevel: options.compressLevel)
         defer { crypto.close() }
 
         // An interrupted run may have left multipart uploads: nothing can

@@ -65,7 +65,7 @@ public final class ArchiveRestore {
         try Posix.makeDirectories(options.scratchRoot, mode: 0o700)
         let scratch = try Posix.makeTemporaryDirectory(in: options.scratchRoot, prefix: "restore-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
-        let crypto = try ArchiveCrypto(passphrase: passphrase, scratch: scratch)
+        let crypto = try ArchiveCrypto(passphrase: passphrase)
         defer { crypto.close() }
 
         // Manifests first: the first decryption also proves the passphrase.

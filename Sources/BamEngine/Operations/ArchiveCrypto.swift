@@ -8,7 +8,7 @@ public final class ArchiveCrypto {
     let cipher: SymmetricCipher
 
     /// `compressLevel`: zlib level gpg uses where compression pays.
-    public init(passphrase: [UInt8], scratch: String, compressLevel: Int = 6) throws {
+    public init(passphrase: [UInt8], compressLevel: Int = 6) throws {
         do {
             // Not under `scratch`: gpg-agent's socket lives in the home, and a
             // Unix socket path must fit in 108 bytes, which a deep cache or
