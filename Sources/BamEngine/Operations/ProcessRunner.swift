@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs a child process to completion with its output captured, for hooks
 /// and apt. A failure message shows the command line and the output, so
@@ -14,20 +17,36 @@ public enum ProcessRunner {
     /// Runs `arguments[0]` (an absolute path) with the rest as argv;
     /// stdout and stderr are merged into `output`; stdin is /dev/null.
     public static func run(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
         let commandLine = arguments.map(quote).joined(separator: " ")
-        do { try process.run() } catch {
-            throw BamError.external("cannot run \(commandLine): \(error.localizedDescription)")
+        var attempt = 0
+        var process: Process
+        var pipe: Pipe
+        while true {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: arguments[0])
+            process.arguments = Array(arguments.dropFirst())
+            if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+            process.environment = env
+            pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            process.standardInput = FileHandle.nullDevice
+            do {
+                try process.run()
+                break
+            } catch {
+                // A script written just before may still be open for writing
+                // in a child another thread forked and has not yet exec'd
+                // (ETXTBSY): that passes within milliseconds, so try again.
+                attempt += 1
+                if attempt < 5 && access(arguments[0], X_OK) == 0 {
+                    usleep(UInt32(20_000 * attempt))
+                    continue
+                }
+                throw BamError.external("cannot run \(commandLine): \(error.localizedDescription)")
+            }
         }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
