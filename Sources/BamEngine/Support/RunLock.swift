@@ -33,6 +33,10 @@ public final class RunLock {
     public func release() {
         if fd >= 0 {
             _ = ftruncate(fd, 0)
+            // Unlock explicitly: a child forked by another thread (gpg, a
+            // hook) may still share this descriptor until it execs, and a
+            // plain close would leave the lock held through it.
+            _ = flock(fd, LOCK_UN)
             close(fd)
             fd = -1
         }
