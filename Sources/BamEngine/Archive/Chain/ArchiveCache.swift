@@ -14,7 +14,7 @@ public struct ArchiveCache {
 
     /// `root` holds one directory per target address.
     public init(root: String, address: String) {
-        let digest = SHA256.hash(data: Data(address.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(SHA256.hash(data: Data(address.utf8)).prefix(8))
         directory = root + "/" + digest
     }
 

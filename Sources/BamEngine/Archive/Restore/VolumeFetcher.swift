@@ -149,27 +149,16 @@ final class VolumeFetcher {
         } catch StorageError.notFound {
             throw BamError.missing(what: "volume \(ref.name.name) of the \(ref.setLabel) set (listed in its manifest) in \(backend.address)")
         }
-        let input = open(encrypted, O_RDONLY | O_CLOEXEC)
-        if input < 0 { throw BamError.io(path: encrypted, operation: "open", errno: errno) }
-        defer { close(input) }
         if let expected = ref.sha1 {
-            var hash = Insecure.SHA1()
-            var size: Int64 = 0
-            let buf = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
-            defer { buf.deallocate() }
-            while true {
-                let n = try Posix.readFully(input, buf, 1 << 20, path: encrypted)
-                hash.update(bufferPointer: UnsafeRawBufferPointer(start: buf, count: n))
-                size += Int64(n)
-                if n < 1 << 20 { break }
-            }
-            let actual = hash.finalize().map { String(format: "%02x", $0) }.joined()
+            let (actual, size) = try FileDigest.sha1(encrypted)
             guard actual == expected else {
                 throw BamError.corrupt(what: what, reason: "SHA-1 \(actual) does not match the manifest's \(expected) (\(size) bytes stored; damaged or truncated)")
             }
-            lseek(input, 0, SEEK_SET)
             condition.lock(); fetchedBytes += size; condition.unlock()
         }
+        let input = open(encrypted, O_RDONLY | O_CLOEXEC)
+        if input < 0 { throw BamError.io(path: encrypted, operation: "open", errno: errno) }
+        defer { close(input) }
         let plainPath = "\(scratch)/plain-\(i).tar"
         let output = try BufferedFileWriter(creating: plainPath)
         do {

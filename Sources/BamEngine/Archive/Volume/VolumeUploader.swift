@@ -94,7 +94,7 @@ final class VolumeUploader {
 
     private func process(_ volume: PlainVolume, encrypted: () -> Void) throws -> VolumeInfo {
         let target = name(volume.number)
-        let plain = try VolumeUploader.digest(volume.path)
+        let plain = try FileDigest.sha1(volume.path)
         if let recorded = reusable[volume.number], recorded.plainSHA1 == plain.sha1, recorded.plainSize == plain.size {
             lock.lock(); reusedVolumes += 1; lock.unlock()
             progress.report(.volume(number: volume.number, bytes: 0))
@@ -118,7 +118,7 @@ final class VolumeUploader {
             throw BamError.external("encrypting volume \(volume.number): \(error)")
         }
         let size = output.written
-        let sha1 = VolumeUploader.hex(hash.finalize())
+        let sha1 = Hex.lowercase(hash.finalize())
         let info = VolumeInfo(number: volume.number, startPath: volume.startPath, startBlock: volume.startBlock,
                               endPath: volume.endPath, endBlock: volume.endBlock, sha1: sha1)
         encrypted()
@@ -141,28 +141,5 @@ final class VolumeUploader {
         lock.lock(); storedBytes += size; lock.unlock()
         progress.report(.volume(number: volume.number, bytes: size))
         return info
-    }
-
-    /// SHA-1 and size of a local file (a plain volume, still in the page cache).
-    static func digest(_ path: String) throws -> (sha1: String, size: Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw BamError.io(path: path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        var hash = Insecure.SHA1()
-        var size: Int64 = 0
-        let bufferSize = 1 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = try Posix.readFully(fd, buffer, bufferSize, path: path)
-            hash.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: n))
-            size += Int64(n)
-            if n < bufferSize { break }
-        }
-        return (hex(hash.finalize()), size)
-    }
-
-    private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 }
