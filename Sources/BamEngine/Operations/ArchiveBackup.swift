@@ -142,17 +142,15 @@ public final class ArchiveBackup {
             progress.report(.warning("continuing the interrupted \(resumed.set.label) set: \(resumed.stored.count) volume(s) already stored are kept if unchanged"))
         }
         let sigtarPath = scratch + "/signatures.tar"
+        var walker = SourceWalker(root: Array(options.source.utf8))
+        walker.include = options.include
+        walker.grafts = Dictionary(uniqueKeysWithValues: options.grafts.map { (Array($0.key.utf8), Array($0.value.utf8)) })
         let builder = DifftarBuilder(
-            sourceRoot: Array(options.source.utf8),
+            locate: { [walker] in walker.absolute($0) },
             volumes: VolumeWriter(directory: scratch, limit: options.volumeSize),
             signatures: try BufferedFileWriter(creating: sigtarPath),
             progress: progress,
             onVolume: { try uploader.submit($0) })
-
-        var walker = SourceWalker(root: Array(options.source.utf8))
-        walker.include = options.include
-        walker.grafts = Dictionary(uniqueKeysWithValues: options.grafts.map { (Array($0.key.utf8), Array($0.value.utf8)) })
-        if !walker.grafts.isEmpty { builder.locate = { [walker] in walker.absolute($0) } }
         builder.racyAfter = chain?.end ?? .max
         var walkWarnings: [String] = []
         let previous = index.entries

@@ -8,7 +8,9 @@ import Glibc
 /// reading every changed file exactly once: the same read feeds the volume
 /// (or the librsync delta) and the new signature.
 final class DifftarBuilder {
-    private let sourceRoot: [UInt8]
+    /// Where the file of an entry path is on disk: the walk's own mapping
+    /// (`SourceWalker.absolute`), which knows its root and grafts.
+    private let locate: ([UInt8]) -> [UInt8]
     private let volumes: VolumeWriter
     private let signatures: BufferedFileWriter
     private let onVolume: (PlainVolume) throws -> Void
@@ -21,9 +23,9 @@ final class DifftarBuilder {
     private let readBuffer: UnsafeMutableRawPointer
     private static let readSize = ChunkedEntryEmitter.chunkSize
 
-    init(sourceRoot: [UInt8], volumes: VolumeWriter, signatures: BufferedFileWriter, progress: ProgressReporter,
+    init(locate: @escaping ([UInt8]) -> [UInt8], volumes: VolumeWriter, signatures: BufferedFileWriter, progress: ProgressReporter,
          onVolume: @escaping (PlainVolume) throws -> Void) {
-        self.sourceRoot = sourceRoot
+        self.locate = locate
         self.volumes = volumes
         self.signatures = signatures
         self.progress = progress
@@ -32,15 +34,6 @@ final class DifftarBuilder {
     }
 
     deinit { readBuffer.deallocate() }
-
-    /// Maps an entry path to the file to read when the walk grafts other
-    /// directories into the tree (`SourceWalker.absolute`); nil: below `sourceRoot`.
-    var locate: (([UInt8]) -> [UInt8])?
-
-    private func absolute(_ relative: [UInt8]) -> [UInt8] {
-        if let locate { return locate(relative) }
-        return relative.isEmpty ? sourceRoot : (sourceRoot == [0x2f] ? sourceRoot + relative : sourceRoot + [0x2f] + relative)
-    }
 
     private func header(for e: SourceEntry) -> TarEntry {
         var t = TarEntry(name: [], type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, size: 0, mtime: e.mtime)
@@ -120,7 +113,7 @@ final class DifftarBuilder {
     /// Reads a regular file once: into a snapshot (no usable signature) or
     /// a delta against `basisSignature`, and into its new signature.
     private func emitFile(_ entry: SourceEntry, basisSignature: [UInt8]?) throws {
-        let full = absolute(entry.path)
+        let full = locate(entry.path)
         var fd = Posix.withCPath(full) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | openNoAccessTime) }
         if fd < 0 && errno == EPERM { fd = Posix.withCPath(full) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) } }
         if fd < 0 {
