@@ -32,3 +32,11 @@ install:
 
 clean:
 	rm -rf .build
+
+# Webmin module: dist/bam.wbm.gz, installable with Webmin's install-module.pl.
+# The CGI program is a release build with the Swift runtime linked in, in a
+# scratch path of its own so it does not disturb the debug build.
+.PHONY: webmin-module
+webmin-module:
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-webmin --product bam-webmin
+	scripts/build-webmin-module.sh .build-webmin/release/bam-webmin .build-webmin/module dist/bam.wbm.gz

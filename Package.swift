@@ -11,10 +11,12 @@ let package = Package(
     products: [
         .executable(name: "bam", targets: ["bam"]),
         .library(name: "BamEngine", targets: ["BamEngine"]),
+        .executable(name: "bam-webmin", targets: ["bam-webmin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C libraries, each a modulemap plus a shim header of typed wrappers.
@@ -47,9 +49,18 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(name: "bam", dependencies: ["BamCLI"], swiftSettings: swiftSettings),
 
+        // Webmin module: CGI programs (one multi-call binary) on the engine.
+        .target(
+            name: "BamWebmin",
+            dependencies: ["BamEngine", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
+        .executableTarget(name: "bam-webmin", dependencies: ["BamWebmin"], swiftSettings: swiftSettings),
+
         .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML"], swiftSettings: swiftSettings),
         // Depends on the executable so that `swift test` builds the binary it runs.
         .testTarget(name: "BamCLITests", dependencies: ["bam", "BamEngine", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        // Runs the built bam-webmin (and bam) as miniserv would; depends on both so they get built.
+        .testTarget(name: "BamWebminTests", dependencies: ["bam-webmin", "bam", "BamWebmin", "BamEngine"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v5]
 )

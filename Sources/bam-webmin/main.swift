@@ -1,0 +1,5 @@
+import BamWebmin
+
+// One multi-call binary: every page's *.cgi in the module runs this program,
+// which picks the page from the name it was started as (SCRIPT_FILENAME/argv[0]).
+CGIMain.run()

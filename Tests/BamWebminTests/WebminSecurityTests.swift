@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import BamEngine
+
+/// Every way a request can be refused, run against the built CGI program
+/// with a recording stand-in for bam: the refused request starts no
+/// command, writes no file and logs no action.
+@Suite("Webmin module security", .serialized)
+struct WebminSecurityTests {
+    /// Records each call (argv, environment, stdin) and answers like bam would.
+    static let fakeBam = """
+        #!/bin/sh
+        log="$(dirname "$0")/calls"
+        { echo CALL; for a in "$@"; do printf 'ARG %s\\n' "$a"; done; env | sed 's/^/ENV /'; printf 'STDIN '; cat; echo; } >> "$log"
+        case "$1 $2" in "schedule status") echo '{"enabled": false}'; exit 0;; esac
+        case "$1" in list) echo '{"records": []}'; exit 0;; escrow) echo 'AAAAfakekey'; exit 0;; esac
+        echo "fake bam ran: $1"
+        echo "<b>not html</b> & more"
+        exit 0
+        """
+
+    static func sandbox(_ label: String) throws -> (WebminSandbox, String) {
+        let base = try WebminSandbox("sec-\(label)")
+        let fake = base.base + "/fakebin/bam"
+        try base.write(fake, fakeBam, mode: 0o755)
+        try base.configure(bamPath: fake)
+        return (base, base.base + "/fakebin/calls")
+    }
+
+    /// Calls that change something (anything but reading the schedule or the list).
+    static func actingCalls(_ log: String?) -> [String] {
+        (log ?? "").components(separatedBy: "CALL\n").dropFirst().filter {
+            !$0.hasPrefix("ARG schedule\nARG status") && !$0.hasPrefix("ARG list")
+        }
+    }
+
+    static let actions: [(String, [(String, String)])] = [
+        ("backup.cgi", [("mode", "backup")]),
+        ("backup.cgi", [("mode", "simulate")]),
+        ("restore-run.cgi", [("source", "registry")]),
+        ("rollback.cgi", [("confirm", "yes")]),
+        ("passphrase.cgi", [("passphrase", "secret-pass"), ("confirm", "secret-pass")]),
+        ("escrow.cgi", [("protect", "none")]),
+        ("options.cgi", [("volsize", "30")]),
+        ("overrides.cgi", [("overrides", "/srv\n")]),
+        ("init.cgi", [("mode", "solo"), ("target", "/tmp/bam-webmin-never")]),
+        ("schedule.cgi", [("daily", "on")]),
+    ]
+
+    @Test("refused: no module access, foreign or missing Referer, missing or forged token, GET; nothing changes")
+    func refusals() throws {
+        let (s, calls) = try Self.sandbox("refuse")
+        let token = try s.token()
+        #expect(token.count == 64)
+        for (script, fields) in Self.actions {
+            let cases: [(String, () throws -> WebminSandbox.Response)] = [
+                ("user without the module", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), user: "other") }),
+                ("no user at all", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), user: nil) }),
+                ("foreign Referer", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), referer: "http://evil.example/bam/") }),
+                ("same host, other port", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), referer: "http://127.0.0.1:8080/bam/") }),
+                ("no Referer", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), referer: .none) }),
+                ("no token", { try s.cgi(script, method: "POST", body: .form(fields)) }),
+                ("forged token", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", String(repeating: "0", count: 64))])) }),
+                ("token of another session", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), sessionID: "fedcba9876543210") }),
+                ("GET with the fields", { try s.cgi(script, query: WebminSandbox.urlencode(fields + [("csrf", token)])) }),
+            ]
+            for (label, request) in cases {
+                let r = try request()
+                let formOnly = label.hasPrefix("GET") && !r.refused
+                #expect(r.refused || formOnly, "\(script), \(label): not refused:\n\(r.body.prefix(600))")
+                if formOnly { #expect(!r.body.contains("id=\"result\""), "\(script) acted on GET") }
+                #expect(r.headers["content-type"]?.hasPrefix("text/html") == true, "\(script), \(label)")
+            }
+        }
+        #expect(Self.actingCalls(s.read(calls)).isEmpty, "refused requests ran bam: \(Self.actingCalls(s.read(calls)))")
+        #expect(!Posix.fileExists(s.conf + "/conf"))
+        #expect(!Posix.fileExists(s.conf + "/overrides"))
+        #expect(!Posix.fileExists(s.registry))
+        #expect((s.read(s.varDir + "/webmin.log") ?? "").isEmpty, "refused requests were logged as actions")
+
+        // The control: the same backup request, properly made, runs.
+        let ok = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]))
+        #expect(!ok.refused, "\(ok.body)")
+        #expect(Self.actingCalls(s.read(calls)).count == 1)
+    }
+
+    @Test("a user without the module is refused even the index, and gets no token")
+    func indexAccess() throws {
+        let (s, _) = try Self.sandbox("index")
+        let r = try s.cgi("index.cgi", user: "other")
+        #expect(r.refused && r.body.contains("not allowed to use the bam module"))
+        #expect(r.csrf == nil || r.csrf == "")
+        #expect(!Posix.fileExists(s.varDir + "/bam/csrf.secret"))
+        // The index needs no Referer (Webmin trusts a module's index).
+        #expect(try s.cgi("index.cgi", referer: .none).csrf?.count == 64)
+        // `*` in webmin.acl grants every module.
+        #expect(!(try s.cgi("index.cgi", user: "all").refused))
+        // The per-user module ACL can take rights away.
+        try s.write(s.etc + "/bam/admin.acl", "backup=0\nrestore=1\nconfigure=1\nescrow=1\n")
+        let token = try s.token()
+        let denied = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]))
+        #expect(denied.refused && denied.body.contains("may not run backups"))
+    }
+
+    @Test("bam runs with an argv array, without SESSION_ID/REMOTE_PASS/cookies; secrets only on stdin; output escaped; action logged")
+    func processHygiene() throws {
+        let (s, calls) = try Self.sandbox("hygiene")
+        let token = try s.token()
+        let r = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "simulate"), ("csrf", token)]),
+                          extra: ["HTTP_COOKIE": "sid=abc", "REMOTE_PASS": "webmin-login-password"])
+        #expect(r.body.contains("&lt;b&gt;not html&lt;/b&gt; &amp; more"))
+        #expect(!r.body.contains("<b>not html"))
+        let log = Self.actingCalls(s.read(calls)).first ?? ""
+        let args = log.split(separator: "\n").filter { $0.hasPrefix("ARG ") }.map { String($0.dropFirst(4)) }
+        #expect(args == ["backup", "--root", s.root, "--conf-dir", s.conf, "--simulate"])
+        #expect(!log.contains("ENV SESSION_ID="))
+        #expect(!log.contains("ENV REMOTE_PASS="))
+        #expect(!log.contains("ENV HTTP_COOKIE="))
+        #expect(!log.contains("webmin-login-password"))
+        #expect(log.contains("ENV BAM_REGISTRY=\(s.registry)"))
+
+        // The new passphrase goes to stdin only.
+        try Data().write(to: URL(fileURLWithPath: calls))
+        _ = try s.cgi("passphrase.cgi", method: "POST", body: .form([("passphrase", "p4ss --force word"), ("confirm", "p4ss --force word"), ("csrf", token)]))
+        let pass = s.read(calls) ?? ""
+        #expect(pass.contains("STDIN p4ss --force word"))
+        #expect(!pass.contains("ARG p4ss"))
+        #expect(pass.contains("ARG passphrase\nARG --noninteractive\nENV"))
+
+        // Webmin's action log line, in webmin_log's format.
+        let webminLog = s.read(s.varDir + "/webmin.log") ?? ""
+        #expect(webminLog.contains(" [") && webminLog.contains("] admin 0123456789abcdef 127.0.0.1 bam backup.cgi \"simulate\" \"backup\""), "\(webminLog)")
+        #expect(!webminLog.contains("p4ss"))
+    }
+
+    @Test("typed inputs: bad times, ids, limits and paths are refused before anything runs")
+    func validation() throws {
+        let (s, calls) = try Self.sandbox("validate")
+        let token = try s.token()
+        let bad: [[(String, String)]] = [
+            [("time", "now; rm -rf /")],
+            [("time", "--force")],
+            [("backup_id", "1 --force")],
+            [("backup_id", "-1")],
+            [("limits", "/srv /etc")],
+            [("limits", "--root=/")],
+            [("passphrase", "two\nlines")],
+        ]
+        for fields in bad {
+            let r = try s.cgi("restore-run.cgi", method: "POST", body: .form(fields + [("csrf", token)]))
+            #expect(r.refused && r.body.contains("invalid input"), "\(fields): \(r.body.prefix(400))")
+        }
+        let badTarget = try s.cgi("init.cgi", method: "POST", body: .form([("mode", "solo"), ("target", "/srv/../etc"), ("csrf", token)]))
+        #expect(badTarget.body.contains("id=\"error\""))
+        let badKey = try s.cgi("init.cgi", method: "POST", body: .form([("mode", "hub"), ("apikey", "--solo"), ("csrf", token)]))
+        #expect(badKey.body.contains("id=\"error\""))
+        let badOption = try s.cgi("options.cgi", method: "POST", body: .form([("volsize", "many"), ("full-backup", "1M"), ("csrf", token)]))
+        #expect(badOption.body.contains("data-field=\"volsize\""))
+        #expect(!badOption.body.contains("data-field=\"full-backup\""))
+        #expect(!Posix.fileExists(s.conf + "/conf"))
+        let badOverrides = try s.cgi("overrides.cgi", method: "POST", body: .form([("overrides", "/srv\nrelative/path\n"), ("csrf", token)]))
+        #expect(badOverrides.body.contains("overrides:2"))
+        #expect(!Posix.fileExists(s.conf + "/overrides"))
+        #expect(Self.actingCalls(s.read(calls)).isEmpty)
+    }
+
+    @Test("every page is well-formed HTML in the Webmin/Authentic layout")
+    func wellFormed() throws {
+        let (s, _) = try Self.sandbox("html")
+        try s.write(s.etc + "/bam/admin.acl", "backup=1\nrestore=1\nconfigure=1\nescrow=1\n")
+        let token = try s.token()
+        var responses: [(String, WebminSandbox.Response)] = []
+        for page in ["index.cgi", "init.cgi", "restore.cgi", "rollback.cgi", "passphrase.cgi", "escrow.cgi", "options.cgi", "overrides.cgi", "profile.cgi"] {
+            responses.append((page, try s.cgi(page)))
+            responses.append((page + " (Authentic XHR, empty POST)", try s.cgi(page, method: "POST", extra: ["HTTP_X_REQUESTED_WITH": "XMLHttpRequest"])))
+        }
+        responses.append(("restore.cgi?backup_id=7", try s.cgi("restore.cgi", query: "backup_id=7")))
+        responses.append(("backup run", try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]))))
+        responses.append(("refusal", try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup")]))))
+        responses.append(("no such page", try s.cgi("nope.cgi")))
+        responses.append(("empty passphrase", try s.cgi("passphrase.cgi", method: "POST", body: .form([("passphrase", ""), ("confirm", ""), ("csrf", token)]))))
+        for (label, r) in responses {
+            #expect(try WebminSandbox.wellFormedProblem(r.body) == nil, "\(label): \(try WebminSandbox.wellFormedProblem(r.body) ?? "")\n\(r.body)")
+            #expect(r.body.contains("<head>") && r.body.contains("<title>") && r.body.contains("data-dcontainer=\"1\""), "\(label)")
+            #expect(r.body.contains("data-main_title"), "\(label)")
+        }
+        #expect(responses[0].1.body.contains("Run Backup") && responses[0].1.body.contains("Run Simulation"))
+        // Authentic's XHR gets X-PJAX-URL; a reload with xnavigation=1 goes back to the shell.
+        #expect(try s.cgi("options.cgi", extra: ["HTTP_X_REQUESTED_WITH": "XMLHttpRequest"]).headers["x-pjax-url"] == "/bam/options.cgi")
+        #expect(try s.cgi("options.cgi", query: "xnavigation=1").headers["location"] == "/")
+        #expect(responses.first { $0.0 == "empty passphrase" }?.1.body.contains("confirm_empty") == true)
+    }
+}
