@@ -101,12 +101,16 @@ class Chromium:
             sys.exit("FAIL chromium is not installed (scripts/install-deps.sh installs it)")
 
         def fds():
-            os.dup2(r_cmd, 3)
-            os.dup2(w_res, 4)
+            # Chromium reads commands on fd 3 and answers on fd 4. Copy
+            # first so that neither dup2 overwrites the other's source; the
+            # copies dup2 makes are inheritable, the originals close on exec.
+            a, b = os.dup(r_cmd), os.dup(w_res)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
         self.proc = subprocess.Popen([exe, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
                                       f"--user-data-dir={self.profile}", "--window-size=1200,900", "--no-first-run",
                                       "--hide-scrollbars", "--disable-dev-shm-usage", "about:blank"],
-                                     preexec_fn=fds, pass_fds=(r_cmd, w_res), stdout=subprocess.DEVNULL,
+                                     preexec_fn=fds, close_fds=False, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         os.close(r_cmd)
         os.close(w_res)
@@ -191,14 +195,28 @@ def main():
 
     browser = Chromium()
     try:
-        for page in PAGES:
+        def open_from_index(page):
+            # As a person does: the index first, then the page from it, so
+            # the browser sends the module's own page as Referer.
             browser.events.clear()
-            browser.call("Page.navigate", {"url": base + page}, session=True)
+            browser.call("Page.navigate", {"url": base + "index.cgi"}, session=True)
             browser.wait_load()
+            browser.events.clear()
+            browser.eval(f"location.href = {json.dumps(page)}")
+            browser.wait_load()
+
+        for page in PAGES:
+            open_from_index(page)
             title = browser.eval("document.querySelector('[data-main_title]') ? document.querySelector('[data-main_title]').textContent : ''")
             refused = browser.eval("!!document.getElementById('refused')")
             browser.shot(os.path.join(OUT, page.replace(".cgi", ".png")))
             check(bool(title) and not refused, f"{page} loads (title {title!r})")
+        # Typed into the address bar (no Referer): Webmin's Referer rule refuses it.
+        browser.events.clear()
+        browser.call("Page.navigate", {"url": base + "options.cgi"}, session=True)
+        browser.wait_load()
+        browser.shot(os.path.join(OUT, "referer-refused.png"))
+        check(browser.eval("!!document.getElementById('refused')"), "options.cgi without a Referer is refused")
         browser.events.clear()
         browser.call("Page.navigate", {"url": base + "index.cgi"}, session=True)
         browser.wait_load()

@@ -61,6 +61,7 @@ struct WebminRunTests {
         #expect(Self.result(initialised) == 0, "\(initialised.body)")
         #expect(try RegistryBackupAddress.load(Registry(path: s.registry)) == "file://" + s.target)
         // The profile of the pristine install, then the admin's changes.
+        try Posix.makeDirectories(s.registry + "/profile", mode: 0o755)
         _ = try ProfileCreator(root: src, conf: try DirIndexConf.parse("/etc\n-/etc/passwd*\n-/etc/group*\n/srv\n", file: "test"))
             .create(in: s.registry + "/profile")
         try Posix.writeFileAtomically(src + "/etc/app.conf", Array("setting = 2\n".utf8), mode: 0o600)

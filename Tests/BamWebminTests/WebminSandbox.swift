@@ -144,7 +144,7 @@ final class WebminSandbox {
     }
 
     /// GETs `page` and returns its form token.
-    func token(_ page: String = "index.cgi") throws -> String {
+    func token(_ page: String = "passphrase.cgi") throws -> String {
         guard let t = try cgi(page).csrf else { throw BamError.invalid("\(page) shows no form token") }
         return t
     }

@@ -9,6 +9,9 @@ import Glibc
 final class CommandReporter: ProgressReporter {
     let json: Bool
     let live: Bool
+    /// One line per phase and volume on stderr, for front ends that show
+    /// a run's output as it comes (the Webmin module sets BAM_PROGRESS=lines).
+    let lines: Bool
     private(set) var warnings: [String] = []
     private var files = 0
     private var bytes: Int64 = 0
@@ -21,6 +24,7 @@ final class CommandReporter: ProgressReporter {
     init(json: Bool, quiet: Bool) {
         self.json = json
         self.live = !quiet && isatty(2) != 0 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+        self.lines = !quiet && !live && !json && ProcessInfo.processInfo.environment["BAM_PROGRESS"] == "lines"
     }
 
     var elapsed: Double { Date().timeIntervalSince(started) }
@@ -28,9 +32,13 @@ final class CommandReporter: ProgressReporter {
     func report(_ event: ProgressEvent) {
         lock.lock(); defer { lock.unlock() }
         switch event {
-        case .phase(let name): phase = name; draw(force: true)
+        case .phase(let name):
+            phase = name; draw(force: true)
+            if lines { FileHandle.standardError.write(Data("bam: \(name)...\n".utf8)) }
         case .item(_, let n): files += 1; bytes += n; draw(force: false)
-        case .volume: volumes += 1; draw(force: true)
+        case .volume(let number, let size):
+            volumes += 1; draw(force: true)
+            if lines { FileHandle.standardError.write(Data("bam: volume \(number) stored (\(ByteCount.format(size))), \(files) files so far\n".utf8)) }
         case .warning(let message):
             warnings.append(message)
             clearLine()

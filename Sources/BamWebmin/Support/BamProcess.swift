@@ -22,6 +22,7 @@ public struct BamProcess {
         env["BAM_CACHE"] = settings.cacheDirectory
         if let hub = settings.hubURL { env["BAM_HUB_URL"] = hub }
         env["TERM"] = "dumb"
+        env["BAM_PROGRESS"] = "lines"  // a line per phase and volume, streamed to the page
         if env["PATH"] == nil { env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin" }
         environment = env
     }
