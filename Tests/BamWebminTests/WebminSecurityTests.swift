@@ -16,7 +16,7 @@ struct WebminSecurityTests {
         log="$(dirname "$0")/calls"
         { echo CALL; for a in "$@"; do printf 'ARG %s\\n' "$a"; done; env | sed 's/^/ENV /'; printf 'STDIN '; cat; echo; } >> "$log"
         case "$1 $2" in "schedule status") echo '{"enabled": false}'; exit 0;; esac
-        case "$1" in list) echo '{"records": []}'; exit 0;; escrow) echo 'AAAAfakekey'; exit 0;; esac
+        case "$1" in list) echo '{"records": [{"backup_id": "3", "description": "web <server>", "date_updated": "2026-11-27 10:00:00", "size": 2048, "turnkey_version": "debian-12", "skpp": true}, {"backup_id": "x; rm", "description": "odd"}]}'; exit 0;; escrow) echo 'AAAAfakekey'; exit 0;; esac
         echo "fake bam ran: $1"
         echo "<b>not html</b> & more"
         exit 0
@@ -196,5 +196,69 @@ struct WebminSecurityTests {
         #expect(try s.cgi("options.cgi", extra: ["HTTP_X_REQUESTED_WITH": "XMLHttpRequest"]).headers["x-pjax-url"] == "/bam/options.cgi")
         #expect(try s.cgi("options.cgi", query: "xnavigation=1").headers["location"] == "/")
         #expect(responses.first { $0.0 == "empty passphrase" }?.1.body.contains("confirm_empty") == true)
+    }
+
+    @Test("long runs stream: the first line of output reaches the browser before bam finishes")
+    func streaming() throws {
+        let (s, _) = try Self.sandbox("stream")
+        try s.write(s.registry + "/secret", "not a real secret\n", mode: 0o600)
+        let slow = s.base + "/fakebin/slow-bam"
+        try s.write(slow, "#!/bin/sh\necho 'first line'\nsleep 3\necho 'last line'\n", mode: 0o755)
+        let token = try s.token()
+        try s.configure(bamPath: slow)
+        let body = WebminSandbox.urlencode([("mode", "backup"), ("csrf", token)])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: s.moduleDir + "/backup.cgi")
+        process.currentDirectoryURL = URL(fileURLWithPath: s.moduleDir)
+        process.environment = [
+            "REQUEST_METHOD": "POST", "SCRIPT_NAME": "/bam/backup.cgi", "SCRIPT_FILENAME": s.moduleDir + "/backup.cgi",
+            "REMOTE_USER": "admin", "SESSION_ID": "0123456789abcdef", "WEBMIN_CONFIG": s.etc, "WEBMIN_VAR": s.varDir,
+            "HTTP_HOST": s.host, "HTTP_REFERER": s.referer, "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": "\(body.utf8.count)", "PATH": "/usr/bin:/bin",
+        ]
+        let out = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardInput = input
+        let started = Date()
+        try process.run()
+        input.fileHandleForWriting.write(Data(body.utf8))
+        try input.fileHandleForWriting.close()
+        var text = ""
+        var firstSeen: TimeInterval?
+        while true {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if firstSeen == nil && text.contains("first line") { firstSeen = Date().timeIntervalSince(started) }
+        }
+        process.waitUntilExit()
+        let total = Date().timeIntervalSince(started)
+        #expect(text.contains("last line") && text.contains("id=\"result\""))
+        #expect((firstSeen ?? 99) < 2.0 && total >= 3.0, "first line after \(firstSeen ?? -1) s of \(total) s")
+    }
+
+    @Test("Hub backups (bam list --json) are listed, and restoring one runs 'bam restore ID' with the typed options")
+    func hubBackups() throws {
+        let (s, calls) = try Self.sandbox("hub")
+        try s.write(s.registry + "/secret", "not a real secret\n", mode: 0o600)
+        let index = try s.cgi("index.cgi")
+        #expect(index.body.contains("#3 web &lt;server&gt; (passphrase)"), "\(index.body)")
+        #expect(index.body.contains("restore.cgi?backup_id=3") && index.body.contains("2.0 KiB"))
+        #expect(!index.body.contains("x; rm"))
+        #expect(try WebminSandbox.wellFormedProblem(index.body) == nil)
+        let form = try s.cgi("restore.cgi", query: "backup_id=3")
+        #expect(form.body.contains("Hub backup #3"))
+        #expect(try s.cgi("restore.cgi", query: "backup_id=3%3Brm").refused)
+        let token = try s.token()
+        let run = try s.cgi("restore-run.cgi", method: "POST", body: .form([
+            ("backup_id", "3"), ("time", "2026-11-27T10:00:00"), ("skip_packages", "1"), ("limits", "/srv\n-/srv/cache\nmysql:shop"),
+            ("passphrase", "hub key pass"), ("csrf", token),
+        ]))
+        #expect(!run.refused, "\(run.body)")
+        let log = Self.actingCalls(s.read(calls)).first ?? ""
+        let args = log.split(separator: "\n").filter { $0.hasPrefix("ARG ") }.map { String($0.dropFirst(4)) }
+        #expect(args == ["restore", "3", "--root", s.root, "--conf-dir", s.conf, "--time", "2026-11-27T10:00:00",
+                         "--limits", "/srv -/srv/cache mysql:shop", "--skip-packages", "--noninteractive"])
+        #expect(log.contains("STDIN hub key pass"))
     }
 }

@@ -43,25 +43,33 @@ struct SystemState {
         } else {
             state.scheduleProblem = "the daily backup timer cannot be read (bam schedule status)"
         }
-        if withHub && state.linkedToHub {
+        // `bam list --json` (Hub backups of the account). A solo registry
+        // has none, so a failure only counts as a problem when linked.
+        if withHub && state.initialised {
             if let run = try? env.bam.capture(["list", "--json"]), run.status == 0,
                let object = lastJSONObject(run.stdout), let records = object["records"] as? [[String: Any]] {
-                state.hubBackups = records.compactMap { record in
-                    guard let id = record["backup_id"].map({ "\($0)" }), (try? WebminInput.backupID(id)) != nil else { return nil }
-                    return [
-                        "backupID": id,
-                        "description": "\(record["description"] ?? "")",
-                        "updated": "\(record["date_updated"] ?? "")",
-                        "size": ByteText.format(record["size"] as? Int64 ?? Int64(record["size"] as? Int ?? 0)),
-                        "profile": "\(record["turnkey_version"] ?? "")",
-                        "passphrase": (record["skpp"] as? Bool) == true,
-                    ]
-                }
-            } else {
+                state.linkedToHub = true
+                state.hubBackups = records.compactMap(row)
+            } else if state.linkedToHub {
                 state.hubProblem = "the Hub's list of backups cannot be read (bam list)"
             }
         }
         return state
+    }
+
+    /// One `bam list --json` record as a table row; a record whose id is
+    /// not a plain number is left out (it could not be restored by id).
+    static func row(_ record: [String: Any]) -> [String: Any]? {
+        guard let id = record["backup_id"].map({ "\($0)" }), (try? WebminInput.backupID(id)) != nil else { return nil }
+        let size = (record["size"] as? NSNumber)?.int64Value ?? 0
+        return [
+            "backupID": id,
+            "description": "\(record["description"] ?? "")",
+            "updated": "\(record["date_updated"] ?? "")",
+            "size": ByteText.format(size),
+            "profile": "\(record["turnkey_version"] ?? "")",
+            "passphrase": (record["skpp"] as? Bool) == true,
+        ]
     }
 
     static func lastJSONObject(_ bytes: [UInt8]) -> [String: Any]? {
