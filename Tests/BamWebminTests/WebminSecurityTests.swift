@@ -81,10 +81,18 @@ struct WebminSecurityTests {
         #expect(!Posix.fileExists(s.registry))
         #expect((s.read(s.varDir + "/webmin.log") ?? "").isEmpty, "refused requests were logged as actions")
 
+        // Authentic's pjax posts the urlencoded form as text/plain: still no token, still refused.
+        let plain = try s.cgi("backup.cgi", method: "POST", body: .raw("mode=backup", contentType: "text/plain;charset=UTF-8"))
+        #expect(plain.refused)
+        #expect(Self.actingCalls(s.read(calls)).isEmpty)
         // The control: the same backup request, properly made, runs.
         let ok = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]))
         #expect(!ok.refused, "\(ok.body)")
         #expect(Self.actingCalls(s.read(calls)).count == 1)
+        let viaAuthentic = try s.cgi("backup.cgi", method: "POST", body: .raw("mode=simulate&csrf=\(token)", contentType: "text/plain;charset=UTF-8"),
+                                     extra: ["HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_X_PJAX": "true"])
+        #expect(!viaAuthentic.refused, "\(viaAuthentic.body)")
+        #expect(Self.actingCalls(s.read(calls)).count == 2)
     }
 
     @Test("a user without the module is refused even the index, and gets no token")

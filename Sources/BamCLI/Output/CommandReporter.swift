@@ -38,7 +38,7 @@ final class CommandReporter: ProgressReporter {
         case .item(_, let n): files += 1; bytes += n; draw(force: false)
         case .volume(let number, let size):
             volumes += 1; draw(force: true)
-            if lines { FileHandle.standardError.write(Data("bam: volume \(number) stored (\(ByteCount.format(size))), \(files) files so far\n".utf8)) }
+            if lines { FileHandle.standardError.write(Data("bam: volume \(number) done (\(ByteCount.format(size))), \(files) files so far\n".utf8)) }
         case .warning(let message):
             warnings.append(message)
             clearLine()

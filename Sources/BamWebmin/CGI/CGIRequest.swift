@@ -37,7 +37,9 @@ public struct CGIRequest {
                     throw CGIError.badRequest("multipart form without a boundary")
                 }
                 (form, files) = try MultipartParser.parse(body, boundary: boundary, maxParts: Self.maxFields)
-            } else if kind == "application/x-www-form-urlencoded" || kind.isEmpty {
+            } else if kind == "application/x-www-form-urlencoded" || kind.isEmpty || kind == "text/plain" {
+                // text/plain: Authentic's pjax posts jQuery's serialize()
+                // string (urlencoded) with the XHR default content type.
                 guard let text = String(validating: body, as: UTF8.self) else { throw CGIError.badRequest("the form body is not UTF-8") }
                 form = try FormFields.parseURLEncoded(text)
                 files = []
