@@ -143,6 +143,19 @@ struct WebminRunTests {
         #expect(s.read(dst + "/srv/data/readme") == "data\n")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: s.varDir + "/bam/uploads")) ?? []).isEmpty)
 
+        // Another appliance type (Debian 11): exit 10 and a confirmation form; confirmed, it restores.
+        let other = s.base + "/other"
+        try Self.populate(other)
+        try Posix.writeFileAtomically(other + "/etc/os-release", Array("ID=debian\nVERSION_ID=\"11\"\n".utf8), mode: 0o644)
+        try s.configure(bamPath: try WebminSandbox.binary("bam"), root: other)
+        let refused = try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("csrf", token)]))
+        #expect(Self.result(refused) == 10, "\(refused.body)")
+        #expect(refused.body.contains("id=\"force-form\"") && refused.body.contains("name=\"force\" value=\"yes\""))
+        #expect(!RollbackStore(root: other).exists, "the refused restore changed nothing, so saved no rollback store")
+        let forced = try s.cgi("restore-run.cgi", method: "POST", body: .form([("force", "yes"), ("csrf", token)]))
+        #expect(Self.result(forced) == 0, "\(forced.body)")
+        #expect(RollbackStore(root: other).exists)
+
         // Passphrase change: the registry key becomes protected; empty needs confirmation.
         let changed = try s.cgi("passphrase.cgi", method: "POST", body: .form([("passphrase", "new one"), ("confirm", "new one"), ("csrf", token)]))
         #expect(Self.result(changed) == 0, "\(changed.body)")
