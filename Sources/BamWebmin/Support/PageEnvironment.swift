@@ -54,7 +54,7 @@ public final class PageEnvironment {
             "moduleDesc": moduleDescription,
             "isIndex": request.scriptName == "index.cgi",
             "help": help as Any,
-            "showConfig": acl.configure,
+            "showConfig": acl.values["noconfig"] != "1",  // Webmin's own key for the Module Config link
             "user": user,
         ]
     }
