@@ -39,4 +39,5 @@ clean:
 .PHONY: webmin-module
 webmin-module:
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-webmin --product bam-webmin
-	scripts/build-webmin-module.sh .build-webmin/release/bam-webmin .build-webmin/module dist/bam.wbm.gz
+	strip --strip-unneeded -o .build-webmin/bam-webmin .build-webmin/release/bam-webmin
+	scripts/build-webmin-module.sh .build-webmin/bam-webmin .build-webmin/module dist/bam.wbm.gz
