@@ -10,7 +10,7 @@ apt_packages=(
     python3-cryptography                                       # key packet tests
     rsync time curl                                            # scripts and benchmarks
     mmdebstrap                                                 # Debian test roots (whole-system tests)
-    chromium libxml2-utils                                     # Webmin module: browser test, HTML checks
+    chromium                                                   # Webmin module: browser test
 )
 
 missing=()
