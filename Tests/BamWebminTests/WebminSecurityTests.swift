@@ -203,6 +203,7 @@ struct WebminSecurityTests {
         // Authentic's XHR gets X-PJAX-URL; a reload with xnavigation=1 goes back to the shell.
         #expect(try s.cgi("options.cgi", extra: ["HTTP_X_REQUESTED_WITH": "XMLHttpRequest"]).headers["x-pjax-url"] == "/bam/options.cgi")
         #expect(try s.cgi("options.cgi", query: "xnavigation=1").headers["location"] == "/")
+        #expect(responses[0].1.headers["x-frame-options"] == "SAMEORIGIN")
         #expect(responses.first { $0.0 == "empty passphrase" }?.1.body.contains("confirm_empty") == true)
     }
 
