@@ -25,7 +25,10 @@ struct SystemState {
         state.rollbackExists = RollbackStore(root: env.settings.root).exists
         if let address = state.address {
             do {
-                let backend = try StorageRegistry.open(address: address)
+                // The registry's own credentials file, as the CLI would use.
+                var options = StorageRegistry.defaults
+                options.registryPath = registry.path
+                let backend = try StorageRegistry.open(address: address, options: options)
                 let newest = try backend.list().compactMap { BackupFileName.parse($0.name) }
                     .filter { if case .manifest = $0.kind { return true } else { return false } }
                     .map(\.end).max()
