@@ -20,6 +20,7 @@ struct STSTests {
             server = try TestServerProcess(name: "moto", argv: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
                                            logPath: NSTemporaryDirectory() + "bam-hub-moto-\(getpid())-\(port).log")
             try server.waitForPort(port)
+            unlink(server.logPath)  // the server keeps its descriptor
         }
         deinit { server.stop() }
 
@@ -145,6 +146,7 @@ struct STSTests {
                                            environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "5"],
                                            logPath: NSTemporaryDirectory() + "bam-hub-moto-auth-\(getpid())-\(port).log")
         try server.waitForPort(port)
+        unlink(server.logPath)
         let boot = S3Credentials(accessKey: "AKIABOOTSTRAP0000000", secretKey: "bootstrap")
         _ = try Self.iam(port, boot, [("Action", "CreateUser"), ("UserName", "hub")])
         let keyXML = try Self.iam(port, boot, [("Action", "CreateAccessKey"), ("UserName", "hub")]).bodyText
