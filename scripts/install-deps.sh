@@ -10,7 +10,9 @@ apt_packages=(
     python3-cryptography                                       # key packet tests
     rsync time curl                                            # scripts and benchmarks
     mmdebstrap                                                 # Debian test roots (whole-system tests)
-    chromium                                                   # Webmin module: browser test
+    libsqlite3-dev libpq-dev postgresql                        # bam-hub stores (tests start their own PostgreSQL)
+    tor-geoipdb                                                # bam-hub GeoIP ranges
+    chromium python3-websocket                                 # browser tests of the Hub and Webmin pages (headless, CDP)
 )
 
 missing=()
