@@ -89,7 +89,21 @@ extension Bam {
             var options = SystemBackupOptions(registry: registry)
             options.root = system.root
             options.confDirectory = system.conf
-            options.address = try address ?? ((simulate || dump != nil) ? nil : RegistryBackupAddress.load(registry))
+            // Linked to a Hub (and no --address): the Hub's profile, fresh
+            // storage credentials, and the record whose address the Hub chose.
+            var hub: (session: HubSession, record: HubRecord?)?
+            if address == nil && registry.isHubLinked {
+                let session = try HubSession(registry: registry, warn: { reporter.report(.warning($0)) })
+                let profileID = ProfileID.detect(root: system.root)
+                if forceProfile == nil { try session.updateProfile(profileID: profileID) }
+                var record: HubRecord?
+                if !simulate && dump == nil {
+                    record = try session.backupRecord(profileID: profileID).record
+                    try session.refreshCredentials(backupID: record?.backupID)
+                }
+                hub = (session, record)
+            }
+            options.address = try hub?.record?.address ?? address ?? ((simulate || dump != nil) ? nil : RegistryBackupAddress.load(registry))
             options.cacheRoot = cacheRoot
             options.limits = try limits.map(Overrides.parseLimit)
             if skipFiles { options.skipFiles = true }
@@ -100,7 +114,18 @@ extension Bam {
             options.dumpDirectory = dump
             options.fullBackup = try fullBackup.map(FullBackupPolicy.parse)
             options.volumeSize = volsize
-            let result = try SystemBackup(options: options, passphrase: { try registry.loadSecret().bytes }, progress: reporter).run()
+            if let hub, let record = hub.record { hub.session.setInProgress(record, true) }
+            let result: SystemBackupResult
+            do {
+                result = try SystemBackup(options: options, passphrase: { try registry.loadSecret().bytes }, progress: reporter).run()
+            } catch {
+                if let hub, let record = hub.record { hub.session.setInProgress(record, false) }
+                throw error
+            }
+            if let hub, let record = hub.record, result.archive != nil {
+                defer { hub.session.setInProgress(record, false) }
+                try hub.session.backupDone(record)
+            }
 
             let delta = result.delta
             var fields: [(String, JSONValue)] = [
@@ -126,7 +151,15 @@ extension Bam {
             } else if let archive = result.archive, let address = options.address {
                 // The registry remembers where its backup went, so a plain
                 // `bam restore` (or the next `bam backup`) needs no --address.
-                if self.address != nil { try RegistryBackupAddress.save(address, in: registry) }
+                // With --address the registry now points there (a Hub record
+                // is for the Hub's address); `updated` feeds 'bam status'.
+                if self.address != nil {
+                    try HubBackupRegistration(address: address, updated: HubBackupRegistration.timestamp()).save(in: registry)
+                } else if hub == nil, var registration = try HubBackupRegistration.load(registry) {
+                    registration.updated = HubBackupRegistration.timestamp()
+                    try registration.save(in: registry)
+                }
+                if let record = hub?.record { fields.append(("backup_id", .string(record.backupID))) }
                 let s = archive.statistics
                 let kind = archive.incremental ? "incremental" : "full"
                 fields += [
