@@ -6,8 +6,35 @@ import Foundation
 /// that error stands (a refused subkey is not something to paper over).
 public final class HubSession {
     public let registry: Registry
-    public let client: HubClient
+    private let client: HubClient
     private let warn: (String) -> Void
+    /// Set by the first call that found the Hub unreachable: later calls
+    /// of the same command fail at once instead of waiting on it again.
+    public private(set) var unreachable: HubError?
+
+    /// The client, unless the Hub was already found unreachable.
+    private var hub: HubClient {
+        get throws {
+            if let unreachable { throw unreachable }
+            return client
+        }
+    }
+
+    private var warnedUnreachable = false
+
+    /// A fallback's warning: the first names the Hub's error, later ones
+    /// of the same command only say what was done instead.
+    private func warnOffline(_ error: HubError, _ fallback: String) {
+        if warnedUnreachable { warn(fallback) } else { warn("\(error); \(fallback)") }
+        warnedUnreachable = true
+    }
+
+    /// Remembers that the Hub is unreachable; true when `error` says so.
+    private func noteUnreachable(_ error: HubError) -> Bool {
+        guard error.isUnreachable else { return false }
+        if unreachable == nil { unreachable = error }
+        return true
+    }
 
     public init(registry: Registry, client: HubClient, warn: @escaping (String) -> Void) {
         self.registry = registry
@@ -52,7 +79,7 @@ public final class HubSession {
         let session = HubSession(registry: registry, client: try HubClient(url: url, subkey: subkey), warn: warn)
         var credentialsType: String?
         do {
-            let credentials = try session.client.fetchCredentials()
+            let credentials = try session.hub.fetchCredentials()
             try credentials.save(in: registry)
             credentialsType = credentials.type
         } catch let error as HubError {
@@ -72,12 +99,12 @@ public final class HubSession {
         let cached = try? HubCredentials.load(from: registry)
         if !force, let cached, cached.backupID == backupID, !cached.needsRefresh() { return }
         do {
-            try client.fetchCredentials(backupID: backupID).save(in: registry)
-        } catch let error as HubError where error.isUnreachable {
+            try hub.fetchCredentials(backupID: backupID).save(in: registry)
+        } catch let error as HubError where noteUnreachable(error) {
             guard cached != nil else {
                 throw BamError.external("\(error); no storage credentials are cached in \(HubCredentials.path(registry))")
             }
-            warn("\(error); using the cached storage credentials")
+            warnOffline(error, "using the cached storage credentials")
         }
     }
 
@@ -98,9 +125,9 @@ public final class HubSession {
     public func updateProfile(profileID: String) throws -> ProfileUpdate {
         let directory = ProfileSource.registryProfile(registry)
         do {
-            let stamp = try client.profileTimestamp(profileID: profileID)
+            let stamp = try hub.profileTimestamp(profileID: profileID)
             guard HubProfileArchive.isNewer(stamp, profileID: profileID, than: directory) else { return .current }
-            let archive = try client.profileArchive(profileID: profileID)
+            let archive = try hub.profileArchive(profileID: profileID)
             try HubProfileArchive.install(archive, profileID: profileID, stamp: stamp, into: directory)
             return .downloaded(stamp: stamp)
         } catch let error as HubError where error.name == HubError.archiveNotFound {
@@ -108,8 +135,8 @@ public final class HubSession {
                 warn("the Hub has no profile for \(profileID); give 'bam backup' --force-profile DIR|empty or put one in \(directory)")
             }
             return .notOnHub
-        } catch let error as HubError where error.isUnreachable {
-            warn("\(error); using the cached profile in \(directory)")
+        } catch let error as HubError where noteUnreachable(error) {
+            warnOffline(error, "using the cached profile in \(directory)")
             return .cached
         }
     }
@@ -125,23 +152,23 @@ public final class HubSession {
         do {
             if let id = cached?.backupID {
                 do {
-                    let record = try client.record(id)
+                    let record = try hub.record(id)
                     return (record, false)
                 } catch let error as HubError where error.name == HubError.recordNotFound {
                     warn("the Hub has no record \(id) any more (\(error)); creating a new one")
                 }
             }
             let key = try registry.loadKey()
-            let record = try client.createRecord(key: key, profileID: profileID, serverID: serverID,
+            let record = try hub.createRecord(key: key, profileID: profileID, serverID: serverID,
                                                  skpp: try KeyPacket.isPassphraseProtected(key))
             try HubBackupRegistration(record: record).save(in: registry)
             return (record, false)
-        } catch let error as HubError where error.isUnreachable {
+        } catch let error as HubError where noteUnreachable(error) {
             guard let cached, let id = cached.backupID else {
                 throw BamError.external("\(error); this server has no backup record yet, so there is no address to back up to")
             }
-            warn("\(error); backing up to the cached address of record \(id)")
-            return (HubRecord(backupID: id, address: cached.address, skpp: cached.skpp ?? false), true)
+            warnOffline(error, "backing up to the cached address of record \(id)")
+            return (HubRecord(backupID: id, address: cached.address, size: cached.size ?? 0, skpp: cached.skpp ?? false), true)
         }
     }
 
@@ -149,7 +176,9 @@ public final class HubSession {
     /// warning: the backup itself does not depend on the flag.
     public func setInProgress(_ record: HubRecord, _ inProgress: Bool) {
         do {
-            try client.setInProgress(backupID: record.backupID, inProgress)
+            try hub.setInProgress(backupID: record.backupID, inProgress)
+        } catch let error as HubError where error.isUnreachable && warnedUnreachable {
+            // Already said: the Hub is down for this command.
         } catch {
             warn("could not mark backup record \(record.backupID) \(inProgress ? "in progress" : "done") on the Hub: \(error)")
         }
@@ -164,13 +193,13 @@ public final class HubSession {
         registration.updated = HubBackupRegistration.timestamp()
         registration.skpp = skpp
         do {
-            try client.recordBackupDone(backupID: record.backupID, address: record.address, skpp: skpp)
-            if let fresh = try? client.record(record.backupID) {
+            try hub.recordBackupDone(backupID: record.backupID, address: record.address, skpp: skpp)
+            if let fresh = try? hub.record(record.backupID) {
                 registration.size = fresh.size
                 if !fresh.dateUpdated.isEmpty { registration.updated = fresh.dateUpdated }
             }
-        } catch let error as HubError where error.isUnreachable {
-            warn("\(error); the backup is stored, but the Hub's record \(record.backupID) was not updated")
+        } catch let error as HubError where noteUnreachable(error) {
+            warnOffline(error, "the backup is stored, but the Hub's record \(record.backupID) was not updated")
         }
         try registration.save(in: registry)
     }
@@ -181,7 +210,7 @@ public final class HubSession {
     @discardableResult
     public func uploadKey(_ packet: String) throws -> String? {
         guard let id = try HubBackupRegistration.load(registry)?.backupID else { return nil }
-        try client.updateKey(backupID: id, key: packet, skpp: try KeyPacket.isPassphraseProtected(packet))
+        try hub.updateKey(backupID: id, key: packet, skpp: try KeyPacket.isPassphraseProtected(packet))
         if var registration = try HubBackupRegistration.load(registry) {
             registration.skpp = try KeyPacket.isPassphraseProtected(packet)
             try registration.save(in: registry)
@@ -201,14 +230,14 @@ extension HubSession {
     /// registry's), and a warning says so.
     public func restoreRecord(_ backupID: String) throws -> (record: HubRecord, offline: Bool) {
         do {
-            let record = try client.record(backupID)
+            let record = try hub.record(backupID)
             try refreshCredentials(backupID: backupID)
             return (record, false)
-        } catch let error as HubError where error.isUnreachable {
+        } catch let error as HubError where noteUnreachable(error) {
             guard let cached = try HubBackupRegistration.load(registry), cached.backupID == backupID else {
                 throw BamError.external("\(error); backup \(backupID) is not this server's own, so its address and key are only on the Hub")
             }
-            warn("\(error); restoring this server's own backup \(backupID) from its cached address with the registry's key")
+            warnOffline(error, "restoring this server's own backup \(backupID) from its cached address with the registry's key")
             return (HubRecord(backupID: backupID, address: cached.address, key: try registry.loadKey(), skpp: cached.skpp ?? false), true)
         }
     }
@@ -219,10 +248,10 @@ extension HubSession {
     /// own cached record (if any), with a warning.
     public func listRecords() throws -> [HubRecord] {
         do {
-            return try client.records()
-        } catch let error as HubError where error.isUnreachable {
+            return try hub.records()
+        } catch let error as HubError where noteUnreachable(error) {
             guard let cached = try HubBackupRegistration.load(registry), let id = cached.backupID else { throw error }
-            warn("\(error); listing only this server's cached record")
+            warnOffline(error, "listing only this server's cached record")
             return [HubRecord(backupID: id, address: cached.address, dateUpdated: cached.updated ?? "",
                               size: cached.size ?? 0, skpp: cached.skpp ?? false)]
         }
@@ -234,13 +263,13 @@ extension HubSession {
         guard var cached = try HubBackupRegistration.load(registry) else { return nil }
         guard let id = cached.backupID else { return cached }
         do {
-            let record = try client.record(id)
+            let record = try hub.record(id)
             cached.size = record.size
             cached.skpp = record.skpp
             if !record.dateUpdated.isEmpty && cached.updated != nil { cached.updated = record.dateUpdated }
             try cached.save(in: registry)
         } catch let error as HubError {
-            warn("\(error); showing the cached record")
+            warnOffline(error, "showing the cached record")
         }
         return cached
     }
