@@ -10,14 +10,17 @@ extension Bam {
                 Compares the root with its profile, writes the extras (fsdelta, \
                 new packages, users and groups, backup-conf) and backs them up \
                 with the changed files as one duplicity chain, encrypted with the \
-                registry's secret. Path limits after '--' (e.g. -- /srv -/srv/cache) \
+                registry's secret. Linked to a Hub ('bam init APIKEY'), the Hub's \
+                profile is fetched when newer, the server's backup record is \
+                created on the first backup and marked in progress while it runs, \
+                and the backup goes to the address the Hub chose. Path limits after '--' (e.g. -- /srv -/srv/cache) \
                 add to BAM_CONF/overrides. With --raw-upload DIR, backs up DIR as it is.
                 """)
 
         @Option(name: .customLong("raw-upload"), help: ArgumentHelp("Back up this directory as it is (no profile, no extras).", valueName: "DIR"))
         var rawUpload: String?
 
-        @Option(help: ArgumentHelp("Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX (default: the registry's backup address).", valueName: "URL"))
+        @Option(help: ArgumentHelp("Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX (default: the address the Hub chose for this server's record, else the registry's backup address).", valueName: "URL"))
         var address: String?
 
         @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Local cache of manifests and signatures, and scratch space (default: $BAM_CACHE or /var/cache/bam).", valueName: "DIR"))
@@ -151,9 +154,10 @@ extension Bam {
             } else if let archive = result.archive, let address = options.address {
                 // The registry remembers where its backup went, so a plain
                 // `bam restore` (or the next `bam backup`) needs no --address.
-                // With --address the registry now points there (a Hub record
-                // is for the Hub's address); `updated` feeds 'bam status'.
-                if self.address != nil {
+                // Solo, --address makes the registry point there; linked to a
+                // Hub, --address is a one-off target and the Hub's record
+                // stays. `updated` feeds 'bam status'.
+                if self.address != nil && !registry.isHubLinked {
                     try HubBackupRegistration(address: address, updated: HubBackupRegistration.timestamp()).save(in: registry)
                 } else if hub == nil, var registration = try HubBackupRegistration.load(registry) {
                     registration.updated = HubBackupRegistration.timestamp()
