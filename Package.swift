@@ -11,10 +11,14 @@ let package = Package(
     products: [
         .executable(name: "bam", targets: ["bam"]),
         .library(name: "BamEngine", targets: ["BamEngine"]),
+        .executable(name: "bam-hub", targets: ["bam-hub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries, each a modulemap plus a shim header of typed wrappers.
@@ -50,6 +54,26 @@ let package = Package(
         .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML"], swiftSettings: swiftSettings),
         // Depends on the executable so that `swift test` builds the binary it runs.
         .testTarget(name: "BamCLITests", dependencies: ["bam", "BamEngine", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+
+        // The Hub server (issue #6). Its databases are C libraries behind
+        // Swift wrappers like the engine's; Hummingbird stays out of the engine.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "BamHub",
+            dependencies: [
+                "BamEngine", "HTTP", "CSQLite", "CPostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "bam-hub",
+            dependencies: ["BamHub", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "BamHubTests", dependencies: ["bam-hub", "BamHub", "BamEngine", "HTTP"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -10,6 +10,9 @@ apt_packages=(
     python3-cryptography                                       # key packet tests
     rsync time curl                                            # scripts and benchmarks
     mmdebstrap                                                 # Debian test roots (whole-system tests)
+    libsqlite3-dev libpq-dev postgresql                        # bam-hub stores (tests start their own PostgreSQL)
+    tor-geoipdb                                                # bam-hub GeoIP ranges
+    chromium python3-websocket                                 # bam-hub web UI test (headless, CDP)
 )
 
 missing=()

@@ -1,0 +1,215 @@
+import BamEngine
+import Foundation
+
+/// What the Hub does, independent of HTTP: the API routes and the web pages
+/// are thin layers over these calls. Every call is synchronous (database,
+/// storage listing, STS); the routes run them off the event loop.
+public final class HubService: @unchecked Sendable {
+    public let store: HubStore
+    public let router: RegionRouter
+    public let throttle: FailureThrottle
+    /// Lifetime of credentials from STS.
+    public var credentialSeconds = 3600
+
+    public init(store: HubStore, router: RegionRouter, throttle: FailureThrottle = FailureThrottle()) {
+        self.store = store
+        self.router = router
+        self.throttle = throttle
+    }
+
+    // MARK: Authentication
+
+    /// `subkey/`: trades the account's API key for a new subkey, the
+    /// appliance's own credential for every later call.
+    public func exchangeSubkey(apiKey: String?, client: String) throws -> String {
+        let now = HubDate.now()
+        if throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
+        guard let apiKey, !apiKey.isEmpty else { throw HubAPIError.missingArgument("apikey") }
+        guard let account = try store.account(apiKeyHash: Secrets.sha256Hex(apiKey)) else {
+            throttle.recordFailure(client, now: now)
+            throw HubAPIError.invalidApiKey()
+        }
+        let subkey = Secrets.randomHex(bytes: 20).uppercased()
+        try store.addSubkey(hash: Secrets.sha256Hex(subkey), accountId: account.id, now: now)
+        return subkey
+    }
+
+    /// The account a `subkey` header belongs to.
+    public func authenticate(subkey: String?, client: String) throws -> Account {
+        let now = HubDate.now()
+        if throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
+        guard let subkey, !subkey.isEmpty, let account = try store.account(subkeyHash: Secrets.sha256Hex(subkey)) else {
+            throttle.recordFailure(client, now: now)
+            throw HubAPIError.invalidSubkey()
+        }
+        return account
+    }
+
+    /// Web sign-in: email plus the account's API key.
+    public func signIn(email: String, apiKey: String, client: String) throws -> Account {
+        let now = HubDate.now()
+        if throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
+        guard let account = try store.account(apiKeyHash: Secrets.sha256Hex(apiKey)),
+              Secrets.constantTimeEquals(account.email.lowercased(), email.lowercased()) else {
+            throttle.recordFailure(client, now: now)
+            throw HubAPIError.invalidApiKey()
+        }
+        return account
+    }
+
+    /// A new API key for the account; the old one stops working at once
+    /// (subkeys already issued to appliances keep working).
+    public func rotateApiKey(account: Account) throws -> String {
+        let key = Secrets.newApiKey()
+        try store.setApiKeyHash(accountId: account.id, hash: Secrets.sha256Hex(key))
+        return key
+    }
+
+    // MARK: Records
+
+    public func records(account: Account) throws -> [BackupRecord] {
+        try store.records(accountId: account.id)
+    }
+
+    public func record(account: Account, id: String) throws -> BackupRecord {
+        guard let n = Int64(id), let record = try store.record(id: n, accountId: account.id) else {
+            throw HubAPIError.recordNotFound(id)
+        }
+        return record
+    }
+
+    public func createRecord(account: Account, key: String?, turnkeyVersion: String?, serverId: String?,
+                             skpp: Bool?, client: String?) throws -> BackupRecord {
+        guard let key, !key.isEmpty else { throw HubAPIError.missingArgument("key") }
+        guard let turnkeyVersion, !turnkeyVersion.isEmpty else { throw HubAPIError.missingArgument("turnkey_version") }
+        try checkKeyPacket(key)
+        guard let region = router.region(for: client, among: try store.regions()) else { throw HubAPIError.noRegion() }
+        let prefix = "bam/\(account.storageToken)/\(Secrets.randomHex(bytes: 8))"
+        let storage = RecordStorage(region: region, prefix: prefix)
+        let now = HubDate.now()
+        let record = BackupRecord(id: 0, accountId: account.id, address: storage.address, key: key, serverId: serverId ?? "",
+                                  turnkeyVersion: turnkeyVersion, created: now, updated: now, size: 0,
+                                  description: turnkeyVersion, inProgress: false,
+                                  skpp: try skpp ?? KeyPacket.isPassphraseProtected(key),
+                                  regionName: region.name, storagePrefix: prefix)
+        return try store.createRecord(record)
+    }
+
+    /// `PUT record/<id>/`: a new key packet (the passphrase changed).
+    public func updateKey(account: Account, id: String, key: String?, skpp: Bool?) throws -> BackupRecord {
+        var record = try self.record(account: account, id: id)
+        guard let key, !key.isEmpty else { throw HubAPIError.missingArgument("key") }
+        try checkKeyPacket(key)
+        record.key = key
+        record.skpp = try skpp ?? KeyPacket.isPassphraseProtected(key)
+        record.updated = HubDate.now()
+        try store.updateRecord(record)
+        return record
+    }
+
+    public func setInProgress(account: Account, id: String, value: String?) throws {
+        var record = try self.record(account: account, id: id)
+        guard let value else { throw HubAPIError.missingArgument("bool") }
+        switch value.lowercased() {
+        case "true", "1": record.inProgress = true
+        case "false", "0": record.inProgress = false
+        default: throw HubAPIError.invalidArgument("bool", "expected true or false")
+        }
+        try store.updateRecord(record)
+    }
+
+    /// `PUT record/update/`: a backup finished at `address`; the Hub
+    /// measures what is stored under the record's prefix.
+    public func updateAddress(account: Account, backupId: String?, address: String?, skpp: Bool?) throws -> BackupRecord {
+        guard let backupId else { throw HubAPIError.missingArgument("backup_id") }
+        guard let address, !address.isEmpty else { throw HubAPIError.missingArgument("address") }
+        var record = try self.record(account: account, id: backupId)
+        record.address = address
+        if let skpp { record.skpp = skpp }
+        record.updated = HubDate.now()
+        record.inProgress = false
+        if let storage = try storage(of: record), storage.address == address {
+            do {
+                record.size = try storage.objects().reduce(0) { $0 + $1.size }
+            } catch {
+                throw HubAPIError.internalError("cannot measure \(address): \(error)")
+            }
+        }
+        try store.updateRecord(record)
+        return record
+    }
+
+    public func deleteBackup(account: Account, id: String) throws {
+        let record = try self.record(account: account, id: id)
+        if let storage = try storage(of: record) { try storage.delete() }
+        try store.deleteRecord(id: record.id, accountId: account.id)
+    }
+
+    public func storage(of record: BackupRecord) throws -> RecordStorage? {
+        guard let region = try store.regions().first(where: { $0.name == record.regionName }) else { return nil }
+        return RecordStorage(region: region, prefix: record.storagePrefix)
+    }
+
+    private func checkKeyPacket(_ key: String) throws {
+        do { _ = try KeyPacket.fingerprint(ofPacket: key) } catch {
+            throw HubAPIError.invalidArgument("key", "not a key packet (\(error))")
+        }
+    }
+
+    // MARK: Credentials
+
+    /// `credentials/`: keys that reach the record's prefix (with `backup_id`)
+    /// or the account's prefix holding all of its records (without), in the
+    /// region of the account's latest record (or the client's nearest).
+    public func credentials(account: Account, backupId: String?, client: String?) throws -> IssuedCredentials {
+        let region: Region
+        let prefix: String
+        let regions = try store.regions()
+        if let backupId {
+            let record = try self.record(account: account, id: backupId)
+            guard let r = regions.first(where: { $0.name == record.regionName }) else { throw HubAPIError.noRegion() }
+            region = r
+            prefix = record.storagePrefix
+        } else {
+            let latest = try store.records(accountId: account.id).last
+            guard let r = regions.first(where: { $0.name == latest?.regionName }) ?? router.region(for: client, among: regions) else {
+                throw HubAPIError.noRegion()
+            }
+            region = r
+            prefix = "bam/\(account.storageToken)"
+        }
+        if region.isFile { return .none }
+        guard let access = region.accessKey, let secret = region.secretKey else {
+            throw HubAPIError.internalError("region \(region.name) has no keys")
+        }
+        if let role = region.stsRole {
+            let sts = STSClient(endpoint: STSClient.endpoint(forS3Endpoint: region.endpoint),
+                                credentials: S3Credentials(accessKey: access, secretKey: secret))
+            do {
+                return try sts.assumeRole(roleArn: role, sessionName: "bam-\(account.id)",
+                                          policy: STSClient.policy(bucket: region.bucket, prefix: prefix),
+                                          durationSeconds: credentialSeconds)
+            } catch {
+                throw HubAPIError.internalError("cannot issue credentials: \(error)")
+            }
+        }
+        // Plain keys: the region's own, not limited to the prefix (documented).
+        return IssuedCredentials(type: "iamuser", accessKey: access, secretKey: secret, sessionToken: "", expiration: "")
+    }
+
+    // MARK: Profiles
+
+    public func archiveTimestamp(profileId: String?) throws -> Int64 {
+        guard let profileId, !profileId.isEmpty else { throw HubAPIError.missingArgument("turnkey_version") }
+        guard let profile = try store.profile(id: profileId) else { throw HubAPIError.archiveNotFound(profileId) }
+        return profile.timestamp
+    }
+
+    /// The tar.gz in URL-safe Base64.
+    public func archiveContent(profileId: String?) throws -> String {
+        guard let profileId, !profileId.isEmpty else { throw HubAPIError.missingArgument("turnkey_version") }
+        guard let profile = try store.profile(id: profileId) else { throw HubAPIError.archiveNotFound(profileId) }
+        return Data(profile.content).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Record fields as the original Hub's API named them.
+extension BackupRecord {
+    public var apiFields: [String: Any] {
+        [
+            "backup_id": String(id), "address": address, "key": key, "server_id": serverId,
+            "turnkey_version": turnkeyVersion, "date_created": HubDate.format(created),
+            "date_updated": HubDate.format(updated), "size": size, "description": description,
+            "inprogress": inProgress, "skpp": skpp,
+        ]
+    }
+}
+
+enum JSONText {
+    static func encode(_ value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// `application/x-www-form-urlencoded` bodies and query strings.
+public enum FormDecoding {
+    public static func decode(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = unescape(String(parts[0]))
+            out[key] = parts.count > 1 ? unescape(String(parts[1])) : ""
+        }
+        return out
+    }
+
+    static func unescape(_ s: String) -> String {
+        let spaced = s.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+}

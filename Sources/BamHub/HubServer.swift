@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Everything `bam-hub serve` needs to know.
+public struct HubServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var templates: String
+    public var geoipIPv4: String
+    public var geoipIPv6: String?
+    public var clients: ClientAddressPolicy
+    public var secureCookies: Bool
+
+    public init(host: String, port: Int, database: String, templates: String,
+                geoipIPv4: String = GeoIPDatabase.defaultIPv4Path, geoipIPv6: String? = GeoIPDatabase.defaultIPv6Path,
+                clients: ClientAddressPolicy = ClientAddressPolicy(), secureCookies: Bool = false) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.templates = templates
+        self.geoipIPv4 = geoipIPv4
+        self.geoipIPv6 = geoipIPv6
+        self.clients = clients
+        self.secureCookies = secureCookies
+    }
+}
+
+/// The Hub server: the API and the web pages on one Hummingbird router.
+public enum HubServer {
+    /// Serves until SIGINT/SIGTERM. `onListening` gets the bound address
+    /// (with the real port when 0 was asked for).
+    public static func run(_ config: HubServerConfiguration, onListening: @escaping @Sendable (String, Int) -> Void) async throws {
+        let store = try SQLStore(database: config.database)
+        try store.migrate()
+        let geoip = try GeoIPDatabase(ipv4Path: config.geoipIPv4, ipv6Path: config.geoipIPv6)
+        let service = HubService(store: store, router: RegionRouter(geoip: geoip))
+        let templates = try await WebRoutes.loadTemplates(directory: config.templates)
+
+        let router = Router(context: HubRequestContext.self)
+        APIRoutes(service: service, clients: config.clients).add(to: router)
+        WebRoutes(service: service, templates: templates, clients: config.clients, secureCookies: config.secureCookies).add(to: router)
+
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bam-hub"),
+            onServerRunning: { channel in
+                onListening(channel.localAddress?.ipAddress ?? config.host, channel.localAddress?.port ?? config.port)
+            })
+        try await app.runService()
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import BamHub
+import Foundation
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Hub's API and web pages.")
+
+    @Option(help: ArgumentHelp("Address and port to listen on (port 0 picks a free one). Default: $BAM_HUB_LISTEN, else 127.0.0.1:8080.", valueName: "HOST:PORT"))
+    var listen: String?
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: ArgumentHelp("Directory of the web page templates (default: $BAM_HUB_TEMPLATES, /usr/share/bam-hub/templates, ./templates/hub).", valueName: "DIR"))
+    var templates: String?
+
+    @Option(help: ArgumentHelp("Tor GeoIP IPv4 ranges file.", valueName: "PATH"))
+    var geoip: String = GeoIPDatabase.defaultIPv4Path
+
+    @Option(help: ArgumentHelp("Tor GeoIP IPv6 ranges file.", valueName: "PATH"))
+    var geoip6: String = GeoIPDatabase.defaultIPv6Path
+
+    @Option(help: ArgumentHelp("Header a trusted reverse proxy puts the client's address in (e.g. X-Forwarded-For).", valueName: "NAME"))
+    var trustProxyHeader: String?
+
+    @Option(help: ArgumentHelp("Address of a reverse proxy whose --trust-proxy-header is believed (repeatable).", valueName: "ADDRESS"))
+    var trustedProxy: [String] = []
+
+    @Flag(help: "Mark cookies Secure (when a proxy serves the Hub over HTTPS).")
+    var secureCookies = false
+
+    func run() async throws {
+        let listenValue = listen ?? ProcessInfo.processInfo.environment["BAM_HUB_LISTEN"] ?? "127.0.0.1:8080"
+        guard let colon = listenValue.lastIndex(of: ":"), let port = Int(listenValue[listenValue.index(after: colon)...]),
+              (0...65535).contains(port) else {
+            throw ValidationError("--listen \(listenValue): expected HOST:PORT")
+        }
+        var host = String(listenValue[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard let databaseValue = database.value else { throw ValidationError("--database is required (or set BAM_HUB_DATABASE)") }
+        if trustProxyHeader != nil && trustedProxy.isEmpty {
+            throw ValidationError("--trust-proxy-header needs at least one --trusted-proxy ADDRESS")
+        }
+        let config = HubServerConfiguration(
+            host: host, port: port, database: databaseValue, templates: TemplateDirectory.resolve(explicit: templates),
+            geoipIPv4: geoip, geoipIPv6: geoip6,
+            clients: ClientAddressPolicy(header: trustProxyHeader, trustedProxies: Set(trustedProxy)),
+            secureCookies: secureCookies)
+        do {
+            try await HubServer.run(config) { host, port in
+                print("bam-hub listening on \(host):\(port)")
+                fflush(stdout)
+            }
+        } catch let error as HubStoreError {
+            FileHandle.standardError.write(Data("bam-hub: \(error)\n".utf8))
+            throw ExitCode(64)
+        } catch let error as SQLError {
+            FileHandle.standardError.write(Data("bam-hub: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
