@@ -53,7 +53,7 @@ let package = Package(
 
         .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML"], swiftSettings: swiftSettings),
         // Depends on the executable so that `swift test` builds the binary it runs.
-        .testTarget(name: "BamCLITests", dependencies: ["bam", "BamEngine", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(name: "BamCLITests", dependencies: ["bam", "bam-hub", "BamEngine", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
 
         // The Hub server (issue #6). Its databases are C libraries behind
         // Swift wrappers like the engine's; Hummingbird stays out of the engine.

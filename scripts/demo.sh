@@ -41,7 +41,7 @@ PY
 cp -a "$pristine" "$server"; cp -a "$pristine" "$fresh"; cp -a "$pristine" "$work/fresh-before"
 
 step "a Hub: bam-hub on SQLite, an account, a storage region in $work/storage, the profile of the pristine root"
-"$hub_bin" account add demo@example.com --database "$database" > "$work/apikey"
+"$hub_bin" account add demo@example.com --database "$database" | tr -d "\n" > "$work/apikey"
 chmod 0600 "$work/apikey"
 echo "account demo@example.com, API key in $work/apikey (the key stays out of every command line)"
 "$hub_bin" region add local --endpoint "file://$work/storage" --bucket backups --lat 50 --lon 8 --default --database "$database"
