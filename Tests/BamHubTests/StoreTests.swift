@@ -1,4 +1,4 @@
-import BamHub
+@testable import BamHub
 import Foundation
 import Testing
 

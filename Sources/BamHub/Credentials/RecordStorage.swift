@@ -48,8 +48,10 @@ public struct RecordStorage {
     }
 
     public func delete() throws {
+        let stored = try objects()
+        if stored.isEmpty && region.isFile { _ = rmdir(String(address.dropFirst("file://".count))); return }
         let storage = try backend()
-        for object in try storage.list() { try storage.delete(name: object.name) }
+        for object in stored { try storage.delete(name: object.name) }
         if region.isFile {
             // Leave no empty record directory behind.
             _ = rmdir(String(address.dropFirst("file://".count)))

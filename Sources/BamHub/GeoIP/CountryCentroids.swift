@@ -271,5 +271,8 @@ public enum CountryCentroids {
     ZW -20.0 30.0
     EU 50.0 10.0
     AP 15.0 105.0
+    AN 12.2 -69.0
+    CS 44.0 21.0
+    UK 54.0 -2.0
     """
 }

@@ -14,7 +14,6 @@ public struct GeoIPDatabase: Sendable {
     public static let defaultIPv4Path = "/usr/share/tor/geoip"
     public static let defaultIPv6Path = "/usr/share/tor/geoip6"
 
-    public init() {}
 
     /// Loads both files; a missing IPv6 file is allowed, a missing IPv4 one is not.
     public init(ipv4Path: String = defaultIPv4Path, ipv6Path: String? = defaultIPv6Path) throws {

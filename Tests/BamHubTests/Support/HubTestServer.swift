@@ -28,6 +28,7 @@ final class HubTestServer: @unchecked Sendable {
     let directory: String
     let database: String
     private(set) var port = 0
+    private var starts = 0
     private var server: TestServerProcess?
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -97,13 +98,14 @@ final class HubTestServer: @unchecked Sendable {
     func addFileRegion(_ name: String, lat: Double, lon: Double, isDefault: Bool = false) throws {
         try FileManager.default.createDirectory(atPath: storageDirectory, withIntermediateDirectories: true)
         let r = try admin(["region", "add", name, "--endpoint", "file://" + storageDirectory, "--bucket", name,
-                           "--lat", String(lat), "--lon", String(lon)] + (isDefault ? ["--default"] : []))
+                           "--lat=\(lat)", "--lon=\(lon)"] + (isDefault ? ["--default"] : []))
         guard r.status == 0 else { throw TestServerError(description: "region add failed: \(r.stderr)") }
     }
 
     /// Starts `bam-hub serve` on a free port.
     func start(extra: [String] = []) throws {
-        let log = directory + "/serve.log"
+        starts += 1
+        let log = directory + "/serve-\(starts).log"
         let process = try TestServerProcess(
             name: "bam-hub",
             argv: [try Self.binary(), "serve", "--listen", "127.0.0.1:0", "--database", database,
