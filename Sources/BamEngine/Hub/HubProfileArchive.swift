@@ -62,6 +62,15 @@ public enum HubProfileArchive {
         guard Posix.fileExists(unpacked + "/" + DirIndexConf.fileName) else {
             throw BamError.corrupt(what: "the Hub's profile archive for \(profileID)", reason: "it has no \(DirIndexConf.fileName)")
         }
+        // Registry modes: 0700 directories, 0600 files, whatever the archive said.
+        for name in try FileManager.default.subpathsOfDirectory(atPath: unpacked) {
+            let path = unpacked + "/" + name
+            var st = stat()
+            guard lstat(path, &st) == 0 else { throw BamError.io(path: path, operation: "lstat", errno: errno) }
+            if chmod(path, st.st_mode & S_IFMT == S_IFDIR ? 0o700 : 0o600) != 0 {
+                throw BamError.io(path: path, operation: "chmod", errno: errno)
+            }
+        }
         _ = try Profile.load(unpacked)  // refuse a profile bam cannot read before it replaces a good one
         try Posix.writeFileAtomically(unpacked + "/profile_id", Array((profileID + "\n").utf8), mode: 0o600)
         try Posix.writeFileAtomically(unpacked + "/stamp", Array("\(stamp)\n".utf8), mode: 0o600)
