@@ -183,8 +183,14 @@ struct HubEndToEndTests {
         #expect(unreachable.status == 1 && unreachable.stderr.contains("unreachable"), "\(unreachable.stderr)")
         #expect(!Posix.fileExists(s.registry.path))
 
-        let linked = try s.bam(["init", "--apikey-stdin", "--hub", world.url, "--root", src, "--json"], stdin: world.apiKey + "\n")
+        // Linking and backing up, watched: the API key and the subkey are in
+        // no process's argv or environment (tar unpacking the profile, gpg, hooks).
+        let sampler = SecretExposureTests()
+        let (linked, linkSnapshots) = try sampler.runSampling(s, ["init", "--apikey-stdin", "--hub", world.url, "--root", src, "--json"],
+                                                              stdin: world.apiKey + "\n")
         #expect(linked.status == 0, "\(linked.stdout)\(linked.stderr)")
+        let subkey = String(decoding: try Posix.readFile(s.registry.path + "/sub_apikey"), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try CLISandbox.json(linked.stdout)["profile"] as? String == "not on the Hub")
         let again = try s.bam(["init", "--apikey-stdin", "--hub", world.url], stdin: world.apiKey + "\n")
         #expect(again.status == 1 && again.stderr.contains("already initialised"), "\(again.stderr)")
@@ -199,8 +205,17 @@ struct HubEndToEndTests {
         let created = try s.bam(["internal", "create-profile", "--root", src, "--dirindex-conf", s.path("paths.conf"), s.path("profile")])
         #expect(created.status == 0, "\(created.stderr)")
         try Posix.writeFileAtomically(src + "/etc/app.conf", Array("a = 2\n".utf8), mode: 0o644)
-        let backup = try s.bam(["backup", "--root", src, "--conf-dir", conf, "--force-profile", s.path("profile"), "--json"])
+        let (backup, backupSnapshots) = try sampler.runSampling(s, ["backup", "--root", src, "--conf-dir", conf,
+                                                                    "--force-profile", s.path("profile"), "--json"])
         #expect(backup.status == 0, "\(backup.stdout)\(backup.stderr)")
+        #expect(!linkSnapshots.isEmpty && !backupSnapshots.isEmpty)
+        for snapshot in linkSnapshots + backupSnapshots {
+            #expect(!snapshot.contains(world.apiKey), "the API key in a process's argv or environment")
+            #expect(!snapshot.contains(subkey), "the subkey in a process's argv or environment")
+        }
+        for output in [linked.stdout, linked.stderr, backup.stdout, backup.stderr] {
+            #expect(!output.contains(world.apiKey) && !output.contains(subkey))
+        }
         let summary = try CLISandbox.json(backup.stdout)
         let id = try #require(summary["backup_id"] as? String)
         #expect((summary["address"] as? String)?.hasPrefix("file://" + s.path("storage") + "/backups/") == true, "\(summary)")
