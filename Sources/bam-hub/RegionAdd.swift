@@ -9,7 +9,8 @@ struct RegionAdd: ParsableCommand {
         discussion: """
         Keys: give --secret-key-stdin to read the secret key from standard input and keep it out of the \
         process list; it is never printed or logged. With --sts-role the Hub hands out temporary \
-        credentials limited to each record's prefix; with plain keys it hands out these keys (not limited).
+        credentials limited to each record's prefix; with --iam-users it creates one IAM user per record, \
+        limited to the record's prefix; with neither it hands out these keys (not limited).
         """)
 
     @Argument(help: "The region's name (letters, digits, - and _).")
@@ -39,6 +40,9 @@ struct RegionAdd: ParsableCommand {
     @Option(help: ArgumentHelp("Role to assume through STS for scoped temporary credentials.", valueName: "ARN"))
     var stsRole: String?
 
+    @Flag(help: "Give each record its own IAM user limited to its prefix (the region's keys must be allowed to manage IAM users).")
+    var iamUsers = false
+
     @Flag(help: "Clients whose location is unknown (private addresses, no GeoIP match) use this region.")
     var `default` = false
 
@@ -50,7 +54,8 @@ struct RegionAdd: ParsableCommand {
             if secret?.isEmpty ?? true { throw ValidationError("--secret-key-stdin: standard input is empty") }
         }
         let region = Region(name: name, endpoint: endpoint, bucket: bucket, latitude: lat, longitude: lon,
-                            accessKey: accessKey, secretKey: secret, stsRole: stsRole, isDefault: `default`)
+                            accessKey: accessKey, secretKey: secret, stsRole: stsRole, isDefault: `default`,
+                            iamUsers: iamUsers)
         try runAdmin {
             try AdminOperations.addRegion(store: try database.openStore(), region: region)
             print("region \(name) added\(`default` ? " (default)" : "")")

@@ -92,7 +92,21 @@ public final class HubService: @unchecked Sendable {
                                   description: turnkeyVersion, inProgress: false,
                                   skpp: try skpp ?? KeyPacket.isPassphraseProtected(key),
                                   regionName: region.name, storagePrefix: prefix)
-        return try store.createRecord(record)
+        let stored = try store.createRecord(record)
+        if region.iamUsers, let access = region.accessKey, let secret = region.secretKey {
+            // The record's own IAM user; without it the record is useless, so undo on failure.
+            let userName = "bam-\(account.storageToken)-\(stored.id)"
+            do {
+                let iam = IAMClient(endpoint: IAMClient.endpoint(forS3Endpoint: region.endpoint),
+                                    credentials: S3Credentials(accessKey: access, secretKey: secret))
+                let key = try iam.createScopedUser(userName: userName, bucket: region.bucket, prefix: prefix)
+                try store.setRecordUser(recordId: stored.id, userName: userName, accessKey: key.accessKey, secretKey: key.secretKey)
+            } catch {
+                try? store.deleteRecord(id: stored.id, accountId: account.id)
+                throw HubAPIError.internalError("cannot create the record's IAM user: \(error)")
+            }
+        }
+        return stored
     }
 
     /// `PUT record/<id>/`: a new key packet (the passphrase changed).
@@ -141,7 +155,15 @@ public final class HubService: @unchecked Sendable {
 
     public func deleteBackup(account: Account, id: String) throws {
         let record = try self.record(account: account, id: id)
-        if let storage = try storage(of: record) { try storage.delete() }
+        if let storage = try storage(of: record) {
+            try storage.delete()
+            if storage.region.iamUsers, let user = try store.recordUser(recordId: record.id),
+               let access = storage.region.accessKey, let secret = storage.region.secretKey {
+                try IAMClient(endpoint: IAMClient.endpoint(forS3Endpoint: storage.region.endpoint),
+                              credentials: S3Credentials(accessKey: access, secretKey: secret))
+                    .deleteUser(userName: user.userName, accessKey: user.credentials.accessKey)
+            }
+        }
         try store.deleteRecord(id: record.id, accountId: account.id)
     }
 
@@ -165,8 +187,10 @@ public final class HubService: @unchecked Sendable {
         let region: Region
         let prefix: String
         let regions = try store.regions()
+        var recordId: Int64?
         if let backupId {
             let record = try self.record(account: account, id: backupId)
+            recordId = record.id
             guard let r = regions.first(where: { $0.name == record.regionName }) else { throw HubAPIError.noRegion() }
             region = r
             prefix = record.storagePrefix
@@ -177,10 +201,19 @@ public final class HubService: @unchecked Sendable {
             }
             region = r
             prefix = "bam/\(account.storageToken)"
+            recordId = latest?.id
         }
         if region.isFile { return .none }
         guard let access = region.accessKey, let secret = region.secretKey else {
             throw HubAPIError.internalError("region \(region.name) has no keys")
+        }
+        if region.iamUsers {
+            // Keys of the record's own user (the latest record's without backup_id).
+            guard let recordId, let user = try store.recordUser(recordId: recordId) else {
+                throw HubAPIError.missingArgument("backup_id")
+            }
+            return IssuedCredentials(type: "iamuser", accessKey: user.credentials.accessKey,
+                                     secretKey: user.credentials.secretKey, sessionToken: "", expiration: "")
         }
         if let role = region.stsRole {
             let sts = STSClient(endpoint: STSClient.endpoint(forS3Endpoint: region.endpoint),

@@ -31,9 +31,11 @@ public enum AdminOperations {
             throw HubStoreError.invalid("--access-key and --secret-key go together")
         }
         if region.isFile {
-            guard region.stsRole == nil, region.accessKey == nil else {
-                throw HubStoreError.invalid("a file:// region takes no keys and no --sts-role")
+            guard region.stsRole == nil, region.accessKey == nil, !region.iamUsers else {
+                throw HubStoreError.invalid("a file:// region takes no keys, no --sts-role and no --iam-users")
             }
+        } else if region.iamUsers && region.stsRole != nil {
+            throw HubStoreError.invalid("choose one of --sts-role and --iam-users")
         } else if region.accessKey == nil {
             throw HubStoreError.invalid("an S3 region needs --access-key and --secret-key (with --sts-role, the keys that may assume it)")
         }

@@ -1,3 +1,4 @@
+import BamEngine
 import Foundation
 
 /// A Hub customer: one email, one API key (stored as a SHA-256 hash), and a
@@ -22,9 +23,12 @@ public struct Region: Equatable, Sendable {
     public var secretKey: String?
     public var stsRole: String?
     public var isDefault: Bool
+    /// Hand each record the keys of its own IAM user, limited to its prefix.
+    public var iamUsers: Bool
 
     public init(name: String, endpoint: String, bucket: String, latitude: Double, longitude: Double,
-                accessKey: String? = nil, secretKey: String? = nil, stsRole: String? = nil, isDefault: Bool = false) {
+                accessKey: String? = nil, secretKey: String? = nil, stsRole: String? = nil, isDefault: Bool = false,
+                iamUsers: Bool = false) {
         self.name = name
         self.endpoint = endpoint
         self.bucket = bucket
@@ -34,6 +38,7 @@ public struct Region: Equatable, Sendable {
         self.secretKey = secretKey
         self.stsRole = stsRole
         self.isDefault = isDefault
+        self.iamUsers = iamUsers
     }
 
     public var isFile: Bool { endpoint.hasPrefix("file://") }
@@ -95,6 +100,10 @@ public protocol HubStore: AnyObject, Sendable {
     func records(accountId: Int64) throws -> [BackupRecord]
     func updateRecord(_ record: BackupRecord) throws
     func deleteRecord(id: Int64, accountId: Int64) throws
+
+    /// The IAM user of a record in an `--iam-users` region.
+    func setRecordUser(recordId: Int64, userName: String, accessKey: String, secretKey: String) throws
+    func recordUser(recordId: Int64) throws -> (userName: String, credentials: S3Credentials)?
 
     func putProfile(_ profile: ProfileArchive) throws
     func profile(id: String) throws -> ProfileArchive?

@@ -1,3 +1,4 @@
+import BamEngine
 import Foundation
 
 /// `HubStore` over one `SQLConnection`. The SQL is portable between SQLite
@@ -44,7 +45,8 @@ public final class SQLStore: HubStore, @unchecked Sendable {
             access_key TEXT,
             secret_key TEXT,
             sts_role TEXT,
-            is_default BIGINT NOT NULL DEFAULT 0);
+            is_default BIGINT NOT NULL DEFAULT 0,
+            iam_users BIGINT NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS records (
             id \(serial),
             account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
@@ -61,6 +63,11 @@ public final class SQLStore: HubStore, @unchecked Sendable {
             region TEXT NOT NULL,
             storage_prefix TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS records_account ON records(account_id);
+        CREATE TABLE IF NOT EXISTS record_users (
+            record_id BIGINT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+            user_name TEXT NOT NULL,
+            access_key TEXT NOT NULL,
+            secret_key TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS profiles (
             profile_id TEXT PRIMARY KEY,
             timestamp BIGINT NOT NULL,
@@ -125,19 +132,20 @@ public final class SQLStore: HubStore, @unchecked Sendable {
         }
         if region.isDefault { _ = try run("UPDATE regions SET is_default = 0") }
         _ = try run("""
-            INSERT INTO regions (name, endpoint, bucket, latitude, longitude, access_key, secret_key, sts_role, is_default)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO regions (name, endpoint, bucket, latitude, longitude, access_key, secret_key, sts_role, is_default, iam_users)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(region.name), .text(region.endpoint), .text(region.bucket),
                   .text(String(region.latitude)), .text(String(region.longitude)),
                   region.accessKey.map(SQLValue.text) ?? .null, region.secretKey.map(SQLValue.text) ?? .null,
-                  region.stsRole.map(SQLValue.text) ?? .null, .integer(region.isDefault ? 1 : 0)])
+                  region.stsRole.map(SQLValue.text) ?? .null, .integer(region.isDefault ? 1 : 0), .integer(region.iamUsers ? 1 : 0)])
     }
 
     public func regions() throws -> [Region] {
-        try run("SELECT name, endpoint, bucket, latitude, longitude, access_key, secret_key, sts_role, is_default FROM regions ORDER BY name").map { r in
+        try run("SELECT name, endpoint, bucket, latitude, longitude, access_key, secret_key, sts_role, is_default, iam_users FROM regions ORDER BY name").map { r in
             Region(name: r[0].text ?? "", endpoint: r[1].text ?? "", bucket: r[2].text ?? "",
                    latitude: Double(r[3].text ?? "") ?? 0, longitude: Double(r[4].text ?? "") ?? 0,
-                   accessKey: r[5].text, secretKey: r[6].text, stsRole: r[7].text, isDefault: (r[8].integer ?? 0) != 0)
+                   accessKey: r[5].text, secretKey: r[6].text, stsRole: r[7].text, isDefault: (r[8].integer ?? 0) != 0,
+                   iamUsers: (r[9].integer ?? 0) != 0)
         }
     }
 
@@ -184,6 +192,18 @@ public final class SQLStore: HubStore, @unchecked Sendable {
 
     public func deleteRecord(id: Int64, accountId: Int64) throws {
         _ = try run("DELETE FROM records WHERE id = ? AND account_id = ?", [.integer(id), .integer(accountId)])
+    }
+
+    public func setRecordUser(recordId: Int64, userName: String, accessKey: String, secretKey: String) throws {
+        _ = try run("INSERT INTO record_users (record_id, user_name, access_key, secret_key) VALUES (?, ?, ?, ?)",
+                    [.integer(recordId), .text(userName), .text(accessKey), .text(secretKey)])
+    }
+
+    public func recordUser(recordId: Int64) throws -> (userName: String, credentials: S3Credentials)? {
+        guard let r = try run("SELECT user_name, access_key, secret_key FROM record_users WHERE record_id = ?", [.integer(recordId)]).first else {
+            return nil
+        }
+        return (r[0].text ?? "", S3Credentials(accessKey: r[1].text ?? "", secretKey: r[2].text ?? ""))
     }
 
     // MARK: Profiles

@@ -156,6 +156,10 @@ final class HubTestServer: @unchecked Sendable {
     }
 
     static func json(_ response: HTTPResponse) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(response.body))
+        do {
+            return try JSONSerialization.jsonObject(with: Data(response.body))
+        } catch {
+            throw TestServerError(description: "HTTP \(response.status) is not JSON: \(response.bodyText)")
+        }
     }
 }

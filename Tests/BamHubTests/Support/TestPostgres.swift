@@ -25,6 +25,7 @@ final class TestPostgres: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.bin + "/initdb") else {
             throw TestServerError(description: "PostgreSQL 15 is not installed (\(Self.bin)/initdb missing): apt-get install postgresql")
         }
+        Self.removeStaleClusters()
         directory = try Self.makeDirectory()
         let data = directory + "/data"
         try Self.runAsPostgres([Self.bin + "/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
@@ -55,6 +56,18 @@ final class TestPostgres: @unchecked Sendable {
         let admin = try PostgresConnection(url: adminURL)
         try admin.executeScript("CREATE DATABASE \(name)")
         return "postgres://postgres@127.0.0.1:\(port)/\(name)"
+    }
+
+    /// Clusters of earlier runs: their server stopped with its run, so a
+    /// directory whose postmaster.pid names no live process is left over.
+    private static func removeStaleClusters() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/tmp") else { return }
+        for name in names where name.hasPrefix("bam-hub-pg-") {
+            let dir = "/tmp/" + name
+            let pidText = (try? String(contentsOfFile: dir + "/data/postmaster.pid", encoding: .utf8))?.split(separator: "\n").first
+            if let pid = pidText.flatMap({ Int32($0) }), kill(pid, 0) == 0 { continue }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
     }
 
     private static func makeDirectory() throws -> String {
