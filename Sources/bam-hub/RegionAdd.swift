@@ -22,10 +22,10 @@ struct RegionAdd: ParsableCommand {
     @Option(help: ArgumentHelp("Bucket (a subdirectory for file:// endpoints).", valueName: "B"))
     var bucket: String
 
-    @Option(help: ArgumentHelp("Latitude of the region, degrees.", valueName: "X"))
+    @Option(help: ArgumentHelp("Latitude of the region, degrees (negative values as --lat=-33.9).", valueName: "X"))
     var lat: Double
 
-    @Option(help: ArgumentHelp("Longitude of the region, degrees.", valueName: "Y"))
+    @Option(help: ArgumentHelp("Longitude of the region, degrees (negative values as --lon=-77.4).", valueName: "Y"))
     var lon: Double
 
     @Option(help: ArgumentHelp("Access key id of the region's keys.", valueName: "K"))

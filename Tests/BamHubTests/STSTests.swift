@@ -254,6 +254,18 @@ struct STSTests {
         let updated = try #require(try HubTestServer.json(try hub.call("PUT", "/api/backup/record/update/",
             form: ["backup_id": records[0].id, "address": records[0].address], headers: auth)) as? [String: Any])
         #expect(updated["size"] as? Int == 321)
+
+        // Deleting the backup on the web removes its volumes and its user.
+        let web = try WebTests.signIn(hub, email: "iam@example.com", apiKey: apiKey)
+        let confirm = try web.get("/backups/\(records[0].id)/delete").bodyText
+        #expect(try web.post("/backups/\(records[0].id)/delete", ["csrf": WebClient.hiddenField("csrf", in: confirm) ?? ""]).status == 303)
+        #expect(throws: (any Error).self) {
+            try S3Backend(address: records[0].address, credentials: records[0].credentials, options: options).put(name: name, fromFile: file)
+        }
+        let regionView = try S3Backend(address: records[0].address, credentials: moto.regionKey, options: options)
+        #expect(try regionView.list().isEmpty)
+        // The other record's user still works.
+        try S3Backend(address: records[1].address, credentials: records[1].credentials, options: options).put(name: name, fromFile: file)
     }
 
     @Test("the session policy limits s3 actions to the bucket's prefix")
