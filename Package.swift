@@ -61,7 +61,7 @@ let package = Package(
 
         .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML"], swiftSettings: swiftSettings),
         // Depends on the executable so that `swift test` builds the binary it runs.
-        .testTarget(name: "BamCLITests", dependencies: ["bam", "BamEngine", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(name: "BamCLITests", dependencies: ["bam", "bam-hub", "BamEngine", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Runs the built bam-webmin (and bam) as miniserv would; depends on both so they get built.
         .testTarget(name: "BamWebminTests", dependencies: ["bam-webmin", "bam", "BamWebmin", "BamEngine"], swiftSettings: swiftSettings),
 

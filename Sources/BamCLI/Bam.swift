@@ -12,7 +12,8 @@ public struct Bam: ParsableCommand {
             fresh install. Exit codes: see 'bam help exit-codes' in README.md.
             """,
         version: BamVersion.string,
-        subcommands: [Init.self, Backup.self, Restore.self, RestoreRollback.self, Verify.self, Passphrase.self, Escrow.self, Internal.self]
+        subcommands: [Init.self, Backup.self, Restore.self, RestoreRollback.self, Verify.self, Passphrase.self, Escrow.self, Internal.self,
+                      List.self, Status.self]
     )
 
     public init() {}

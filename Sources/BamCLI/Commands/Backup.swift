@@ -10,14 +10,17 @@ extension Bam {
                 Compares the root with its profile, writes the extras (fsdelta, \
                 new packages, users and groups, backup-conf) and backs them up \
                 with the changed files as one duplicity chain, encrypted with the \
-                registry's secret. Path limits after '--' (e.g. -- /srv -/srv/cache) \
+                registry's secret. Linked to a Hub ('bam init APIKEY'), the Hub's \
+                profile is fetched when newer, the server's backup record is \
+                created on the first backup and marked in progress while it runs, \
+                and the backup goes to the address the Hub chose. Path limits after '--' (e.g. -- /srv -/srv/cache) \
                 add to BAM_CONF/overrides. With --raw-upload DIR, backs up DIR as it is.
                 """)
 
         @Option(name: .customLong("raw-upload"), help: ArgumentHelp("Back up this directory as it is (no profile, no extras).", valueName: "DIR"))
         var rawUpload: String?
 
-        @Option(help: ArgumentHelp("Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX (default: the registry's backup address).", valueName: "URL"))
+        @Option(help: ArgumentHelp("Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX (default: the address the Hub chose for this server's record, else the registry's backup address).", valueName: "URL"))
         var address: String?
 
         @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Local cache of manifests and signatures, and scratch space (default: $BAM_CACHE or /var/cache/bam).", valueName: "DIR"))
@@ -89,7 +92,21 @@ extension Bam {
             var options = SystemBackupOptions(registry: registry)
             options.root = system.root
             options.confDirectory = system.conf
-            options.address = try address ?? ((simulate || dump != nil) ? nil : RegistryBackupAddress.load(registry))
+            // Linked to a Hub (and no --address): the Hub's profile, fresh
+            // storage credentials, and the record whose address the Hub chose.
+            var hub: (session: HubSession, record: HubRecord?)?
+            if address == nil && registry.isHubLinked {
+                let session = try HubSession(registry: registry, warn: { reporter.report(.warning($0)) })
+                let profileID = ProfileID.detect(root: system.root)
+                if forceProfile == nil { try session.updateProfile(profileID: profileID) }
+                var record: HubRecord?
+                if !simulate && dump == nil {
+                    record = try session.backupRecord(profileID: profileID).record
+                    try session.refreshCredentials(backupID: record?.backupID)
+                }
+                hub = (session, record)
+            }
+            options.address = try hub?.record?.address ?? address ?? ((simulate || dump != nil) ? nil : RegistryBackupAddress.load(registry))
             options.cacheRoot = cacheRoot
             options.limits = try limits.map(Overrides.parseLimit)
             if skipFiles { options.skipFiles = true }
@@ -100,7 +117,18 @@ extension Bam {
             options.dumpDirectory = dump
             options.fullBackup = try fullBackup.map(FullBackupPolicy.parse)
             options.volumeSize = volsize
-            let result = try SystemBackup(options: options, passphrase: { try registry.loadSecret().bytes }, progress: reporter).run()
+            if let hub, let record = hub.record { hub.session.setInProgress(record, true) }
+            let result: SystemBackupResult
+            do {
+                result = try SystemBackup(options: options, passphrase: { try registry.loadSecret().bytes }, progress: reporter).run()
+            } catch {
+                if let hub, let record = hub.record { hub.session.setInProgress(record, false) }
+                throw error
+            }
+            if let hub, let record = hub.record, result.archive != nil {
+                defer { hub.session.setInProgress(record, false) }
+                try hub.session.backupDone(record)
+            }
 
             let delta = result.delta
             var fields: [(String, JSONValue)] = [
@@ -126,7 +154,16 @@ extension Bam {
             } else if let archive = result.archive, let address = options.address {
                 // The registry remembers where its backup went, so a plain
                 // `bam restore` (or the next `bam backup`) needs no --address.
-                if self.address != nil { try RegistryBackupAddress.save(address, in: registry) }
+                // Solo, --address makes the registry point there; linked to a
+                // Hub, --address is a one-off target and the Hub's record
+                // stays. `updated` feeds 'bam status'.
+                if self.address != nil && !registry.isHubLinked {
+                    try HubBackupRegistration(address: address, updated: HubBackupRegistration.timestamp()).save(in: registry)
+                } else if hub == nil, var registration = try HubBackupRegistration.load(registry) {
+                    registration.updated = HubBackupRegistration.timestamp()
+                    try registration.save(in: registry)
+                }
+                if let record = hub?.record { fields.append(("backup_id", .string(record.backupID))) }
                 let s = archive.statistics
                 let kind = archive.incremental ? "incremental" : "full"
                 fields += [

@@ -10,7 +10,8 @@ extension Bam {
             abstract: "Change the passphrase that protects the backup key.",
             discussion: """
                 Re-wraps the same backup secret in a new key packet saved to \
-                <registry>/key (mode 0600). An empty passphrase removes the \
+                <registry>/key (mode 0600); on a server linked to a Hub the packet \
+                goes to its backup record first. An empty passphrase removes the \
                 protection, after a confirmation. With --noninteractive the \
                 new passphrase is one line on standard input.
                 """)
@@ -48,10 +49,13 @@ extension Bam {
 
                 let packet = try KeyPacket.seal(secret: secret, passphrase: passphrase, format: keyFormat)
 
-                // Hub: when the registry is linked to a Hub backup record, upload
-                // `packet` first (PUT record/<backup_id>/ with key=packet) and
-                // save it locally only if that succeeded, so the Hub never holds
-                // an older passphrase than the one the user believes is current.
+                // Linked to a Hub with a backup record: upload first and save
+                // locally only if that succeeded, so the Hub never holds an
+                // older passphrase than the one the user believes is current.
+                var uploadedTo: String?
+                if registry.isHubLinked {
+                    uploadedTo = try HubSession(registry: registry, warn: { reporter.report(.warning($0)) }).uploadKey(packet)
+                }
 
                 try registry.saveKey(packet)
 
@@ -64,6 +68,10 @@ extension Bam {
                     ("protected", .bool(protected)),
                 ]
                 var text = "saved a new \(keyFormat.rawValue) key packet to \(registry.keyPath) (fingerprint \(fingerprint), \(protected ? "passphrase-protected" : "NOT protected by a passphrase"))"
+                if let uploadedTo {
+                    fields.append(("hub_record", .string(uploadedTo)))
+                    text += "\nuploaded to the Hub's backup record \(uploadedTo)"
+                }
                 if random {
                     fields.append(("passphrase", .string(passphrase)))
                     text += "\nrandom passphrase: \(passphrase)"

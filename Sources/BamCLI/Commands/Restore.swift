@@ -7,7 +7,9 @@ extension Bam {
         static let configuration = CommandConfiguration(
             abstract: "Restore a whole-system backup onto this system (or a backup into a directory, with --raw-download).",
             discussion: """
-                Gets the backup from --address, the registry's backup address, or \
+                Gets the backup from a Hub backup record (BACKUP_ID, as 'bam list' \
+                shows it: its address and key packet come from the Hub, the key's \
+                passphrase is asked for), --address, the registry's backup address, or \
                 an extract directory (made by --raw-download or 'bam backup --dump'), \
                 then installs its new packages, merges its users and groups, \
                 restores its files with owners and modes mapped to this system's \
@@ -15,8 +17,17 @@ extension Bam {
                 'bam restore-rollback' undoes the restore.
                 """)
 
-        @Argument(help: ArgumentHelp("An extract directory to restore from instead of a storage target.", valueName: "EXTRACT"))
-        var extract: String?
+        @Argument(help: ArgumentHelp("A Hub backup id (see 'bam list'), or an extract directory (a path: it contains '/' or exists) to restore from instead of a storage target.", valueName: "BACKUP_ID|EXTRACT"))
+        var source: String?
+
+        /// The argument as an extract directory: a path, or a directory that exists.
+        var extract: String? {
+            guard let source else { return nil }
+            return source.contains("/") || FileManager.default.fileExists(atPath: source) ? source : nil
+        }
+
+        /// The argument as a Hub backup id.
+        var backupID: String? { extract == nil ? source : nil }
 
         @Option(name: .customLong("raw-download"), help: ArgumentHelp("Only download the backup into this directory (it must not exist or be empty, unless --force); change nothing else.", valueName: "DEST"))
         var rawDownload: String?
@@ -69,8 +80,11 @@ extension Bam {
         }
 
         func validate() throws {
+            if backupID != nil && address != nil {
+                throw ValidationError("a BACKUP_ID names its own address (the Hub's record): drop --address")
+            }
             if rawDownload != nil {
-                if address == nil { throw ValidationError("--raw-download needs --address") }
+                if address == nil && backupID == nil { throw ValidationError("--raw-download needs --address or a BACKUP_ID") }
                 if extract != nil { throw ValidationError("--raw-download downloads from --address; it takes no EXTRACT") }
             } else if path != nil {
                 throw ValidationError("--path only works with --raw-download")
@@ -83,17 +97,18 @@ extension Bam {
         func run() throws {
             try output.run { reporter in
                 storage.install(registry: registryOptions.registry)
-                if let rawDownload { try runRaw(rawDownload, reporter) } else { try runSystem(reporter) }
+                let hub = try backupID.map { try HubRestoreSource.resolve(backupID: $0, registry: registryOptions.registry, reporter: reporter) }
+                if let rawDownload { try runRaw(rawDownload, hub, reporter) } else { try runSystem(hub, reporter) }
             }
         }
 
-        private func runSystem(_ reporter: CommandReporter) throws {
+        private func runSystem(_ hub: HubRestoreSource?, _ reporter: CommandReporter) throws {
             let registry = registryOptions.registry
             var options = SystemRestoreOptions(registry: registry)
             options.root = system.root
             options.confDirectory = system.conf
             options.cacheRoot = cacheRoot
-            options.source = extract.map { .extract($0) } ?? .address(address)
+            options.source = extract.map { .extract($0) } ?? .address(hub?.record.address ?? address)
             options.time = try time.map { try BackupTime.parseUserTime($0, now: Int64(Glibc.time(nil))) }
             options.limits = try (limits ?? "").split(separator: " ").map { try Overrides.parseLimit(String($0)) }
             options.skipFiles = skipFiles
@@ -106,7 +121,8 @@ extension Bam {
                 var attempt = options
                 attempt.force = force
                 return try SystemRestore(options: attempt, passphrase: {
-                    try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registry).bytes
+                    if let hub, keyfile == nil { return try hub.secret(noninteractive: noninteractive).bytes }
+                    return try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registry).bytes
                 }, progress: reporter).run()
             }
             let result: SystemRestoreResult
@@ -120,9 +136,11 @@ extension Bam {
             reporter.summary(SystemRestoreSummary.fields(result, root: system.root), text: SystemRestoreSummary.text(result, root: system.root))
         }
 
-        private func runRaw(_ destination: String, _ reporter: CommandReporter) throws {
-            let secret = try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registryOptions.registry)
-            var options = ArchiveRestoreOptions(address: address!, destination: destination, scratchRoot: cacheRoot)
+        private func runRaw(_ destination: String, _ hub: HubRestoreSource?, _ reporter: CommandReporter) throws {
+            let secret = try hub.flatMap { keyfile == nil ? $0 : nil }?.secret(noninteractive: noninteractive)
+                ?? BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registryOptions.registry)
+            let address = hub?.record.address ?? self.address!
+            var options = ArchiveRestoreOptions(address: address, destination: destination, scratchRoot: cacheRoot)
             options.time = try time.map { try BackupTime.parseUserTime($0, now: Int64(Glibc.time(nil))) }
             options.path = try path.map(RestorePathArgument.parse)
             options.force = force

@@ -1,0 +1,35 @@
+import Foundation
+
+/// The registry's link to a Hub: `hub` (the Hub's URL, so every later
+/// command reaches the Hub `bam init` used) and `sub_apikey` (this
+/// server's subkey, as the original names it). Both 0600 like every
+/// registry file; the subkey is a credential.
+extension Registry {
+    public var hubURLPath: String { path + "/hub" }
+    public var subkeyPath: String { path + "/sub_apikey" }
+
+    /// Whether `bam init APIKEY` linked this registry to a Hub.
+    public var isHubLinked: Bool { Posix.fileExists(subkeyPath) }
+
+    public func saveHubLink(url: String, subkey: String) throws {
+        try Posix.makeDirectories(path, mode: 0o700)
+        try Posix.writeFileAtomically(hubURLPath, Array((url + "\n").utf8), mode: 0o600)
+        try Posix.writeFileAtomically(subkeyPath, Array((subkey + "\n").utf8), mode: 0o600)
+    }
+
+    /// A client for the linked Hub: the URL from `hub` (else `$BAM_HUB_URL`
+    /// or the placeholder) and the saved subkey.
+    public func hubClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HubClient {
+        guard isHubLinked else {
+            throw BamError.registry("\(path) is not linked to a Hub: run 'bam init APIKEY' (or give --address)")
+        }
+        let subkey = try readLine(subkeyPath)
+        guard !subkey.isEmpty else { throw BamError.corrupt(what: subkeyPath, reason: "empty subkey") }
+        let url = Posix.fileExists(hubURLPath) ? try readLine(hubURLPath) : HubClient.defaultURL(environment: environment)
+        return try HubClient(url: url.isEmpty ? HubClient.defaultURL(environment: environment) : url, subkey: subkey)
+    }
+
+    private func readLine(_ file: String) throws -> String {
+        String(decoding: try Posix.readFile(file), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
