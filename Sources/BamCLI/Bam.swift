@@ -12,7 +12,7 @@ public struct Bam: ParsableCommand {
             fresh install. Exit codes: see 'bam help exit-codes' in README.md.
             """,
         version: BamVersion.string,
-        subcommands: [Init.self, Backup.self, Restore.self, RestoreRollback.self, Verify.self, Passphrase.self, Escrow.self, Internal.self]
+        subcommands: [Init.self, Backup.self, Restore.self, RestoreRollback.self, Verify.self, Passphrase.self, Escrow.self, Internal.self, Schedule.self]
     )
 
     public init() {}
