@@ -6,6 +6,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: deps build test demo bench install clean
+.PHONY: deb man
 
 deps:
 	@scripts/install-deps.sh
@@ -32,3 +33,19 @@ install:
 
 clean:
 	rm -rf .build
+
+# Debian packages in dist/ (packaging/README.md): bam always; bam-hub and
+# webmin-bam when their sources are in the tree (it says what it skipped).
+deb: deps
+	@if $(MAKE) -n webmin-module >/dev/null 2>&1; then $(MAKE) webmin-module; \
+	else echo "make deb: no 'webmin-module' target in this tree"; fi
+	packaging/build-debs.sh
+
+# Manual pages from the argument parser's help, into dist/man (a debug build).
+man:
+	$(SWIFT) build --product bam
+	$(SWIFT) build --product generate-manual
+	packaging/manuals.sh "$$($(SWIFT) build --show-bin-path)/generate-manual" "$$($(SWIFT) build --show-bin-path)/bam" dist/man
+	@if grep -Eq '\.executable\(name: *"bam-hub"' Package.swift; then \
+		$(SWIFT) build --product bam-hub && \
+		packaging/manuals.sh "$$($(SWIFT) build --show-bin-path)/generate-manual" "$$($(SWIFT) build --show-bin-path)/bam-hub" dist/man; fi

@@ -10,6 +10,7 @@ apt_packages=(
     python3-cryptography                                       # key packet tests
     rsync time curl                                            # scripts and benchmarks
     mmdebstrap                                                 # Debian test roots (whole-system tests)
+    lintian                                                    # Debian package checks (make deb tests)
 )
 
 missing=()
