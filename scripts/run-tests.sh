@@ -3,4 +3,7 @@
 # and fail (never skip) when it is missing.
 set -euo pipefail
 export BAM_TEST_TMP="${BAM_TEST_TMP:-/tmp}"
-exec swift test "$@"
+swift test "$@"
+# The Debian packages: a release build and a Debian root, so only on a
+# full run (not when given a filter).
+if [ $# -eq 0 ]; then scripts/test-deb.sh; fi
