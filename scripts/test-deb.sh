@@ -192,11 +192,14 @@ pass "with systemd: bam schedule on/off is what systemctl sees; logrotate rotate
 if $has_hub; then
     in_root apt-get install -y -qq --no-install-recommends /tmp/debs/bam-hub_${version}_${arch}.deb >/dev/null
     in_root getent passwd bam-hub >/dev/null || fail "no system user bam-hub"
-    [ "$(stat -c '%U %a' "$root/var/lib/bam-hub")" = "bam-hub 750" ] || fail "/var/lib/bam-hub is not bam-hub's, mode 0750"
-    [ "$(stat -c '%G %a' "$root/etc/bam-hub/bam-hub.conf")" = "bam-hub 640" ] || fail "bam-hub.conf is not root:bam-hub 0640"
+    [ "$(in_root stat -c '%U %a' /var/lib/bam-hub)" = "bam-hub 750" ] || fail "/var/lib/bam-hub is not bam-hub's, mode 0750"
+    [ "$(in_root stat -c '%G %a' /etc/bam-hub/bam-hub.conf)" = "bam-hub 640" ] || fail "bam-hub.conf is not root:bam-hub 0640"
     [ "$(in_root systemctl is-enabled bam-hub.service)" = enabled ] || fail "bam-hub.service is not enabled"
     [ -d "$root/usr/share/bam-hub/templates" ] || fail "no /usr/share/bam-hub/templates"
     in_root bam-hub --help >/dev/null || fail "bam-hub --help fails"
+    analysis=$(in_root systemd-analyze verify --man=no /lib/systemd/system/bam-hub.service 2>&1) \
+        || fail "systemd-analyze finds faults in bam-hub.service: $analysis"
+    [ -z "$analysis" ] || fail "systemd-analyze warns about bam-hub.service: $analysis"
     in_root apt-get remove -y -qq bam-hub >/dev/null
     [ -f "$root/etc/bam-hub/bam-hub.conf" ] || fail "remove took /etc/bam-hub/bam-hub.conf"
     in_root dpkg --purge bam-hub >/dev/null 2>&1
