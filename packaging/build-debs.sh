@@ -53,23 +53,30 @@ for product in "${products[@]}" generate-manual; do
 done
 bindir=$("$SWIFT" "${build[@]}" --show-bin-path)
 
-# Only Debian's libraries: a Swift runtime library here would be missing on
-# the servers the package goes to.
-for product in "${products[@]}"; do
-    if ldd "$bindir/$product" | grep -E 'libswift|libFoundation|libdispatch|libBlocksRuntime|not found'; then
-        echo "build-debs: $bindir/$product needs libraries Debian does not ship (above)" >&2
-        exit 1
-    fi
-done
-
 # Depends from the libraries the binary links (dpkg-shlibdeps wants a
 # debian/control to read; a minimal one in a scratch directory will do).
-shlibs_of() {
-    local work="$scratch/deb/shlibdeps"
+shlibs_of() {  # shlibs_of PACKAGE BINARY...
+    local work="$scratch/deb/shlibdeps" pkg=$1 args=() f
+    shift
+    for f in "$@"; do args+=("-e$f"); done
     rm -rf "$work"; mkdir -p "$work/debian"
-    printf 'Source: bam\n\nPackage: %s\nArchitecture: any\n' "$1" >"$work/debian/control"
-    (cd "$work" && dpkg-shlibdeps -O -e"$2" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
+    printf 'Source: bam\n\nPackage: %s\nArchitecture: any\n' "$pkg" >"$work/debian/control"
+    (cd "$work" && dpkg-shlibdeps -O "${args[@]}" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
 }
+
+# Only Debian's libraries: a Swift runtime library here would be missing on
+# the servers the package goes to.
+needs_no_swift_runtime() {  # needs_no_swift_runtime FILE...
+    local f
+    for f in "$@"; do
+        if ldd "$f" | grep -E 'libswift|libFoundation|libdispatch|libBlocksRuntime|not found'; then
+            echo "build-debs: $f needs libraries Debian does not ship (above); build it with --static-swift-stdlib" >&2
+            exit 1
+        fi
+    done
+}
+
+for product in "${products[@]}"; do needs_no_swift_runtime "$bindir/$product"; done
 
 # --- Staging helpers ---------------------------------------------------------
 stage_root() { echo "$scratch/deb/$1/root"; }
@@ -119,7 +126,7 @@ put_completions() {  # put_completions PACKAGE BINARY NAME
 # DEBIAN/: control (with Depends and Installed-Size filled in), conffiles,
 # maintainer scripts, md5sums; then normalise and build.
 finish_package() {  # finish_package PACKAGE SHLIBS
-    local pkg=$1 shlibs=$2 root control size file
+    local pkg=$1 shlibs=$2 root control size file sed_empty=()
     root=$(stage_root "$pkg")
     install -d -m 0755 "$root/DEBIAN"
     for file in conffiles preinst postinst prerm postrm; do
@@ -132,7 +139,8 @@ finish_package() {  # finish_package PACKAGE SHLIBS
     chmod 0644 "$root/DEBIAN/md5sums"
     size=$(du -sk --apparent-size --exclude=DEBIAN "$root" | cut -f1)
     control="$root/DEBIAN/control"
-    sed -e "s/@VERSION@/$version/g" -e "s/@ARCH@/$arch/g" -e "s/@MAINTAINER@/$maintainer/g" \
+    [ -n "$shlibs" ] || sed_empty=(-e "s/, @SHLIBS@//")
+    sed "${sed_empty[@]}" -e "s/@VERSION@/$version/g" -e "s/@ARCH@/$arch/g" -e "s/@MAINTAINER@/$maintainer/g" \
         -e "s/@INSTALLED_SIZE@/$size/g" -e "s/@SHLIBS@/$shlibs/g" "packaging/$pkg/control" >"$control"
     chmod 0644 "$control"
     find "$root" -type d -exec chmod 0755 {} +
@@ -182,7 +190,18 @@ if [[ " ${packages[*]} " == *" webmin-bam "* ]]; then
     put 0644 "$dist/bam.wbm.gz" webmin-bam /usr/share/webmin-bam/bam.wbm.gz
     put 0755 packaging/webmin-bam/webmin-module webmin-bam /usr/share/webmin-bam/webmin-module
     put_docs webmin-bam
-    finish_package webmin-bam ""
+    # The module's CGI programs are compiled: the same rules as for bam's
+    # binary, and their libraries go into Depends.
+    module="$scratch/deb/webmin-module"
+    rm -rf "$module"; mkdir -p "$module"
+    tar -xzf "$dist/bam.wbm.gz" -C "$module"
+    mapfile -t programs < <(find "$module" -type f -exec sh -c 'head -c 4 "$1" | grep -q "ELF"' _ {} \; -print | sort)
+    module_shlibs=
+    if [ ${#programs[@]} -gt 0 ]; then
+        needs_no_swift_runtime "${programs[@]}"
+        module_shlibs=$(shlibs_of webmin-bam "${programs[@]}")
+    fi
+    finish_package webmin-bam "$module_shlibs"
 fi
 
 # --- Checks -----------------------------------------------------------------
