@@ -6,6 +6,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: deps build test demo bench install clean
+.PHONY: deb man
 
 deps:
 	@scripts/install-deps.sh
@@ -34,10 +35,27 @@ clean:
 	rm -rf .build
 
 # Webmin module: dist/bam.wbm.gz, installable with Webmin's install-module.pl.
-# The CGI program is a release build with the Swift runtime linked in, in a
-# scratch path of its own so it does not disturb the debug build.
+# The CGI program is a release build with the Swift runtime linked in, in the
+# scratch path the Debian packages use too (one release build for both), apart
+# from the debug build.
 .PHONY: webmin-module
 webmin-module:
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-webmin --product bam-webmin
-	strip --strip-unneeded -o .build-webmin/bam-webmin .build-webmin/release/bam-webmin
-	scripts/build-webmin-module.sh .build-webmin/bam-webmin .build-webmin/module dist/bam.wbm.gz
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static --product bam-webmin
+	strip --strip-unneeded -o .build-static/bam-webmin .build-static/release/bam-webmin
+	scripts/build-webmin-module.sh .build-static/bam-webmin .build-static/module dist/bam.wbm.gz
+
+# Debian packages in dist/ (packaging/README.md): bam always; bam-hub and
+# webmin-bam when their sources are in the tree (it says what it skipped).
+deb: deps
+	@if $(MAKE) -n webmin-module >/dev/null 2>&1; then $(MAKE) webmin-module; \
+	else echo "make deb: no 'webmin-module' target in this tree"; fi
+	packaging/build-debs.sh
+
+# Manual pages from the argument parser's help, into dist/man (a debug build).
+man:
+	$(SWIFT) build --product bam
+	$(SWIFT) build --product generate-manual
+	packaging/manuals.sh "$$($(SWIFT) build --show-bin-path)/generate-manual" "$$($(SWIFT) build --show-bin-path)/bam" dist/man
+	@if grep -Eq '\.executable\(name: *"bam-hub"' Package.swift; then \
+		$(SWIFT) build --product bam-hub && \
+		packaging/manuals.sh "$$($(SWIFT) build --show-bin-path)/generate-manual" "$$($(SWIFT) build --show-bin-path)/bam-hub" dist/man; fi

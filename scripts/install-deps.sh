@@ -13,6 +13,7 @@ apt_packages=(
     libsqlite3-dev libpq-dev postgresql                        # bam-hub stores (tests start their own PostgreSQL)
     tor-geoipdb                                                # bam-hub GeoIP ranges
     chromium python3-websocket                                 # browser tests of the Hub and Webmin pages (headless, CDP)
+    lintian                                                    # Debian package checks (make deb tests)
 )
 
 missing=()

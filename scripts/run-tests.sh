@@ -3,4 +3,11 @@
 # and fail (never skip) when it is missing.
 set -euo pipefail
 export BAM_TEST_TMP="${BAM_TEST_TMP:-/tmp}"
-exec swift test "$@"
+swift test "$@"
+# The Debian packages: a release build and a Debian root, so only on a
+# full run (not when given a filter). The Webmin module first, so that all
+# three packages (bam, bam-hub, webmin-bam) are built and installed.
+if [ $# -eq 0 ]; then
+    make --no-print-directory webmin-module
+    scripts/test-deb.sh
+fi

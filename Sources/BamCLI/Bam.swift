@@ -13,7 +13,7 @@ public struct Bam: ParsableCommand {
             """,
         version: BamVersion.string,
         subcommands: [Init.self, Backup.self, Restore.self, RestoreRollback.self, Verify.self, Passphrase.self, Escrow.self, Internal.self,
-                      List.self, Status.self]
+                      List.self, Status.self, Schedule.self]
     )
 
     public init() {}
