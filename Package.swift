@@ -59,9 +59,11 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(name: "bam-webmin", dependencies: ["BamWebmin"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML"], swiftSettings: swiftSettings),
+        // Servers the tests start (moto, PostgreSQL, MariaDB, bam-hub), shared by the test targets.
+        .target(name: "BamTestSupport", path: "Tests/BamTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML", "BamTestSupport"], swiftSettings: swiftSettings),
         // Depends on the executable so that `swift test` builds the binary it runs.
-        .testTarget(name: "BamCLITests", dependencies: ["bam", "bam-hub", "BamEngine", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(name: "BamCLITests", dependencies: ["bam", "bam-hub", "BamEngine", "BamTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Runs the built bam-webmin (and bam) as miniserv would; depends on both so they get built.
         .testTarget(name: "BamWebminTests", dependencies: ["bam-webmin", "bam", "BamWebmin", "BamEngine"], swiftSettings: swiftSettings),
 
@@ -83,7 +85,7 @@ let package = Package(
             name: "bam-hub",
             dependencies: ["BamHub", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "BamHubTests", dependencies: ["bam-hub", "BamHub", "BamEngine", "HTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "BamHubTests", dependencies: ["bam-hub", "BamHub", "BamEngine", "HTTP", "BamTestSupport"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v5]
 )

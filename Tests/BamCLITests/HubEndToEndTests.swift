@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 @testable import BamEngine
@@ -178,7 +179,7 @@ struct HubEndToEndTests {
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("HubAccount.InvalidApiKey"), "\(refused.stderr)")
         #expect(!Posix.fileExists(s.registry.path), "a refused key changes nothing")
-        let unreachable = try s.bam(["init", "--apikey-stdin", "--hub", "http://127.0.0.1:\(try BackgroundServer.freePort())", "--root", src],
+        let unreachable = try s.bam(["init", "--apikey-stdin", "--hub", "http://127.0.0.1:\(try TestServerProcess.freePort())", "--root", src],
                                     stdin: world.apiKey + "\n")
         #expect(unreachable.status == 1 && unreachable.stderr.contains("unreachable"), "\(unreachable.stderr)")
         #expect(!Posix.fileExists(s.registry.path))

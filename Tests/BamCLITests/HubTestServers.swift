@@ -1,122 +1,9 @@
+import BamTestSupport
 import Foundation
 @testable import BamEngine
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A server a test starts on 127.0.0.1 (moto, bam-hub). A small python
-/// launcher runs it and terminates it when the launcher's stdin reaches end
-/// of file — on `stop()`, or when the test process exits however it exits —
-/// so no server outlives the test run.
-final class BackgroundServer: @unchecked Sendable {
-    let name: String
-    let port: Int
-    let logPath: String
-    private let process: Process
-    private let stdinPipe: Pipe
-
-    private static let launcher = """
-        import os, subprocess, sys, threading
-        log = open(sys.argv[1], "ab", buffering=0)
-        child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        def watch():
-            code = child.wait()
-            log.write(("\\n[launcher] server exited with status %d\\n" % code).encode())
-            os._exit(0)
-        threading.Thread(target=watch, daemon=True).start()
-        try:
-            sys.stdin.buffer.read()
-        finally:
-            child.terminate()
-            try:
-                child.wait(5)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        """
-
-    /// Starts `argv` and waits until it accepts connections on `port`.
-    init(name: String, argv: [String], port: Int, logPath: String, environment: [String: String] = [:]) throws {
-        guard Self.which(argv[0]) != nil else {
-            throw BamError.missing(what: "\(argv[0]) (the \(name) these tests start; run scripts/install-deps.sh or swift build)")
-        }
-        guard Self.which("python3") != nil else { throw BamError.missing(what: "python3, which runs the \(name) for these tests") }
-        self.name = name
-        self.port = port
-        self.logPath = logPath
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.launcher, logPath] + argv
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        stdinPipe = Pipe()
-        process.standardInput = stdinPipe
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try waitForPort()
-    }
-
-    deinit { stop() }
-
-    func stop() {
-        try? stdinPipe.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-
-    func logTail(_ bytes: Int = 3000) -> String {
-        guard let data = FileManager.default.contents(atPath: logPath) else { return "(no log)" }
-        return String(decoding: data.suffix(bytes), as: UTF8.self)
-    }
-
-    private func waitForPort(timeout: Double = 60) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !process.isRunning { throw BamError.external("\(name) exited before listening on port \(port); log:\n\(logTail())") }
-            if Self.canConnect(port) { return }
-            usleep(100_000)
-        }
-        throw BamError.external("\(name) did not listen on port \(port) within \(Int(timeout)) s; log:\n\(logTail())")
-    }
-
-    static func which(_ program: String) -> String? {
-        if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let path = "\(dir)/\(program)"
-            if access(path, X_OK) == 0 { return path }
-        }
-        return nil
-    }
-
-    /// A port on 127.0.0.1 that nothing listens on right now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BamError.io(path: "socket", operation: "socket", errno: errno) }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw BamError.io(path: "127.0.0.1:0", operation: "bind", errno: errno) }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-}
 
 /// A real `bam-hub` on SQLite with one account and one storage region —
 /// a moto S3 server (its STS hands out the temporary keys) or a directory —
@@ -124,8 +11,8 @@ final class BackgroundServer: @unchecked Sendable {
 final class HubTestWorld {
     let directory: String
     let database: String
-    private(set) var hub: BackgroundServer?
-    private(set) var moto: BackgroundServer?
+    private(set) var hub: TestServerProcess?
+    private(set) var moto: TestServerProcess?
     let email = "owner@example.com"
     private(set) var apiKey = ""
 
@@ -145,11 +32,11 @@ final class HubTestWorld {
         apiKey = key
         switch storage {
         case .moto:
-            guard BackgroundServer.which("moto_server") != nil else {
+            guard TestServerProcess.which("moto_server") != nil else {
                 throw BamError.missing(what: "moto_server (pip install 'moto[server]'; scripts/install-deps.sh does it)")
             }
-            let port = try BackgroundServer.freePort()
-            moto = try BackgroundServer(name: "moto S3 server", argv: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
+            let port = try TestServerProcess.freePort()
+            moto = try TestServerProcess(name: "moto S3 server", argv: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
                                         port: port, logPath: directory + "/moto.log")
             try Self.curl(["-X", "PUT", "http://127.0.0.1:\(port)/bam-hub-e2e"])
             try hubAdmin(["region", "add", "local-s3", "--endpoint", "http://127.0.0.1:\(port)", "--bucket", "bam-hub-e2e",
@@ -167,8 +54,8 @@ final class HubTestWorld {
     deinit { stopHub(); moto?.stop() }
 
     func startHub() throws {
-        let port = try BackgroundServer.freePort()
-        hub = try BackgroundServer(name: "bam-hub", argv: [try Self.hubBinary(), "serve", "--listen", "127.0.0.1:\(port)",
+        let port = try TestServerProcess.freePort()
+        hub = try TestServerProcess(name: "bam-hub", argv: [try Self.hubBinary(), "serve", "--listen", "127.0.0.1:\(port)",
                                                            "--database", database, "--templates", Self.packageDirectory + "/templates/hub"],
                                    port: port, logPath: directory + "/hub.log")
     }

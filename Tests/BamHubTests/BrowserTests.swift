@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 

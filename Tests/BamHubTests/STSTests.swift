@@ -1,3 +1,4 @@
+import BamTestSupport
 import BamEngine
 @testable import BamHub
 import Foundation
@@ -97,30 +98,6 @@ struct STSTests {
         return r
     }
 
-    /// moto 5 checks signatures against the URL as Werkzeug rebuilds it,
-    /// with `%2F` decoded, so it rejects correctly signed listings of a
-    /// prefix (boto3's too); this runs moto_server with the check made on
-    /// the request URI as sent, as AWS does (as the engine's S3 tests do).
-    static let motoRawURIPatch = """
-        import sys
-        from moto.core.authorization import ActionAuthenticatorMixin as M
-        _check = M._authenticate_and_authorize_action
-        def _check_raw_uri(self, iam_request_cls, resource="*"):
-            environ = getattr(getattr(self, "request", None), "environ", None) or {}
-            raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-            if not (raw and raw.startswith("/")):
-                return _check(self, iam_request_cls, resource)
-            decoded = self.uri
-            self.uri = "http://" + environ.get("HTTP_HOST", "localhost") + raw
-            try:
-                return _check(self, iam_request_cls, resource)
-            finally:
-                self.uri = decoded
-        M._authenticate_and_authorize_action = _check_raw_uri
-        from moto.server import main
-        main(sys.argv[1:])
-        """
-
     /// moto with IAM checks on (after its first five unauthenticated calls):
     /// signatures are verified, so this proves the Hub's SigV4-signed
     /// AssumeRole; moto enforces the role's own policy on the temporary
@@ -142,7 +119,7 @@ struct STSTests {
         guard TestServerProcess.which("moto_server") != nil else {
             throw TestServerError(description: "moto_server is not installed (pip install 'moto[server]')")
         }
-        let server = try TestServerProcess(name: "moto", argv: ["python3", "-c", Self.motoRawURIPatch, "-H", "127.0.0.1", "-p", String(port)],
+        let server = try TestServerProcess(name: "moto", argv: ["python3", "-c", MotoLaunch.rawURIPatch, "-H", "127.0.0.1", "-p", String(port)],
                                            environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "5"],
                                            logPath: NSTemporaryDirectory() + "bam-hub-moto-auth-\(getpid())-\(port).log")
         try server.waitForPort(port)

@@ -1,3 +1,4 @@
+import BamTestSupport
 import BamHub
 import Foundation
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 
 /// An HTTP proxy between the backend and the S3 server that injects faults

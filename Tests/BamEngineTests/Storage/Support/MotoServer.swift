@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import HTTP
 import XML
@@ -10,11 +11,8 @@ import XML
 /// calls: those create an IAM user, its access key and a policy allowing
 /// everything. Every later call must be signed with that key.
 ///
-/// moto 5 verifies signatures against the URL as Werkzeug rebuilds it, with
-/// `%2F`, `%2B`, `%26`, `%3D`, `%25` and non-ASCII bytes decoded, so it
-/// rejects correctly signed requests for such keys and prefixes (boto3's
-/// too). The server is therefore started through `motoPatch`, which makes
-/// moto verify against the request URI exactly as sent, as AWS does.
+/// It is started through `MotoLaunch.rawURIPatch` so that moto checks
+/// signatures against the request URI as sent, as AWS does.
 final class MotoServer: @unchecked Sendable {
     let port: Int
     let credentials: S3Credentials
@@ -35,7 +33,7 @@ final class MotoServer: @unchecked Sendable {
                 throw TestServerError(description: "moto_server is not installed or not in PATH: the moto S3 server is needed by these tests")
             }
             server = try TestServerProcess(name: "moto S3 server",
-                                           argv: ["python3", "-c", Self.motoPatch, "-H", "127.0.0.1", "-p", String(port)],
+                                           argv: ["python3", "-c", MotoLaunch.rawURIPatch, "-H", "127.0.0.1", "-p", String(port)],
                                            environment: ["INITIAL_NO_AUTH_ACTION_COUNT": String(Self.freeCalls)],
                                            logPath: log)
         } catch {
@@ -62,27 +60,6 @@ final class MotoServer: @unchecked Sendable {
 
     var hostPort: String { "127.0.0.1:\(port)" }
 
-    /// Runs moto_server's main after making its signature check use the raw
-    /// request URI (Werkzeug's RAW_URI) instead of the decoded, re-quoted URL.
-    static let motoPatch = """
-        import sys
-        from moto.core.authorization import ActionAuthenticatorMixin as M
-        _check = M._authenticate_and_authorize_action
-        def _check_raw_uri(self, iam_request_cls, resource="*"):
-            environ = getattr(getattr(self, "request", None), "environ", None) or {}
-            raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-            if not (raw and raw.startswith("/")):
-                return _check(self, iam_request_cls, resource)
-            decoded = self.uri
-            self.uri = "http://" + environ.get("HTTP_HOST", "localhost") + raw
-            try:
-                return _check(self, iam_request_cls, resource)
-            finally:
-                self.uri = decoded
-        M._authenticate_and_authorize_action = _check_raw_uri
-        from moto.server import main
-        main(sys.argv[1:])
-        """
 
     /// A new, empty bucket.
     func makeBucket(_ hint: String) throws -> String {

@@ -3,17 +3,20 @@ import Foundation
 import Glibc
 #endif
 
-struct TestServerError: Error, CustomStringConvertible {
-    let description: String
+public struct TestServerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// A server the tests start on 127.0.0.1. A small python launcher runs it
 /// and terminates it when the launcher's stdin reaches end of file, which
 /// happens when `stop()` is called or when the test process exits, however
 /// it exits: no server outlives the test run.
-final class TestServerProcess: @unchecked Sendable {
-    let name: String
-    let logPath: String
+public final class TestServerProcess: @unchecked Sendable {
+    public let name: String
+    public let logPath: String
+    /// The port given to the initialiser that waits for it (0 otherwise).
+    public private(set) var port = 0
     private let process: Process
     private let stdinPipe: Pipe
 
@@ -38,7 +41,7 @@ final class TestServerProcess: @unchecked Sendable {
 
     /// Starts `argv` (its program looked up in PATH) with extra environment
     /// variables, logging to `logPath`.
-    init(name: String, argv: [String], environment: [String: String] = [:], logPath: String) throws {
+    public init(name: String, argv: [String], environment: [String: String] = [:], logPath: String) throws {
         guard Self.which(argv[0]) != nil else {
             throw TestServerError(description: "\(argv[0]) is not installed or not in PATH: \(name) is needed by these tests")
         }
@@ -60,20 +63,29 @@ final class TestServerProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var isRunning: Bool { process.isRunning }
+    /// Starts `argv` and waits until it accepts connections on `port`.
+    public convenience init(name: String, argv: [String], port: Int, environment: [String: String] = [:], logPath: String) throws {
+        try self.init(name: name, argv: argv, environment: environment, logPath: logPath)
+        self.port = port
+        try waitForPort(port)
+    }
 
-    func stop() {
+    deinit { stop() }
+
+    public var isRunning: Bool { process.isRunning }
+
+    public func stop() {
         try? stdinPipe.fileHandleForWriting.close()
         process.waitUntilExit()
     }
 
-    func logTail(_ bytes: Int = 2000) -> String {
+    public func logTail(_ bytes: Int = 2000) -> String {
         guard let data = FileManager.default.contents(atPath: logPath) else { return "(no log)" }
         return String(decoding: data.suffix(bytes), as: UTF8.self)
     }
 
     /// Waits until something accepts connections on 127.0.0.1:`port`.
-    func waitForPort(_ port: Int, timeout: Double = 60) throws {
+    public func waitForPort(_ port: Int, timeout: Double = 60) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if !process.isRunning {
@@ -85,7 +97,7 @@ final class TestServerProcess: @unchecked Sendable {
         throw TestServerError(description: "\(name) did not listen on port \(port) within \(Int(timeout)) s; log:\n\(logTail())")
     }
 
-    static func which(_ program: String) -> String? {
+    public static func which(_ program: String) -> String? {
         if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
             let path = "\(dir)/\(program)"
@@ -95,7 +107,7 @@ final class TestServerProcess: @unchecked Sendable {
     }
 
     /// A port on 127.0.0.1 that nothing listens on right now.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestServerError(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -113,7 +125,7 @@ final class TestServerProcess: @unchecked Sendable {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    static func canConnect(_ port: Int) -> Bool {
+    public static func canConnect(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
