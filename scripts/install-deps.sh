@@ -10,6 +10,7 @@ apt_packages=(
     python3-cryptography                                       # key packet tests
     rsync time curl                                            # scripts and benchmarks
     mmdebstrap                                                 # Debian test roots (whole-system tests)
+    mariadb-server mariadb-client postgresql                   # database backup tests (own servers)
 )
 
 missing=()
@@ -22,6 +23,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     # Wait for another apt run (a parallel build) instead of failing.
     apt-get -o DPkg::Lock::Timeout=900 update -qq
     apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # The database tests start their own servers (own data directories and
+    # sockets); the packages' system services are not wanted running.
+    if [ -d /run/systemd/system ]; then
+        for unit in mariadb postgresql; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
+    fi
 fi
 
 # A local S3 server for the storage tests, and the Python pieces tests use.
