@@ -32,6 +32,8 @@ final class MariaDBServer {
                                              "--auth-root-authentication-method=normal", "--skip-test-db"])
         guard outcome.status == 0 else { throw BamError.external(ProcessRunner.failureMessage(outcome)) }
         template = dir + "/data"
+        // One per test process; removed when it exits.
+        atexit { if let t = MariaDBServer.template { try? Posix.removeTree(Array((t as NSString).deletingLastPathComponent.utf8)) } }
         return dir + "/data"
     }
 
