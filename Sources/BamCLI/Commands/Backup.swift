@@ -10,8 +10,8 @@ extension Bam {
                 Compares the root with its profile, writes the extras (fsdelta, \
                 new packages, users and groups, backup-conf) and backs them up \
                 with the changed files as one duplicity chain, encrypted with the \
-                registry's secret. Path limits after '--' (e.g. -- /srv -/srv/cache) \
-                add to BAM_CONF/overrides. With --raw-upload DIR, backs up DIR as it is.
+                registry's secret. Limits after '--' (e.g. -- /srv -/srv/cache \
+                mysql:shop -pgsql:scratch) add to BAM_CONF/overrides. With --raw-upload DIR, backs up DIR as it is.
                 """)
 
         @Option(name: .customLong("raw-upload"), help: ArgumentHelp("Back up this directory as it is (no profile, no extras).", valueName: "DIR"))
@@ -40,7 +40,7 @@ extension Bam {
         @Flag(name: .customLong("skip-packages"), help: "Do not record the packages installed since the profile.")
         var skipPackages = false
 
-        @Flag(name: .customLong("skip-database"), help: "Back up no databases.")
+        @Flag(name: .customLong("skip-database"), help: "Back up no databases (MySQL/MariaDB into myfs/, PostgreSQL into pgfs/); without it, a database that cannot be dumped fails the backup.")
         var skipDatabase = false
 
         @Flag(help: "Show what would be backed up; store nothing.")
@@ -49,7 +49,7 @@ extension Bam {
         @Option(help: ArgumentHelp("Write the extract (extras and changed files) into this directory instead of uploading.", valueName: "DIR"))
         var dump: String?
 
-        @Argument(parsing: .postTerminator, help: ArgumentHelp("Path limits after '--': /path to include, -/path to exclude (added to the overrides).", valueName: "LIMIT"))
+        @Argument(parsing: .postTerminator, help: ArgumentHelp("Limits after '--': /path, mysql:DB[/TABLE] or pgsql:DB[/TABLE] to include, with '-' to exclude (added to the overrides).", valueName: "LIMIT"))
         var limits: [String] = []
 
         @OptionGroup var storage: StorageOptions
@@ -113,8 +113,13 @@ extension Bam {
                 ("stat_changed", .int(Int64(delta?.statChanged ?? 0))),
                 ("deleted", .int(Int64(delta?.deleted ?? 0))),
                 ("new_packages", .array(result.newPackages.map { .string($0) })),
+                ("mysql_databases", .array((result.databases?.mysql?.databases ?? []).map { .string($0) })),
+                ("pgsql_databases", .array((result.databases?.pgsql ?? []).map { .string($0) })),
             ]
             var text = "profile \(result.profileID) (\(result.profile)): \(delta?.overwritten ?? 0) changed or new file(s), \(delta?.statChanged ?? 0) owner/mode change(s), \(delta?.deleted ?? 0) deletion(s); \(result.newPackages.count) new package(s)"
+            if let d = result.databases, d.mysql != nil || d.pgsql != nil {
+                text += "\ndatabases: MySQL \(d.mysql.map { "\($0.databases.joined(separator: " ")) (\($0.tables) tables, \($0.rows) rows)" } ?? "none"); PostgreSQL \(d.pgsql?.joined(separator: " ") ?? "none")"
+            }
             if simulate {
                 fields.append(("file_list", .array(result.overlayPaths.map { .string($0) })))
                 text += "\nwould back up:\n" + result.overlayPaths.map { "  " + $0 }.joined(separator: "\n")
