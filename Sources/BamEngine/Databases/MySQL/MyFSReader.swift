@@ -229,7 +229,8 @@ final class MyFSReader {
         if fd < 0 { throw BamError.io(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
         let reader = LineReader(fd: fd, name: path)
-        let prefix = Array("INSERT INTO ".utf8) + quoted + Array(" VALUES ".utf8)
+        let prefix = Array("INSERT INTO ".utf8) + quoted + Array(" VALUES (".utf8)
+        let separator: [UInt8] = Array("),(".utf8), end: [UInt8] = Array(");\n".utf8)
         var chunk = 0
         while try reader.next({ line -> Void in
             var s = 0, e = line.count
@@ -238,20 +239,19 @@ final class MyFSReader {
             if s == e { return }
             let row = UnsafeRawBufferPointer(rebasing: line[s..<e])
             if chunk > 0 && chunk + row.count + 3 > Self.maxInsert {
-                try sink.write(Array(";\n".utf8))
+                try sink.write(end)
                 chunk = 0
             }
             if chunk == 0 {
-                try sink.write(prefix + [0x28])
-                chunk = prefix.count + 1
+                try sink.write(prefix)
+                chunk = prefix.count
             } else {
-                try sink.write(Array(",(".utf8))
-                chunk += 2
+                try sink.write(separator)
+                chunk += 3
             }
             try sink.write(row)
-            try sink.write([0x29])
-            chunk += row.count + 1
+            chunk += row.count
         }) != nil {}
-        if chunk > 0 { try sink.write(Array(";\n".utf8)) }
+        if chunk > 0 { try sink.write(end) }
     }
 }

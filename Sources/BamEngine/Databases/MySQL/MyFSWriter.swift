@@ -38,6 +38,7 @@ final class MyFSWriter {
     private var sessionSettings: [[UInt8]] = []
     private var viewSettings: [[UInt8]] = []
     private(set) var summary = MyFSSummary()
+    private static let newline: [UInt8] = [0x0a]
 
     init(directory: String, selection: DatabaseSelection) {
         self.directory = directory
@@ -97,7 +98,7 @@ final class MyFSWriter {
             table = current
         }
         try current.rows!.write(UnsafeRawBufferPointer(rebasing: line[prefix.count..<(line.count - 2)]))
-        try current.rows!.write([0x0a])
+        try current.rows!.write(Self.newline)
         summary.rows += 1
     }
 
