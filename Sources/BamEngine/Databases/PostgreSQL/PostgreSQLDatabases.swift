@@ -20,7 +20,7 @@ struct PostgreSQLDatabases {
 
     /// The command prefix that runs a tool as `user`, and its environment.
     private func asUser(_ tool: String) throws -> ([String], [String: String]) {
-        let path = try ChildProcess.which(tool)
+        let path = try Self.tool(tool)
         guard geteuid() == 0, user != "root" else { return ([path], [:]) }
         guard let pw = getpwnam(user) else {
             throw BamError.invalid("PostgreSQL OS user '\(user)' does not exist (set pgsql-user in the conf)")
@@ -138,6 +138,19 @@ struct PostgreSQLDatabases {
 
     func drop(_ databases: [String]) throws {
         for db in databases { _ = try psql("DROP DATABASE IF EXISTS \(Self.quoted(db)) WITH (FORCE)") }
+    }
+
+    /// The newest installed version's tool: Debian's /usr/bin/pg_dump is a
+    /// Perl wrapper that works out a version on every call, and the newest
+    /// tools read every older server.
+    static func tool(_ name: String) throws -> String {
+        if let versions = try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
+            for version in versions.compactMap({ Int($0) }).sorted(by: >) {
+                let path = "/usr/lib/postgresql/\(version)/bin/\(name)"
+                if access(path, X_OK) == 0 { return path }
+            }
+        }
+        return try ChildProcess.which(name)
     }
 
     static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
