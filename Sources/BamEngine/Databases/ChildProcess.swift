@@ -20,6 +20,9 @@ final class ChildProcess {
         case pipe
     }
 
+    /// F_SETPIPE_SZ (Linux); not exported by the Glibc module.
+    private static let setPipeSize: Int32 = 1031
+
     let commandLine: String
     private let process = Process()
     private var stdinPipe: Pipe?
@@ -55,6 +58,11 @@ final class ChildProcess {
             process.standardOutput = pipe
         }
         process.standardError = stderrPipe
+        // 1 MiB pipes instead of 64 KiB: a dump or a load streams gigabytes,
+        // and each full pipe is a switch between bam and the tool.
+        for pipe in [stdinPipe, stdoutPipe].compactMap({ $0 }) {
+            _ = fcntl(pipe.fileHandleForReading.fileDescriptor, Self.setPipeSize, Int32(1 << 20))
+        }
         do {
             try process.run()
         } catch {
