@@ -93,3 +93,6 @@ printf '%-28s %11ss %11ss %10s %s\n' "S3 full restore" "$(t dup-s3-restore)" "$(
 
 # --- The file-system delta on a million entries (its own script) ----------
 "$here/scripts/bench-delta.sh" "$bam"
+
+# --- Databases: MariaDB and PostgreSQL against their own tools (its own script)
+"$here/scripts/bench-db.sh" "$bam"

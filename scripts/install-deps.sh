@@ -10,10 +10,11 @@ apt_packages=(
     python3-cryptography                                       # key packet tests
     rsync time curl                                            # scripts and benchmarks
     mmdebstrap                                                 # Debian test roots (whole-system tests)
-    libsqlite3-dev libpq-dev postgresql                        # bam-hub stores (tests start their own PostgreSQL)
+    libsqlite3-dev libpq-dev                                   # bam-hub stores
     tor-geoipdb                                                # bam-hub GeoIP ranges
     chromium python3-websocket                                 # browser tests of the Hub and Webmin pages (headless, CDP)
     lintian                                                    # Debian package checks (make deb tests)
+    mariadb-server mariadb-client postgresql                   # database tests and bam-hub on PostgreSQL (tests start their own servers)
 )
 
 missing=()
@@ -26,6 +27,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     # Wait for another apt run (a parallel build) instead of failing.
     apt-get -o DPkg::Lock::Timeout=900 update -qq
     apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # The database tests start their own servers (own data directories and
+    # sockets); the packages' system services are not wanted running.
+    if [ -d /run/systemd/system ]; then
+        for unit in mariadb postgresql; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
+    fi
 fi
 
 # A local S3 server for the storage tests, and the Python pieces tests use.

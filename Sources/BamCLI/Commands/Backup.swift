@@ -13,8 +13,9 @@ extension Bam {
                 registry's secret. Linked to a Hub ('bam init APIKEY'), the Hub's \
                 profile is fetched when newer, the server's backup record is \
                 created on the first backup and marked in progress while it runs, \
-                and the backup goes to the address the Hub chose. Path limits after '--' (e.g. -- /srv -/srv/cache) \
-                add to BAM_CONF/overrides. With --raw-upload DIR, backs up DIR as it is.
+                and the backup goes to the address the Hub chose. Limits after '--' \
+                (e.g. -- /srv -/srv/cache mysql:shop -pgsql:scratch) add to \
+                BAM_CONF/overrides. With --raw-upload DIR, backs up DIR as it is.
                 """)
 
         @Option(name: .customLong("raw-upload"), help: ArgumentHelp("Back up this directory as it is (no profile, no extras).", valueName: "DIR"))
@@ -43,7 +44,7 @@ extension Bam {
         @Flag(name: .customLong("skip-packages"), help: "Do not record the packages installed since the profile.")
         var skipPackages = false
 
-        @Flag(name: .customLong("skip-database"), help: "Back up no databases.")
+        @Flag(name: .customLong("skip-database"), help: "Back up no databases (MySQL/MariaDB into myfs/, PostgreSQL into pgfs/); without it, a database that cannot be dumped fails the backup.")
         var skipDatabase = false
 
         @Flag(help: "Show what would be backed up; store nothing.")
@@ -52,7 +53,7 @@ extension Bam {
         @Option(help: ArgumentHelp("Write the extract (extras and changed files) into this directory instead of uploading.", valueName: "DIR"))
         var dump: String?
 
-        @Argument(parsing: .postTerminator, help: ArgumentHelp("Path limits after '--': /path to include, -/path to exclude (added to the overrides).", valueName: "LIMIT"))
+        @Argument(parsing: .postTerminator, help: ArgumentHelp("Limits after '--': /path, mysql:DB[/TABLE] or pgsql:DB[/TABLE] to include, with '-' to exclude (added to the overrides).", valueName: "LIMIT"))
         var limits: [String] = []
 
         @OptionGroup var storage: StorageOptions
@@ -141,8 +142,13 @@ extension Bam {
                 ("stat_changed", .int(Int64(delta?.statChanged ?? 0))),
                 ("deleted", .int(Int64(delta?.deleted ?? 0))),
                 ("new_packages", .array(result.newPackages.map { .string($0) })),
+                ("mysql_databases", .array((result.databases?.mysql?.databases ?? []).map { .string($0) })),
+                ("pgsql_databases", .array((result.databases?.pgsql ?? []).map { .string($0) })),
             ]
             var text = "profile \(result.profileID) (\(result.profile)): \(delta?.overwritten ?? 0) changed or new file(s), \(delta?.statChanged ?? 0) owner/mode change(s), \(delta?.deleted ?? 0) deletion(s); \(result.newPackages.count) new package(s)"
+            if let d = result.databases, d.mysql != nil || d.pgsql != nil {
+                text += "\ndatabases: MySQL \(d.mysql.map { "\($0.databases.joined(separator: " ")) (\($0.tables) tables, \($0.rows) rows)" } ?? "none"); PostgreSQL \(d.pgsql?.joined(separator: " ") ?? "none")"
+            }
             if simulate {
                 fields.append(("file_list", .array(result.overlayPaths.map { .string($0) })))
                 text += "\nwould back up:\n" + result.overlayPaths.map { "  " + $0 }.joined(separator: "\n")

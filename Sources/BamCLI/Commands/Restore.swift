@@ -44,7 +44,7 @@ extension Bam {
         @Option(help: ArgumentHelp("With --raw-download: only this path (relative to the backed-up directory); DEST becomes it.", valueName: "P"))
         var path: String?
 
-        @Option(help: ArgumentHelp("Restore limits, space-separated: /path to include, -/path to exclude.", valueName: "LIMITS"))
+        @Option(help: ArgumentHelp("Restore limits, space-separated: /path, mysql:DB[/TABLE], pgsql:DB[/TABLE] to include, with '-' to exclude.", valueName: "LIMITS"))
         var limits: String?
 
         @Flag(name: .customLong("skip-files"), help: "Restore no files, users or groups.")

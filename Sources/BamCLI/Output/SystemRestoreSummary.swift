@@ -38,6 +38,8 @@ enum SystemRestoreSummary {
                 ("deleted", .int(Int64(r.deleted))),
                 ("installed_packages", .array(r.installedPackages.map { .string($0) })),
                 ("rollback", .string(r.rollbackPath ?? "")),
+                ("mysql_databases", .array((r.databases?.mysql?.databases ?? []).map { .string($0) })),
+                ("pgsql_databases", .array((r.databases?.pgsql ?? []).map { .string($0) })),
             ]
         }
         return fields
@@ -64,6 +66,9 @@ enum SystemRestoreSummary {
             lines.append("(simulation: nothing was changed)")
         } else {
             lines.append("restored: \(r.filesWritten) file(s) written, \(r.statFixed) owner/mode fix(es), \(r.deleted) deletion(s); installed \(r.installedPackages.isEmpty ? "no packages" : r.installedPackages.joined(separator: " "))")
+            if let d = r.databases, d.mysql != nil || d.pgsql != nil {
+                lines.append("databases: MySQL \(d.mysql.map { $0.databases.joined(separator: " ") } ?? "none"); PostgreSQL \(d.pgsql?.joined(separator: " ") ?? "none")")
+            }
             if let rollback = r.rollbackPath { lines.append("rollback data in \(rollback): 'bam restore-rollback --root \(root)' undoes this restore") }
         }
         return lines.joined(separator: "\n")

@@ -10,6 +10,7 @@ public struct BamConf: Equatable, Sendable {
     public static let keys = [
         "volsize", "s3-parallel-uploads", "full-backup", "restore-cache-size", "restore-cache-dir",
         "backup-skip-files", "backup-skip-packages", "backup-skip-database", "force-profile",
+        "mysql-defaults-file", "pgsql-host", "pgsql-port", "pgsql-user",
     ]
 
     /// Volume size in megabytes.
@@ -23,6 +24,14 @@ public struct BamConf: Equatable, Sendable {
     public var backupSkipDatabase = false
     /// A profile id, `empty`, or a profile directory; nil to detect.
     public var forceProfile: String?
+    /// A MySQL client defaults file (socket, user, password); nil: the
+    /// root's /etc/mysql/debian.cnf.
+    public var mysqlDefaultsFile: String?
+    /// PostgreSQL unix socket directory; nil: /var/run/postgresql.
+    public var pgsqlHost: String?
+    public var pgsqlPort: Int?
+    /// The OS user (and database role) the PostgreSQL tools run as; nil: postgres.
+    public var pgsqlUser: String?
     /// The keys the file set, for command line > conf > default precedence.
     public var setKeys: Set<String> = []
 
@@ -85,6 +94,19 @@ public struct BamConf: Equatable, Sendable {
             case "backup-skip-packages": conf.backupSkipPackages = try boolean()
             case "backup-skip-database": conf.backupSkipDatabase = try boolean()
             case "force-profile": conf.forceProfile = value
+            case "mysql-defaults-file", "pgsql-host":
+                guard value.hasPrefix("/") else { throw fail("\(key) must be an absolute path, got '\(value)'") }
+                if key == "pgsql-host" { conf.pgsqlHost = value } else { conf.mysqlDefaultsFile = value }
+            case "pgsql-port":
+                guard let port = Int(value), (1...65535).contains(port) else {
+                    throw fail("pgsql-port must be a port number from 1 to 65535, got '\(value)'")
+                }
+                conf.pgsqlPort = port
+            case "pgsql-user":
+                guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else {
+                    throw fail("pgsql-user must be a user name (letters, digits, _ - .), got '\(value)'")
+                }
+                conf.pgsqlUser = value
             default:
                 throw fail("unknown option '\(key)' (known: \(keys.joined(separator: ", ")))")
             }

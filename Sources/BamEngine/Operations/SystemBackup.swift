@@ -44,13 +44,16 @@ public struct SystemBackupResult {
     /// nil when nothing was uploaded.
     public var archive: ArchiveBackupResult?
     public var warnings: [String]
+    /// What went into myfs/ and pgfs/; nil when databases were skipped.
+    public var databases: DatabaseSummary?
 }
 
 /// A whole-system backup (`bam backup`): finds what changed since the
 /// profile, writes the extras directory (`fsdelta`, `fsdelta-olist`,
 /// `newpkgs`, `etc/passwd`, `etc/group`, shadow files, `backup-conf`), then
 /// backs up the extras and the changed files as one overlay tree rooted
-/// at `/`, the extras as `TKLBAM/`. Hooks run `pre`, `inspect` (in the
+/// at `/`, the extras as `TKLBAM/`, with the databases in `myfs/` and
+/// `pgfs/` (a database that cannot be dumped fails the backup). Hooks run `pre`, `inspect` (in the
 /// extras directory), `post`, and `error` when anything fails.
 public final class SystemBackup {
     let options: SystemBackupOptions
@@ -122,7 +125,10 @@ public final class SystemBackup {
             }
             try BackupConfRecord(profileID: profileID, overrides: overrides.lines, skipFiles: skipFiles,
                                  skipPackages: skipPackages, skipDatabase: skipDatabase).write(to: extras.backupConf)
-            // Databases (myfs/, pgfs/) join the extras here in a later issue.
+            if !skipDatabase {
+                result.databases = try DatabaseBackup(root: o.root, settings: DatabaseSettings(conf: conf),
+                                                      limits: overrides.databaseLimits, progress: progress).run(extras: extras.path)
+            }
 
             try hooks.run(.inspect, directory: extras.path)
             let olist = try OverlaySelection.readOlist(extras.fsdeltaOlist)

@@ -17,8 +17,8 @@ public struct SystemRestoreOptions {
     public var cacheRoot = "/var/cache/bam"
     public var source: Source = .address(nil)
     public var time: Int64?
-    /// `--limits`: path rules select which files are restored (database
-    /// limits wait for the database issue).
+    /// `--limits`: path rules select which files are restored, database
+    /// limits which databases and tables.
     public var limits: [Overrides.Limit] = []
     public var skipFiles = false
     public var skipPackages = false
@@ -40,6 +40,8 @@ public struct SystemRestoreResult {
     public var installedPackages: [String] = []
     public var rollbackPath: String?
     public var warnings: [String] = []
+    /// The databases restored; nil when skipped.
+    public var databases: DatabaseSummary?
 }
 
 /// A whole-system restore (`bam restore`): gets the extract (downloading
@@ -122,7 +124,12 @@ public final class SystemRestore {
                 progress.report(.phase("restoring files"))
                 try applyFiles(plan, extract: extract, confined: confined, result: &result, warnings: collector)
             }
-            // Databases are restored here by a later issue.
+            if !o.skipDatabase {
+                let conf = try BamConf.load(confDirectory: o.confDirectory)
+                let limits = o.limits.compactMap { if case .database(let limit) = $0 { return limit } else { return nil } }
+                result.databases = try DatabaseRestore(root: o.root, settings: DatabaseSettings(conf: conf), limits: limits,
+                                                       progress: collector).run(extras: extras.path, rollback: store)
+            }
             try hooks.run(.post)
             result.warnings = collector.warnings
             return result

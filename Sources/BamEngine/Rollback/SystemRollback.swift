@@ -38,6 +38,10 @@ public final class SystemRollback {
         let collector = WarningCollector(forwardingTo: progress)
         var result = SystemRollbackResult(removed: 0, restoredFiles: 0, restoredMetadata: 0, purgedPackages: [], warnings: [])
 
+        // Databases first (the original's order), while the files their
+        // servers need are still the restored ones.
+        try DatabaseRestore.rollBack(store, progress: collector)
+
         let packages = try store.installedPackages()
         if !packages.isEmpty {
             try PackageInstaller(root: root, progress: collector).purge(packages)

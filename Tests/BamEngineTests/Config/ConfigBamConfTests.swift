@@ -35,6 +35,10 @@ struct ConfigBamConfTests {
             backup-skip-packages TRUE
             backup-skip-database 0
             force-profile turnkey-core-18.0-bookworm-amd64
+            mysql-defaults-file /etc/mysql/debian.cnf
+            pgsql-host /var/run/postgresql
+            pgsql-port 5433
+            pgsql-user postgres
 
             """)
         let conf = try BamConf.load(confDirectory: tree.path)
@@ -45,6 +49,8 @@ struct ConfigBamConfTests {
         #expect(conf.restoreCacheDir == "/srv/cache dir")
         #expect(conf.backupSkipFiles && conf.backupSkipPackages && !conf.backupSkipDatabase)
         #expect(conf.forceProfile == "turnkey-core-18.0-bookworm-amd64")
+        #expect(conf.mysqlDefaultsFile == "/etc/mysql/debian.cnf" && conf.pgsqlHost == "/var/run/postgresql")
+        #expect(conf.pgsqlPort == 5433 && conf.pgsqlUser == "postgres")
         #expect(conf.setKeys == Set(BamConf.keys))
     }
 

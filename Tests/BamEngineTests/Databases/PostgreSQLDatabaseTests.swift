@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import BamEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Backup and restore against real PostgreSQL 15 servers the tests start.
+@Suite("PostgreSQL databases: pgfs backup and restore on real servers")
+struct PostgreSQLDatabaseTests {
+    static let schema = #"""
+        CREATE ROLE shopkeeper LOGIN PASSWORD 'keeper-pw';
+        CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, note text, photo bytea);
+        CREATE TABLE orders (id serial PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), total numeric(10,2));
+        CREATE TABLE audit (id serial PRIMARY KEY, msg text);
+        CREATE FUNCTION log_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit(msg) VALUES ('order ' || NEW.id); RETURN NEW; END $$;
+        CREATE TRIGGER orders_ai AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION log_order();
+        CREATE FUNCTION double_it(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';
+        CREATE PROCEDURE add_order(c int, t numeric) LANGUAGE sql AS $$ INSERT INTO orders (customer_id, total) VALUES (c, t) $$;
+        INSERT INTO customers VALUES (1, 'Zoë 😀 名前', E'line1\nline2\ttab\\', '\x00ff0a0d27225c'::bytea), (2, 'Bob', NULL, NULL), (3, '', '', ''::bytea);
+        INSERT INTO customers SELECT 10, 'all bytes', NULL, decode(string_agg(lpad(to_hex(b), 2, '0'), ''), 'hex') FROM generate_series(0, 255) b;
+        INSERT INTO orders (customer_id, total) VALUES (1, 9.99), (2, NULL), (10, 100.50);
+        CREATE VIEW big_orders AS SELECT o.id, c.name, double_it(o.id) AS d FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.total > 5;
+        CREATE TABLE numbers (n int PRIMARY KEY, label text, payload bytea);
+        INSERT INTO numbers SELECT g, 'row ' || g || ' – ñ', decode(md5(g::text), 'hex') FROM generate_series(1, 100000) g;
+        GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO shopkeeper;
+        ALTER TABLE customers OWNER TO shopkeeper;
+        """#
+
+    static func settingsRoot(_ tree: TestTree, _ server: PostgreSQLServer) throws -> (String, DatabaseSettings) {
+        let root = tree.area("root-\(UUID().uuidString.prefix(8))")
+        try Posix.makeDirectories(root + "/etc", mode: 0o755)
+        return (root, server.settings)
+    }
+
+    static func limits(_ texts: [String]) throws -> [DatabaseLimit] {
+        try texts.map { text -> DatabaseLimit in
+            guard case .database(let l) = try Overrides.parseLimit(text) else { throw BamError.invalid("not a database limit") }
+            return l
+        }
+    }
+
+    @Test("a round trip through pgfs gives identical databases and roles")
+    func roundTrip() throws {
+        let source = try PostgreSQLServer("src")
+        let target = try PostgreSQLServer("dst")
+        try source.sql("CREATE DATABASE shop")
+        try source.sql(Self.schema, database: "shop")
+        try source.sql("CREATE DATABASE \"odd name\"; ")
+        try source.sql("CREATE TABLE \"ta\"\"ble\" (\"col umn\" int PRIMARY KEY); INSERT INTO \"ta\"\"ble\" VALUES (1), (2);", database: "odd name")
+        let work = try TestTree("pg-roundtrip")
+        let extras = work.area("extras")
+        let (root, settings) = try Self.settingsRoot(work, source)
+        let summary = try DatabaseBackup(root: root, settings: settings, limits: [], progress: SilentProgress()).run(extras: extras)
+        #expect(summary.pgsql?.sorted() == ["odd name", "shop"])
+        #expect(summary.mysql == nil, "no MySQL on this root")
+        for file in ["pgfs/.globals.sql", "pgfs/shop/manifest.txt", "pgfs/shop/toc.dat", "pgfs/shop/restore.sql"] {
+            #expect(Posix.fileExists(extras + "/" + file), "\(file)")
+        }
+        let manifest = String(decoding: try Posix.readFile(extras + "/pgfs/shop/manifest.txt"), as: UTF8.self)
+        #expect(manifest.hasPrefix("toc.dat\n"))
+
+        let (targetRoot, targetSettings) = try Self.settingsRoot(work, target)
+        let restored = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: [], progress: SilentProgress()).run(extras: extras, rollback: nil)
+        #expect(restored.pgsql?.sorted() == ["odd name", "shop"])
+        for db in ["shop", "odd name"] {
+            let before = try source.orderedDump(db), after = try target.orderedDump(db)
+            if before != after {
+                try Posix.writeFileAtomically("/tmp/bam-pg-before.sql", Array(before.utf8), mode: 0o644)
+                try Posix.writeFileAtomically("/tmp/bam-pg-after.sql", Array(after.utf8), mode: 0o644)
+            }
+            #expect(before == after, "\(db) differs (see /tmp/bam-pg-before.sql and -after.sql)")
+        }
+        #expect(try target.sql("SELECT rolname FROM pg_roles WHERE rolname = 'shopkeeper'") == "shopkeeper\n", "roles come from the globals")
+        try target.sql("CALL add_order(2, 42)", database: "shop")
+        #expect(try target.sql("SELECT msg FROM audit ORDER BY id DESC LIMIT 1", database: "shop") == "order 4\n")
+        #expect(try target.sql("SELECT count(*) FROM numbers", database: "shop") == "100000\n")
+        #expect(try target.sql("SELECT encode(photo, 'hex') FROM customers WHERE id = 10", database: "shop").hasPrefix("000102030405"))
+        #expect(try target.sql("SELECT note IS NULL FROM customers WHERE id = 2", database: "shop") == "t\n")
+    }
+
+    @Test("limits select databases and tables; an excluded table keeps its schema; a failing dump is loud")
+    func limitsAndFailure() throws {
+        let source = try PostgreSQLServer("limits")
+        try source.sql("CREATE DATABASE a"); try source.sql("CREATE DATABASE b")
+        try source.sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1); CREATE TABLE big (id int); INSERT INTO big VALUES (1), (2);", database: "a")
+        try source.sql("CREATE TABLE t (id int); INSERT INTO t VALUES (2);", database: "b")
+        let work = try TestTree("pg-limits")
+        let (root, settings) = try Self.settingsRoot(work, source)
+        func backup(_ limits: [String], _ name: String) throws -> DatabaseSummary {
+            try DatabaseBackup(root: root, settings: settings, limits: try Self.limits(limits), progress: SilentProgress()).run(extras: work.area(name))
+        }
+        #expect(try backup(["pgsql:a"], "x").pgsql == ["a"])
+        #expect(try backup(["-pgsql:a"], "y").pgsql == ["b"])
+        #expect(try backup(["mysql:other"], "z").pgsql?.sorted() == ["a", "b"], "MySQL limits do not narrow PostgreSQL")
+        _ = try backup(["-pgsql:a/big"], "w")
+        let target = try PostgreSQLServer("limits-dst")
+        let (targetRoot, targetSettings) = try Self.settingsRoot(work, target)
+        let restored = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: try Self.limits(["pgsql:a"]),
+                                           progress: SilentProgress()).run(extras: work.area("w"), rollback: nil)
+        #expect(restored.pgsql == ["a"])
+        #expect(try target.sql("SELECT count(*) FROM big", database: "a") == "0\n", "schema without rows")
+        #expect(try target.sql("SELECT count(*) FROM t", database: "a") == "1\n")
+        #expect(try target.sql("SELECT count(*) FROM pg_database WHERE datname = 'b'") == "0\n")
+
+        // A server that cannot be dumped stops the backup, with the way out.
+        source.stop()
+        do {
+            _ = try DatabaseBackup(root: root, settings: settings, limits: [], progress: SilentProgress()).run(extras: work.area("v"))
+            Issue.record("a backup against a stopped server succeeded")
+        } catch {
+            #expect("\(error)".contains("PostgreSQL backup failed"), "\(error)")
+            #expect("\(error)".contains("--skip-database"), "\(error)")
+        }
+    }
+
+    @Test("rollback restores the pre-restore databases and drops the ones the restore created")
+    func rollback() throws {
+        let source = try PostgreSQLServer("rb-src")
+        let target = try PostgreSQLServer("rb-dst")
+        try source.sql("CREATE DATABASE shop"); try source.sql("CREATE DATABASE fresh")
+        try source.sql("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'backup');", database: "shop")
+        try target.sql("CREATE DATABASE shop"); try target.sql("CREATE DATABASE legacy")
+        try target.sql("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'target'), (2, 'mine');", database: "shop")
+        try target.sql("CREATE TABLE x (id int); INSERT INTO x VALUES (5);", database: "legacy")
+        let work = try TestTree("pg-rb")
+        let (root, settings) = try Self.settingsRoot(work, source)
+        _ = try DatabaseBackup(root: root, settings: settings, limits: [], progress: SilentProgress()).run(extras: work.area("extras"))
+        let (targetRoot, targetSettings) = try Self.settingsRoot(work, target)
+        let before = try target.orderedDump("shop") + target.orderedDump("legacy")
+        let store = RollbackStore(root: targetRoot)
+        try Posix.makeDirectories(store.path, mode: 0o700)
+        _ = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: [], progress: SilentProgress()).run(extras: work.area("extras"), rollback: store)
+        #expect(try target.sql("SELECT v FROM t ORDER BY id", database: "shop") == "backup\n")
+        try DatabaseRestore.rollBack(store, progress: SilentProgress())
+        #expect(try target.orderedDump("shop") + target.orderedDump("legacy") == before)
+        #expect(try target.sql("SELECT count(*) FROM pg_database WHERE datname = 'fresh'") == "0\n")
+    }
+}
