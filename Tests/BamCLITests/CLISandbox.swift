@@ -1,3 +1,4 @@
+import BamTestSupport
 import Crypto
 import Foundation
 @testable import BamEngine
@@ -23,32 +24,14 @@ final class CLISandbox {
 
     func path(_ name: String) -> String { root + "/" + name }
 
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
+    typealias Run = ChildRun
 
     /// Runs bam with this sandbox's registry and cache in its environment.
     func bam(_ arguments: [String], stdin: String = "") throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try CLISandbox.binary())
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["BAM_REGISTRY"] = registry.path
         env["BAM_CACHE"] = root + "/cache"
-        process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try? input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return try Child.run(try CLISandbox.binary(), arguments, stdin: stdin, environment: env)
     }
 
     func initialise() throws {

@@ -48,24 +48,7 @@ struct HubEndToEndTests {
 
         // The same changes as the local round trip (without the package,
         // which needs the network).
-        try SystemDebianRoot.chroot(src, ["groupadd", "-g", "1005", "webdev"])
-        try SystemDebianRoot.chroot(src, ["useradd", "-m", "-u", "1000", "-U", "-p", "$6$alice$hash", "alice"])
-        try SystemDebianRoot.chroot(src, ["useradd", "-m", "-u", "1001", "-U", "-G", "webdev", "-p", "$6$bob$hash", "bob"])
-        try "alice's notes\n".write(toFile: src + "/home/alice/notes.txt", atomically: false, encoding: .utf8)
-        chown(src + "/home/alice/notes.txt", 1000, 1000); chmod(src + "/home/alice/notes.txt", 0o600)
-        try Posix.makeDirectories(src + "/var/www/html", mode: 0o755)
-        chown(src + "/var/www/html", 1001, 1005); chmod(src + "/var/www/html", 0o2775)
-        try "<h1>hello</h1>\n".write(toFile: src + "/var/www/html/index.html", atomically: false, encoding: .utf8)
-        chown(src + "/var/www/html/index.html", 1001, 1005); chmod(src + "/var/www/html/index.html", 0o640)
-        try "root only\n".write(toFile: src + "/root/secret.txt", atomically: false, encoding: .utf8)
-        chmod(src + "/root/secret.txt", 0o400)
-        try Posix.makeDirectories(src + "/usr/local/bin", mode: 0o755)
-        try "#!/bin/sh\necho tool\n".write(toFile: src + "/usr/local/bin/tool", atomically: false, encoding: .utf8)
-        chmod(src + "/usr/local/bin/tool", 0o4750); chown(src + "/usr/local/bin/tool", 0, 1005)
-        symlink("tool", src + "/usr/local/bin/tool-link")
-        try "changed by the admin\n".write(toFile: src + "/etc/issue", atomically: false, encoding: .utf8)
-        chmod(src + "/etc/bash.bashrc", 0o600)
-        #expect(unlink(src + "/etc/issue.net") == 0, "the profile has /etc/issue.net")
+        try SystemDebianRoot.makeAdminChanges(src)
 
         // Backup: the Hub creates the record and chooses the address.
         let backup = try a.bam(["backup", "--root", src, "--conf-dir", confA, "--json"])

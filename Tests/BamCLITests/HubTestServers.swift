@@ -69,22 +69,11 @@ final class HubTestWorld {
 
     @discardableResult
     func hubAdmin(_ arguments: [String], stdin: String = "") throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.hubBinary())
-        process.arguments = arguments + ["--database", database]
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try? input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BamError.external("bam-hub \(arguments.first ?? "") failed (\(process.terminationStatus)): \(String(decoding: e, as: UTF8.self))")
+        let run = try Child.run(try Self.hubBinary(), arguments + ["--database", database], stdin: stdin)
+        guard run.status == 0 else {
+            throw BamError.external("bam-hub \(arguments.first ?? "") failed (\(run.status)): \(run.stderr)")
         }
-        return String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func curl(_ arguments: [String]) throws {

@@ -63,29 +63,12 @@ final class HubTestServer: @unchecked Sendable {
         return found
     }
 
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
+    typealias Run = ChildRun
 
     /// Runs `bam-hub ARGS --database DB`.
     @discardableResult
     func admin(_ arguments: [String], stdin: String = "") throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = arguments + ["--database", database]
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try? input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try Child.run(try Self.binary(), arguments + ["--database", database], stdin: stdin)
     }
 
     /// `account add`, returning the printed API key.
