@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 @testable import BamEngine
 #if canImport(Glibc)
@@ -46,18 +47,7 @@ final class MariaDBServer {
         let arguments = [server, "--no-defaults", "--user=root", "--datadir=" + dataDirectory, "--socket=" + socket,
                          "--skip-networking", "--pid-file=" + tree.root + "/mysqld.pid", "--log-error=" + tree.root + "/error.log",
                          "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M", "--max-allowed-packet=64M"]
-        var cargs = arguments.map { strdup($0) } + [nil]
-        defer { for a in cargs { free(a) } }
-        var child: pid_t = 0
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let rc = posix_spawn(&child, server, &actions, nil, &cargs, environ)
-        posix_spawn_file_actions_destroy(&actions)
-        guard rc == 0 else { throw BamError.external("cannot start \(server): \(String(cString: strerror(rc)))") }
-        pid = child
+        pid = try QuietSpawn.start(arguments)
         for _ in 0..<300 {
             if Posix.fileExists(socket), (try? sql("SELECT 1")) != nil { return }
             var status: Int32 = 0

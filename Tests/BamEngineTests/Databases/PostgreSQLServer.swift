@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 @testable import BamEngine
 #if canImport(Glibc)
@@ -35,8 +36,7 @@ final class PostgreSQLServer {
         chmod(tree.root, 0o700)
         try ProcessRunner.check(try Self.asPostgres([Self.bin + "/initdb", "-D", dataDirectory, "-U", "postgres", "--auth=peer",
                                                      "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]), directory: "/", environment: ["HOME": tree.root])
-        // Not through a pipe: the server would inherit it and the read never end.
-        let status = try Self.spawnQuietly(try Self.asPostgres([Self.bin + "/pg_ctl", "-D", dataDirectory, "-l", tree.root + "/server.log", "-w", "-t", "60",
+        let status = try QuietSpawn.run(try Self.asPostgres([Self.bin + "/pg_ctl", "-D", dataDirectory, "-l", tree.root + "/server.log", "-w", "-t", "60",
                                                                 "-o", "-k \(socketDirectory) -p \(port) -c listen_addresses='' -c fsync=off", "start"]))
         guard status == 0 else {
             let log = (try? Posix.readFile(tree.root + "/server.log")).map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -50,25 +50,7 @@ final class PostgreSQLServer {
     func stop() {
         guard started else { return }
         started = false
-        _ = try? Self.spawnQuietly(try Self.asPostgres([Self.bin + "/pg_ctl", "-D", dataDirectory, "-m", "fast", "-w", "stop"]))
-    }
-
-    /// Runs `arguments` with stdio on /dev/null, in /, and waits.
-    static func spawnQuietly(_ arguments: [String]) throws -> Int32 {
-        var cargs = arguments.map { strdup($0) } + [nil]
-        defer { for a in cargs { free(a) } }
-        var child: pid_t = 0
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let rc = posix_spawn(&child, arguments[0], &actions, nil, &cargs, environ)
-        posix_spawn_file_actions_destroy(&actions)
-        guard rc == 0 else { throw BamError.external("cannot run \(arguments[0]): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        _ = try? QuietSpawn.run(try Self.asPostgres([Self.bin + "/pg_ctl", "-D", dataDirectory, "-m", "fast", "-w", "stop"]))
     }
 
     var settings: DatabaseSettings { DatabaseSettings(pgsqlHost: socketDirectory, pgsqlPort: port, pgsqlUser: "postgres") }
