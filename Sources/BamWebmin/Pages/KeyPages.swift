@@ -14,8 +14,7 @@ enum PassphrasePage {
         let form = env.request.form
         let first: String, second: String
         do {
-            first = try WebminInput.passphrase(form.value("passphrase") ?? "")
-            second = try WebminInput.passphrase(form.value("confirm") ?? "", field: "confirmation")
+            (first, second) = try WebminInput.passphrasePair(form)
         } catch {
             env.page(title: "Change passphrase", template: "passphrase", [:], error: "\(error)")
             return
@@ -57,8 +56,7 @@ enum EscrowPage {
         } else {
             let first: String, second: String
             do {
-                first = try WebminInput.passphrase(form.value("passphrase") ?? "")
-                second = try WebminInput.passphrase(form.value("confirm") ?? "", field: "confirmation")
+                (first, second) = try WebminInput.passphrasePair(form)
             } catch {
                 env.page(title: "Escrow key", template: "escrow", [:], error: "\(error)")
                 return

@@ -103,6 +103,12 @@ public enum WebminInput {
         return text
     }
 
+    /// A new passphrase typed twice (fields `passphrase` and `confirm`),
+    /// each checked as a passphrase; whether they match is the page's call.
+    public static func passphrasePair(_ form: FormFields) throws -> (first: String, second: String) {
+        (try passphrase(form.value("passphrase") ?? ""), try passphrase(form.value("confirm") ?? "", field: "confirmation"))
+    }
+
     /// An escrow key file's text: a key packet (checked by parsing it).
     public static func keyPacket(_ bytes: [UInt8], field: String = "escrow key") throws -> String {
         guard !bytes.isEmpty, bytes.count <= 16 * 1024, let text = String(validating: bytes, as: UTF8.self) else {
