@@ -92,22 +92,7 @@ struct HubEndToEndTests {
                                 stdin: "correct horse battery\n")
         #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
 
-        let srcUsers = try SystemCommandTests.passwdNames(src, "passwd"), srcGroups = try SystemCommandTests.passwdNames(src, "group")
-        let tgtUsers = try SystemCommandTests.passwdNames(tgt, "passwd"), tgtGroups = try SystemCommandTests.passwdNames(tgt, "group")
-        for path in ["/home/alice/notes.txt", "/var/www/html", "/var/www/html/index.html", "/root/secret.txt",
-                     "/usr/local/bin/tool", "/usr/local/bin/tool-link", "/etc/issue", "/etc/bash.bashrc", "/home/bob"] {
-            guard let x = SystemCommandTests.stat(src + path), let y = SystemCommandTests.stat(tgt + path) else {
-                Issue.record("\(path) missing on the source or the target")
-                continue
-            }
-            #expect(x.st_mode == y.st_mode, "mode of \(path)")
-            #expect(srcUsers[x.st_uid] == tgtUsers[y.st_uid], "owner of \(path)")
-            #expect(srcGroups[x.st_gid] == tgtGroups[y.st_gid], "group of \(path)")
-            if (x.st_mode & S_IFMT) == S_IFREG {
-                #expect(try Posix.readFile(src + path) == Posix.readFile(tgt + path), "content of \(path)")
-            }
-        }
-        #expect(!Posix.fileExists(tgt + "/etc/issue.net"), "the deletion is applied")
+        try SystemDebianRoot.expectAdminChanges(from: src, on: tgt)
         let passwd = try AccountFile.load(tgt + "/etc/passwd", kind: .passwd)
         #expect(passwd.entry(named: "carol").flatMap(passwd.id) == 1000)
         let aliceID = passwd.entry(named: "alice").flatMap(passwd.id)

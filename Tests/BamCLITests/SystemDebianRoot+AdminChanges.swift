@@ -32,4 +32,26 @@ extension SystemDebianRoot {
         chmod(src + "/etc/bash.bashrc", 0o600)
         #expect(unlink(src + "/etc/issue.net") == 0, "the profile has /etc/issue.net")
     }
+
+    /// Expects `tgt` to hold what `makeAdminChanges` did to `src`: each
+    /// changed path with its mode, owner and group by name (uids may differ)
+    /// and content, and the deletion.
+    static func expectAdminChanges(from src: String, on tgt: String) throws {
+        let srcUsers = try SystemCommandTests.passwdNames(src, "passwd"), srcGroups = try SystemCommandTests.passwdNames(src, "group")
+        let tgtUsers = try SystemCommandTests.passwdNames(tgt, "passwd"), tgtGroups = try SystemCommandTests.passwdNames(tgt, "group")
+        for path in ["/home/alice/notes.txt", "/var/www/html", "/var/www/html/index.html", "/root/secret.txt",
+                     "/usr/local/bin/tool", "/usr/local/bin/tool-link", "/etc/issue", "/etc/bash.bashrc", "/home/bob"] {
+            guard let a = SystemCommandTests.stat(src + path), let b = SystemCommandTests.stat(tgt + path) else {
+                Issue.record("\(path) missing on the source or the target")
+                continue
+            }
+            #expect(a.st_mode == b.st_mode, "mode of \(path): \(String(a.st_mode, radix: 8)) vs \(String(b.st_mode, radix: 8))")
+            #expect(srcUsers[a.st_uid] == tgtUsers[b.st_uid], "owner of \(path)")
+            #expect(srcGroups[a.st_gid] == tgtGroups[b.st_gid], "group of \(path)")
+            if (a.st_mode & S_IFMT) == S_IFREG {
+                #expect(try Posix.readFile(src + path) == Posix.readFile(tgt + path), "content of \(path)")
+            }
+        }
+        #expect(!Posix.fileExists(tgt + "/etc/issue.net"), "the deletion is applied")
+    }
 }
