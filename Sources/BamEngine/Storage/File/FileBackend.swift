@@ -83,6 +83,7 @@ public final class FileBackend: StorageBackend {
         try Posix.makeDirectories(directory, mode: 0o700)
         if rename(path, dest) == 0 {
             unsynced.lock(); unsynced.names.append(dest); unsynced.unlock()
+            startWriteback(dest)
             return
         }
         if errno != EXDEV { throw StorageError.failed(address: address, reason: "storing \(name): \(String(cString: strerror(errno)))") }
@@ -90,12 +91,22 @@ public final class FileBackend: StorageBackend {
         unlink(path)
     }
 
+    /// Starts writing a stored file to disk without waiting for it: the
+    /// kernel would otherwise hold it in memory for half a minute, and
+    /// `flush()` would wait for all of it at the end of the backup.
+    private func startWriteback(_ path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return }
+        _ = LinuxCalls.syncFileRange?(fd, 0, 0, LinuxCalls.syncFileRangeWrite)
+        close(fd)
+    }
+
     public func flush() throws {
         unsynced.lock()
         let names = unsynced.names
         unsynced.names.removeAll()
         unsynced.unlock()
-        // By now the kernel has written most of it back in the background.
+        // Their writeback started when each was stored (`startWriteback`).
         for path in names + [directory] {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             if fd < 0 { continue }  // removed since (a resumed run replaced it)
