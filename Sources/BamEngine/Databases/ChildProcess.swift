@@ -25,6 +25,7 @@ final class ChildProcess {
 
     let commandLine: String
     private let process = Process()
+    private let exit: ProcessExit
     private var stdinPipe: Pipe?
     private var stdoutPipe: Pipe?
     private let stderrPipe = Pipe()
@@ -35,6 +36,7 @@ final class ChildProcess {
     init(_ arguments: [String], stdin: Input = .null, stdout: Output = .pipe, directory: String? = "/",
          environment: [String: String] = [:]) throws {
         commandLine = arguments.map(ProcessRunner.quote).joined(separator: " ")
+        exit = ProcessExit(process)
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -111,7 +113,7 @@ final class ChildProcess {
     func wait() -> Int32 {
         if let status { return status }
         closeStdin()
-        process.waitUntilExit()
+        exit.wait()
         stderrDone.wait()
         let s = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         status = s

@@ -23,6 +23,7 @@ public enum ProcessRunner {
         var attempt = 0
         var process: Process
         var pipe: Pipe
+        var exit: ProcessExit
         while true {
             process = Process()
             process.executableURL = URL(fileURLWithPath: arguments[0])
@@ -33,6 +34,7 @@ public enum ProcessRunner {
             process.standardOutput = pipe
             process.standardError = pipe
             process.standardInput = FileHandle.nullDevice
+            exit = ProcessExit(process)
             do {
                 try process.run()
                 break
@@ -49,7 +51,7 @@ public enum ProcessRunner {
             }
         }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exit.wait()
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         return Outcome(status: status, output: String(decoding: data, as: UTF8.self), commandLine: commandLine)
     }

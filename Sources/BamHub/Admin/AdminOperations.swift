@@ -1,3 +1,4 @@
+import BamEngine
 import Foundation
 
 /// What the `bam-hub` admin commands do, against the same store the server
@@ -85,10 +86,11 @@ public enum AdminOperations {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let exit = ProcessExit(process)
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exit.wait()
         guard process.terminationStatus == 0 else {
             throw HubStoreError.invalid("tar \(arguments.joined(separator: " ")) failed: \(String(decoding: errors, as: UTF8.self))")
         }

@@ -1,3 +1,4 @@
+import BamEngine
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -44,6 +45,7 @@ public struct BamProcess {
         process.standardOutput = output
         process.standardError = output
         process.standardInput = input
+        let exit = ProcessExit(process)
         do { try process.run() } catch {
             throw CGIError.forbidden("cannot start \(settings.bamPath): \(error.localizedDescription)")
         }
@@ -72,7 +74,7 @@ public struct BamProcess {
             all += text
             line(text)
         }
-        process.waitUntilExit()
+        exit.wait()
         let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
         return Finished(status: status, output: all)
     }
@@ -87,6 +89,7 @@ public struct BamProcess {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
+        let exit = ProcessExit(process)
         do { try process.run() } catch {
             throw CGIError.forbidden("cannot start \(settings.bamPath): \(error.localizedDescription)")
         }
@@ -100,7 +103,7 @@ public struct BamProcess {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         let errData = errBox.data
-        process.waitUntilExit()
+        exit.wait()
         return (process.terminationStatus, Array(outData), String(decoding: errData, as: UTF8.self))
     }
 }
