@@ -9,10 +9,11 @@ public struct MyFSSummary: Equatable, Sendable {
     public var rows: Int64 = 0
 }
 
-/// Turns mysqldump's `--compact --skip-extended-insert` output, read line
-/// by line, into a myfs tree (see `MyFSLayout`). Rows go straight from the
-/// pipe to their table's `rows` file, so memory does not grow with the
-/// table. A statement it does not know is an error naming its line: a
+/// Turns mysqldump's `--compact` output, read line by line, into a myfs
+/// tree (see `MyFSLayout`). Each extended INSERT (one line of many rows,
+/// at most mysqldump's net buffer long) is split into rows that go
+/// straight from the pipe to their table's `rows` file, one per line, so
+/// memory does not grow with the table. A statement it does not know is an error naming its line: a
 /// dump bam cannot place must not be dropped quietly.
 final class MyFSWriter {
     let directory: String
@@ -50,7 +51,19 @@ final class MyFSWriter {
         var delimiter: [UInt8] = [0x3b]
         var statement: [UInt8] = []
         var statementLine = 0
+        // An INSERT whose rows go on over the next lines (MariaDB's dump
+        // puts each row on a line of its own), kept until its `;`.
+        var insertStatement: [UInt8] = []
         while try reader.next({ line -> Void in
+            if !insertStatement.isEmpty {
+                insertStatement.append(0x0a)
+                insertStatement.append(contentsOf: line)
+                if line.last == 0x3b {
+                    try insertStatement.withUnsafeBytes { try insert($0, lineNumber: statementLine, source: source) }
+                    insertStatement.removeAll(keepingCapacity: true)
+                }
+                return
+            }
             if statement.isEmpty {
                 if line.allSatisfy(SQLText.isSpace) { return }
                 if SQLText.hasPrefix(line, "--") || SQLText.hasPrefix(line, "/*M!999999") { return }
@@ -59,7 +72,12 @@ final class MyFSWriter {
                     return
                 }
                 if SQLText.hasPrefix(line, "INSERT INTO `") {
-                    try insert(line, lineNumber: reader.lineNumber, source: source)
+                    if line.last == 0x3b {
+                        try insert(line, lineNumber: reader.lineNumber, source: source)
+                    } else {
+                        statementLine = reader.lineNumber
+                        insertStatement.append(contentsOf: line)
+                    }
                     return
                 }
                 statementLine = reader.lineNumber
@@ -74,7 +92,7 @@ final class MyFSWriter {
                 statement.removeAll(keepingCapacity: true)
             }
         }) != nil {}
-        if !SQLText.trimmed(statement[...]).isEmpty {
+        if !SQLText.trimmed(statement[...]).isEmpty || !insertStatement.isEmpty {
             throw BamError.corrupt(what: "\(source) output at line \(statementLine)", reason: "the dump ends inside a statement")
         }
         try closeTable()
@@ -88,18 +106,33 @@ final class MyFSWriter {
         guard database != nil else { return }  // a database the limits leave out
         guard var current = table else { throw fail(lineNumber, source, "an INSERT outside any table") }
         let prefix = current.insertPrefix
-        guard line.count >= prefix.count + 2, memcmp(line.baseAddress!, prefix, prefix.count) == 0,
-              line[line.count - 2] == 0x29, line[line.count - 1] == 0x3b else {
-            throw fail(lineNumber, source, "an INSERT that is not one row of `\(String(decoding: current.name, as: UTF8.self))` on one line")
+        let tableName = String(decoding: current.name, as: UTF8.self)
+        guard line.count >= prefix.count + 3, memcmp(line.baseAddress!, prefix, prefix.count) == 0, line[line.count - 1] == 0x3b else {
+            throw fail(lineNumber, source, "an INSERT that is not rows of `\(tableName)` on one line")
         }
         guard current.keepsRows else { return }
         if current.rows == nil {
             current.rows = try BufferedFileWriter(creating: current.path + "/" + MyFSLayout.rowsFile)
             table = current
         }
-        try current.rows!.write(UnsafeRawBufferPointer(rebasing: line[prefix.count..<(line.count - 2)]))
-        try current.rows!.write(Self.newline)
-        summary.rows += 1
+        let rows = current.rows!
+        var count: Int64 = 0
+        do {
+            try ExtendedInsertRows.split(UnsafeRawBufferPointer(rebasing: line[prefix.count..<(line.count - 1)])) { row in
+                // A rows file holds one row a line: a raw line break in a
+                // value (a dump under NO_BACKSLASH_ESCAPES) cannot be kept.
+                if memchr(row.baseAddress!, 0x0a, row.count) != nil {
+                    throw fail(lineNumber, source, "a value of `\(tableName)` holds a raw line break (is NO_BACKSLASH_ESCAPES set?)")
+                }
+                try rows.write(row)
+                try rows.write(Self.newline)
+                count += 1
+            }
+        } catch let failure as ExtendedInsertRows.Failure {
+            let why = failure == .unterminatedString ? "a quoted value that never ends" : "values that are not parenthesised rows"
+            throw fail(lineNumber, source, "an INSERT into `\(tableName)` with \(why)")
+        }
+        summary.rows += count
     }
 
     private func closeTable() throws {
@@ -139,7 +172,7 @@ final class MyFSWriter {
             let keeps = !MyFSLayout.isLogTable(database: db.name, table: name)
                 && selection.includes(database: String(decoding: db.name, as: UTF8.self), table: String(decoding: name, as: UTF8.self))
             table = Table(database: db.name, name: name, path: path, keepsRows: keeps,
-                          insertPrefix: Array("INSERT INTO ".utf8) + SQLText.mysqlQuoted(name) + Array(" VALUES (".utf8))
+                          insertPrefix: Array("INSERT INTO ".utf8) + SQLText.mysqlQuoted(name) + Array(" VALUES".utf8))
             summary.tables += 1
             sessionSettings.removeAll()
             return
