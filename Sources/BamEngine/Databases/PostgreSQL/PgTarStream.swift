@@ -28,16 +28,18 @@ enum PgTarStream {
                   header[156] == 0x30 || header[156] == 0 else {
                 throw BamError.corrupt(what: "\(source) output", reason: "a tar member bam does not expect ('\(name)')")
             }
-            let writer = try BufferedFileWriter(creating: directory + "/" + name)
-            var left = size
-            while left > 0 {
-                let want = min(left, buffer.count)
-                let got = try buffer.withUnsafeMutableBytes { try Posix.readFully(fd, $0.baseAddress!, want, path: source) }
-                guard got == want else { throw BamError.corrupt(what: "\(source) output", reason: "member \(name) is truncated") }
-                try buffer.withUnsafeBytes { try writer.write(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
-                left -= got
+            let path = directory + "/" + name
+            let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            if output < 0 { throw BamError.io(path: path, operation: "create", errno: errno) }
+            let copied: Int
+            do {
+                copied = try copy(size, from: fd, to: output, path: path, buffer: &buffer, source: source)
+            } catch {
+                close(output)
+                throw error
             }
-            try writer.close()
+            if close(output) != 0 { throw BamError.io(path: path, operation: "close", errno: errno) }
+            guard copied == size else { throw BamError.corrupt(what: "\(source) output", reason: "member \(name) is truncated") }
             let pad = (block - size % block) % block
             if pad > 0 {
                 _ = try buffer.withUnsafeMutableBytes { try Posix.readFully(fd, $0.baseAddress!, pad, path: source) }
@@ -48,6 +50,33 @@ enum PgTarStream {
         let capacity = buffer.count
         while try buffer.withUnsafeMutableBytes({ try Posix.readFully(fd, $0.baseAddress!, capacity, path: source) }) > 0 {}
         return names
+    }
+
+    /// Moves `count` bytes from the pipe `fd` into the file `output`; returns
+    /// how many there were before the pipe ended. splice(2) keeps the bytes
+    /// in the kernel: a dump of a gigabyte is not copied through bam.
+    private static func copy(_ count: Int, from fd: Int32, to output: Int32, path: String,
+                             buffer: inout [UInt8], source: String) throws -> Int {
+        var done = 0
+        if let splice = LinuxCalls.splice {
+            while done < count {
+                let n = splice(fd, nil, output, nil, count - done, 0)
+                if n > 0 { done += n; continue }
+                if n == 0 { return done }
+                if errno == EINTR { continue }
+                if errno == EINVAL && done == 0 { break }  // not a pipe: copy below
+                throw BamError.io(path: path, operation: "write", errno: errno)
+            }
+            if done == count { return done }
+        }
+        while done < count {
+            let want = min(count - done, buffer.count)
+            let got = try buffer.withUnsafeMutableBytes { try Posix.readFully(fd, $0.baseAddress!, want, path: source) }
+            if got == 0 { return done }
+            try buffer.withUnsafeBytes { try Posix.writeAll(output, $0.baseAddress!, got, path: path) }
+            done += got
+        }
+        return done
     }
 
     /// Writes `names` (files in `directory`) as a tar stream to `sink`.
