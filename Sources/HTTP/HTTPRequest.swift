@@ -22,6 +22,12 @@ public enum HTTPResponseDestination {
     /// Created (truncated) when the first byte of a 2xx body arrives, or
     /// empty after a 2xx without a body.
     case file(path: String)
+    /// One range of a download in parts: a 206 Partial Content body is
+    /// written into the existing file `path` from `offset` on, and nothing
+    /// is created, truncated or removed. Any other body goes to memory, so
+    /// a server that ignores the Range header cannot write the whole
+    /// object over the file.
+    case fileRegion(path: String, offset: Int64)
 }
 
 /// Connect and stall limits. A transfer slower than `lowSpeedBytesPerSecond`

@@ -137,6 +137,8 @@ private final class TransferContext {
     var error: HTTPError?
 
     let destinationPath: String?
+    /// Where in the file the body goes, for a `.fileRegion` destination.
+    let destinationOffset: Int64?
     var outputFD: Int32 = -1
 
     var uploadBytes: [UInt8] = []
@@ -147,7 +149,17 @@ private final class TransferContext {
     var uploadPosition: Int64 = 0
 
     init(destination: HTTPResponseDestination) {
-        if case let .file(path) = destination { destinationPath = path } else { destinationPath = nil }
+        switch destination {
+        case .memory: destinationPath = nil; destinationOffset = nil
+        case let .file(path): destinationPath = path; destinationOffset = nil
+        case let .fileRegion(path, offset): destinationPath = path; destinationOffset = offset
+        }
+    }
+
+    /// Whether the body of this response goes to the destination file.
+    private var bodyGoesToFile: Bool {
+        guard destinationPath != nil, (200..<300).contains(status) else { return false }
+        return destinationOffset == nil || status == 206
     }
 
     func openBody(_ body: HTTPBody) throws {
@@ -175,9 +187,10 @@ private final class TransferContext {
     func openOutput() -> Bool {
         guard let path = destinationPath else { return false }
         if outputFD >= 0 { return true }
-        outputFD = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let region = destinationOffset != nil
+        outputFD = region ? open(path, O_WRONLY | O_CLOEXEC) : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         if outputFD < 0 {
-            error = HTTPError(kind: .localFile, code: 0, message: "create \(path): \(String(cString: strerror(errno)))")
+            error = HTTPError(kind: .localFile, code: 0, message: "\(region ? "open" : "create") \(path): \(String(cString: strerror(errno)))")
             return false
         }
         return true
@@ -186,6 +199,7 @@ private final class TransferContext {
     /// After a 2xx: the file exists even when the body was empty.
     func finishDestination() throws {
         guard destinationPath != nil else { return }
+        if destinationOffset != nil && outputFD < 0 { return }  // a region with no body: nothing to close
         if outputFD < 0 && !openOutput() { throw error! }
         let rc = close(outputFD)
         outputFD = -1
@@ -199,15 +213,16 @@ private final class TransferContext {
         guard let path = destinationPath, outputFD >= 0 else { return }
         close(outputFD)
         outputFD = -1
-        unlink(path)
+        if destinationOffset == nil { unlink(path) }  // a region belongs to a file the caller owns
     }
 
     func write(_ data: UnsafeRawPointer, _ count: Int) -> Bool {
-        if (200..<300).contains(status) && destinationPath != nil {
+        if bodyGoesToFile {
             guard openOutput() else { return false }
             var done = 0
             while done < count {
-                let n = Glibc.write(outputFD, data + done, count - done)
+                let n = destinationOffset.map { pwrite(outputFD, data + done, count - done, off_t($0 + written) + off_t(done)) }
+                    ?? Glibc.write(outputFD, data + done, count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     error = HTTPError(kind: .localFile, code: 0, message: "write \(destinationPath!): \(String(cString: strerror(errno)))")

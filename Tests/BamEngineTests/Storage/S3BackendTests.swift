@@ -139,6 +139,32 @@ import Testing
         #expect(try backend.list() == [StoredObject(name: "duplicity-full.20240101T000000Z.vol1.difftar.gpg", size: Int64(data.count))])
     }
 
+    /// A restore downloads a volume in ranges on several threads, each
+    /// written straight into its place in one file.
+    @Test func rangesFillTheirPlacesInOneFile() throws {
+        let moto = try MotoServer.get()
+        let backend = try moto.backend(hint: "regions")
+        let scratch = try Posix.makeTemporaryDirectory(prefix: "bam-s3-regions-")
+        defer { try? Posix.removeTree(Array(scratch.utf8)) }
+        let name = "duplicity-full.20240101T000000Z.vol1.difftar.gpg"
+        let data = Self.pseudoRandom(count: 3 << 20 | 777, seed: 11)
+        try Posix.writeFileAtomically(scratch + "/src", data, mode: 0o600)
+        try backend.put(name: name, fromFile: scratch + "/src")
+
+        let path = scratch + "/volume"
+        try Posix.writeFileAtomically(path, [], mode: 0o600)
+        let end = Int64(data.count)
+        let ranges: [Range<Int64>] = [(2 << 20)..<end, 0..<(1 << 20), (1 << 20)..<(2 << 20)]
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { i in
+            #expect(throws: Never.self) { try backend.get(name: name, range: ranges[i], intoFileAt: path) }
+        }
+        #expect(try Posix.readFile(path) == data)
+
+        // A missing object is reported as missing, and the file is left alone.
+        #expect(throws: StorageError.self) { try backend.get(name: "missing.difftar.gpg", range: 0..<10, intoFileAt: path) }
+        #expect(try Posix.readFile(path) == data)
+    }
+
     @Test func unfinishedUploadsUnderThePrefixAreListedAndAborted() throws {
         let moto = try MotoServer.get()
         let backend = try moto.backend(hint: "uploads", prefix: "mine")

@@ -39,6 +39,12 @@ import Testing
             #expect(try Posix.readFile(scratch + "/back") == data, "\(name)")
             try backend.get(name: name, range: 1000..<5000, toFile: scratch + "/range")
             #expect(try Posix.readFile(scratch + "/range") == Array(data[1000..<5000]), "\(name)")
+            // A range written in place: a retried one writes its place again.
+            try Posix.writeFileAtomically(scratch + "/region", [UInt8](repeating: 0, count: data.count), mode: 0o600)
+            try backend.get(name: name, range: 1000..<5000, intoFileAt: scratch + "/region")
+            var expected = [UInt8](repeating: 0, count: data.count)
+            expected[1000..<5000] = data[1000..<5000]
+            #expect(try Posix.readFile(scratch + "/region") == expected, "\(name)")
             #expect(try backend.head(name: name)?.size == Int64(data.count))
         }
         // A lost answer to "start a multipart upload" leaves an orphan,

@@ -74,30 +74,27 @@ final class VolumeFetcher {
 
     /// Ranges of one large volume fetched at once from an object store
     /// (one stream per range beats one stream per volume on links with
-    /// latency); each range lands in its own file before it is copied in,
-    /// so at most `rangeTransfers` ranges of `rangeSize` are extra on disk.
+    /// latency); each range is written straight into its place in the
+    /// volume's file, so memory does not grow with the number of ranges.
     static let rangeSize: Int64 = 8 << 20
     var rangeTransfers = StorageRegistry.defaults.parallelTransfers
 
     private func download(_ name: String, to path: String) throws {
-        guard backend is S3Backend, rangeTransfers > 1, let size = try backend.head(name: name)?.size,
+        guard let s3 = backend as? S3Backend, rangeTransfers > 1, let size = try backend.head(name: name)?.size,
               size >= 2 * VolumeFetcher.rangeSize else {
             try backend.get(name: name, toFile: path)
             return
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         if fd < 0 { throw BamError.io(path: path, operation: "create", errno: errno) }
-        defer { close(fd) }
+        close(fd)
         let count = Int((size + VolumeFetcher.rangeSize - 1) / VolumeFetcher.rangeSize)
         let state = RangeState()
-        let work = { [backend] in
+        let work = {
             while let k = state.take(below: count) {
                 let lower = Int64(k) * VolumeFetcher.rangeSize
-                let part = path + ".range\(k)"
-                defer { unlink(part) }
                 do {
-                    try backend.get(name: name, range: lower..<min(size, lower + VolumeFetcher.rangeSize), toFile: part)
-                    try VolumeFetcher.copy(part, into: fd, at: lower, path: path)
+                    try s3.get(name: name, range: lower..<min(size, lower + VolumeFetcher.rangeSize), intoFileAt: path)
                 } catch {
                     state.fail(error)
                 }
@@ -109,7 +106,7 @@ final class VolumeFetcher {
             Thread { work(); group.leave() }.start()
         }
         group.wait()
-        if let error = state.error { throw error }
+        if let error = state.error { unlink(path); throw error }
     }
 
     private final class RangeState: @unchecked Sendable {
@@ -123,17 +120,6 @@ final class VolumeFetcher {
             return next - 1
         }
         func fail(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
-    }
-
-    private static func copy(_ part: String, into fd: Int32, at offset: Int64, path: String) throws {
-        let bytes = try Posix.readFile(part)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { throw BamError.io(path: path, operation: "write", errno: errno) }
-            done += n
-        }
     }
 
     private func fetch(_ i: Int) throws -> String {

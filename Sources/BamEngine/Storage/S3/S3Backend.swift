@@ -144,6 +144,42 @@ public final class S3Backend: StorageBackend {
         }
     }
 
+    /// Writes bytes `range` (not empty) of an object into the existing file
+    /// `path` at the same offset: one part of a download in parts, which
+    /// several threads fill at once without copying through part files.
+    public func get(name: String, range: Range<Int64>, intoFileAt path: String) throws {
+        let r = try perform(Call(method: "GET", key: try key(name), headers: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")],
+                                 destination: .fileRegion(path: path, offset: range.lowerBound)),
+                            operation: "reading", name: name)
+        if r.status == 404 { throw StorageError.notFound(address: address, name: name) }
+        guard r.isSuccess else { throw failure(r, operation: "reading", name: name) }
+        var got = r.bytesWritten
+        if r.status == 200 {
+            // The server ignored the Range header and sent the whole object
+            // (to memory, not over the file): keep only the range.
+            guard Int64(r.body.count) >= range.upperBound else {
+                throw StorageError.failed(address: address, reason: "reading \(name): \(r.body.count) bytes where at least \(range.upperBound) were expected")
+            }
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            if fd < 0 { throw StorageError.failed(address: address, reason: "reading \(name): \(path): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            try r.body.withUnsafeBytes { raw in
+                var done = 0
+                let count = Int(range.count)
+                while done < count {
+                    let n = pwrite(fd, raw.baseAddress! + Int(range.lowerBound) + done, count - done, off_t(range.lowerBound) + off_t(done))
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { throw StorageError.failed(address: address, reason: "reading \(name): \(path): \(String(cString: strerror(errno)))") }
+                    done += n
+                }
+            }
+            got = Int64(range.count)
+        }
+        guard got == Int64(range.count) else {
+            throw StorageError.failed(address: address, reason: "reading \(name): \(got) bytes of the \(range.count) asked for at \(range.lowerBound)")
+        }
+    }
+
     public func head(name: String) throws -> StoredObject? {
         try headWithETag(name: name)?.object
     }
