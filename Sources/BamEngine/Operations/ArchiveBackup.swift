@@ -180,9 +180,22 @@ public final class ArchiveBackup {
             _ = try? uploader.finish()
             throw error
         }
+        // The signatures are complete once the walk is: encrypt them while
+        // the last volumes are still encrypting, not after them.
+        let sigName = name(.signatures)
+        let sigEncrypted = scratch + "/" + sigName.name
+        let sigEncryption = DispatchGroup()
+        var sigFailure: Error?
+        sigEncryption.enter()
+        Thread {
+            do { try Self.encryptFile(crypto.cipher, from: sigtarPath, to: sigEncrypted) } catch { sigFailure = error }
+            sigEncryption.leave()
+        }.start()
         var manifest = Manifest(hostname: options.hostname ?? ProcessInfo.processInfo.hostName,
                                 localDirectory: Array(options.source.utf8))
-        manifest.volumes = try uploader.finish()
+        do { manifest.volumes = try uploader.finish() } catch { sigEncryption.wait(); throw error }
+        sigEncryption.wait()
+        if let sigFailure { throw sigFailure }
         manifest.files = builder.changedFiles
 
         progress.report(.phase("storing signatures and manifest"))
@@ -193,9 +206,6 @@ public final class ArchiveBackup {
                 try backend.delete(name: stale.name)
             }
         }
-        let sigName = name(.signatures)
-        let sigEncrypted = scratch + "/" + sigName.name
-        try encryptFile(crypto.cipher, from: sigtarPath, to: sigEncrypted)
         try backend.store(name: sigName.name, movingFile: sigEncrypted)
         let manifestName = name(.manifest)
         let manifestPlain = manifest.render()
@@ -250,7 +260,7 @@ public final class ArchiveBackup {
         return (state, set, stored)
     }
 
-    private func encryptFile(_ cipher: SymmetricCipher, from: String, to: String) throws {
+    private static func encryptFile(_ cipher: SymmetricCipher, from: String, to: String) throws {
         let input = open(from, O_RDONLY | O_CLOEXEC)
         if input < 0 { throw BamError.io(path: from, operation: "open", errno: errno) }
         defer { close(input) }
