@@ -184,18 +184,11 @@ public final class ArchiveBackup {
         // the last volumes are still encrypting, not after them.
         let sigName = name(.signatures)
         let sigEncrypted = scratch + "/" + sigName.name
-        let sigEncryption = DispatchGroup()
-        var sigFailure: Error?
-        sigEncryption.enter()
-        Thread {
-            do { try Self.encryptFile(crypto.cipher, from: sigtarPath, to: sigEncrypted) } catch { sigFailure = error }
-            sigEncryption.leave()
-        }.start()
+        let sigEncryption = BackgroundTask { try Self.encryptFile(crypto.cipher, from: sigtarPath, to: sigEncrypted) }
         var manifest = Manifest(hostname: options.hostname ?? ProcessInfo.processInfo.hostName,
                                 localDirectory: Array(options.source.utf8))
-        do { manifest.volumes = try uploader.finish() } catch { sigEncryption.wait(); throw error }
-        sigEncryption.wait()
-        if let sigFailure { throw sigFailure }
+        do { manifest.volumes = try uploader.finish() } catch { try? sigEncryption.wait(); throw error }
+        try sigEncryption.wait()
         manifest.files = builder.changedFiles
 
         progress.report(.phase("storing signatures and manifest"))
