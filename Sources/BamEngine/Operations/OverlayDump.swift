@@ -12,6 +12,7 @@ struct OverlayDump {
     let root: String
     let progress: ProgressReporter
 
+    /// `extras` is moved, not copied, when it can be: it is gone afterwards.
     func write(extras: String, olist: [[UInt8]], to destination: String) throws {
         if Posix.fileExists(destination), !(try Posix.listDirectory(Array(destination.utf8))).isEmpty {
             throw BamError.invalid("dump directory \(destination) exists and is not empty")
@@ -19,7 +20,14 @@ struct OverlayDump {
         try Posix.makeDirectories(destination, mode: 0o700)
         let isRoot = geteuid() == 0
         let base = Array((destination.hasSuffix("/") ? String(destination.dropLast()) : destination).utf8)
-        try OverlayDump.copyTree(Array(extras.utf8), to: base + Array("/\(ExtrasLayout.overlayName)".utf8), isRoot: isRoot)
+        // The extras are this run's scratch, removed after it: moved into
+        // place where they can be (a database dump may be gigabytes),
+        // copied from another file system.
+        let extrasDestination = base + Array("/\(ExtrasLayout.overlayName)".utf8)
+        if Posix.withCPath(extrasDestination, { rename(extras, $0) }) != 0 {
+            guard errno == EXDEV else { throw BamError.io(path: Posix.display(extrasDestination), operation: "rename", errno: errno) }
+            try OverlayDump.copyTree(Array(extras.utf8), to: extrasDestination, isRoot: isRoot)
+        }
         let confined = try ConfinedRoot(root: root)
         let rootBytes = Array((root.hasSuffix("/") ? String(root.dropLast()) : root).utf8)
         var madeDirectories = Set<[UInt8]>()
