@@ -4,7 +4,9 @@ import Glibc
 
 /// Cuts the stream of tar entries into volumes of at most `limit` bytes,
 /// splitting only between entries, and remembers each volume's first and
-/// last path for the manifest.
+/// last path for the manifest. A volume is also cut early where the data
+/// turns from compressible to random or back (see
+/// `CompressibilitySampler`), so its compression decision fits it.
 final class VolumeWriter {
     private let directory: String
     private let limit: Int64
@@ -25,8 +27,11 @@ final class VolumeWriter {
     func append(header: [UInt8], data: UnsafeRawBufferPointer?, path: [UInt8], block: Int?) throws -> PlainVolume? {
         let dataCount = data?.count ?? 0
         let entrySize = Int64(header.count + dataCount + TarHeaderEncoder.padding(dataCount))
+        let kind = data.flatMap { CompressibilitySampler.kind(of: $0) }
         var closed: PlainVolume?
-        if let current = output, current.written > 0, current.written + entrySize + VolumeWriter.footerRoom > limit {
+        if let current = output, current.written > 0,
+           current.written + entrySize + VolumeWriter.footerRoom > limit
+            || sampler.shouldCutBefore(kind, count: dataCount, volumeBytes: current.written) {
             closed = try closeVolume()
         }
         if output == nil {
@@ -40,7 +45,7 @@ final class VolumeWriter {
         if let data, dataCount > 0 {
             try out.write(data)
             try out.writeZeros(TarHeaderEncoder.padding(dataCount))
-            sampler.sample(data)
+            sampler.add(kind, count: dataCount)
         }
         end = (path, block)
         return closed
