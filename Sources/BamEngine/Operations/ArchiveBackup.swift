@@ -153,30 +153,55 @@ public final class ArchiveBackup {
             onVolume: { try uploader.submit($0) })
         builder.racyAfter = chain?.end ?? .max
         var walkWarnings: [String] = []
+        // The walk and its merge with the previous signatures run on a
+        // thread of their own, reading ahead the files the builder will read.
+        let queue = ReadAheadQueue()
         let previous = index.entries
-        var cursor = 0
-        do {
-            try walker.walk(visit: { entry in
-                while cursor < previous.count && PathOrder.less(previous[cursor].path, entry.path) {
-                    try builder.process(entry: nil, previous: previous[cursor])
+        let walk = BackgroundTask { [walker] in
+            var cursor = 0
+            do {
+                try walker.walk(visit: { entry in
+                    while cursor < previous.count && PathOrder.less(previous[cursor].path, entry.path) {
+                        try queue.put(.entry(nil, previous: previous[cursor]))
+                        cursor += 1
+                    }
+                    var match: SignatureEntry?
+                    if cursor < previous.count && previous[cursor].path == entry.path {
+                        match = previous[cursor]
+                        cursor += 1
+                    }
+                    if builder.willRead(entry, previous: match) {
+                        try queue.put(.entry(entry, previous: match), readAhead: walker.absolute(entry.path), bytes: entry.size)
+                    } else {
+                        try queue.put(.entry(entry, previous: match))
+                    }
+                }, warning: { message in
+                    try? queue.put(.warning(message))
+                })
+                while cursor < previous.count {
+                    try queue.put(.entry(nil, previous: previous[cursor]))
                     cursor += 1
                 }
-                var match: SignatureEntry?
-                if cursor < previous.count && previous[cursor].path == entry.path {
-                    match = previous[cursor]
-                    cursor += 1
-                }
-                try builder.process(entry: entry, previous: match)
-            }, warning: { message in
-                walkWarnings.append(message)
-                self.progress.report(.warning(message))
-            })
-            while cursor < previous.count {
-                try builder.process(entry: nil, previous: previous[cursor])
-                cursor += 1
+                queue.finish(nil)
+            } catch {
+                queue.finish(error)
             }
+        }
+        do {
+            while let item = try queue.take() {
+                switch item {
+                case let .entry(entry, previous):
+                    try builder.process(entry: entry, previous: previous)
+                case let .warning(message):
+                    walkWarnings.append(message)
+                    progress.report(.warning(message))
+                }
+            }
+            try walk.wait()
             try builder.finish()
         } catch {
+            queue.cancel()
+            try? walk.wait()
             _ = try? uploader.finish()
             throw error
         }

@@ -69,6 +69,21 @@ final class DifftarBuilder {
 
     // MARK: - Decisions
 
+    /// Whether `entry` is stored as it was in the previous backup (not
+    /// stored again). A file whose mtime is not older than the previous
+    /// run's start may have changed in that same second after it was
+    /// read: whole-second mtimes cannot tell, so it is backed up again
+    /// (git's "racy" rule). Safe from any thread once `racyAfter` is set.
+    func isUnchanged(_ entry: SourceEntry, previous: SignatureEntry?) -> Bool {
+        guard let previous, previous.matches(entry) else { return false }
+        return entry.type == .directory || entry.mtime < racyAfter
+    }
+
+    /// Whether `process` will read the file of `entry`.
+    func willRead(_ entry: SourceEntry, previous: SignatureEntry?) -> Bool {
+        entry.type == .regular && entry.size > 0 && !isUnchanged(entry, previous: previous)
+    }
+
     /// One step of the merge of the walk with the previous signatures.
     /// `entry` nil: the path vanished since the last backup.
     func process(entry: SourceEntry?, previous: SignatureEntry?) throws {
@@ -78,10 +93,7 @@ final class DifftarBuilder {
         }
         statistics.sourceFiles += 1
         statistics.sourceBytes += entry.size
-        // A file whose mtime is not older than the previous run's start may
-        // have changed in that same second after it was read: whole-second
-        // mtimes cannot tell, so it is backed up again (git's "racy" rule).
-        if let previous, previous.matches(entry), entry.type == .directory || entry.mtime < racyAfter {
+        if isUnchanged(entry, previous: previous) {
             statistics.unchangedFiles += 1
             progress.report(.item(path: "", bytes: 0))
             return
