@@ -32,7 +32,7 @@ public final class SymmetricCipher {
             var callbacks = sink.callbacks
             try check(gpgme_data_new_from_cbs(&cipher, &callbacks, Unmanaged.passUnretained(sink).toOpaque()), "preparing the output")
             defer { gpgme_data_release(cipher) }
-            largeReadBuffer(cipher)
+            setBufferSizes(input: plain, output: cipher)
             var flags = GPGME_ENCRYPT_SYMMETRIC.rawValue
             if !compress { flags |= GPGME_ENCRYPT_NO_COMPRESS.rawValue }
             let err = gpgme_op_encrypt(ctx, nil, gpgme_encrypt_flags_t(rawValue: flags), plain, cipher)
@@ -61,7 +61,7 @@ public final class SymmetricCipher {
             var plain: gpgme_data_t?
             try check(gpgme_data_new_from_cbs(&plain, &callbacks, Unmanaged.passUnretained(sink).toOpaque()), "preparing the output")
             defer { gpgme_data_release(plain) }
-            largeReadBuffer(plain)
+            setBufferSizes(input: cipher, output: plain)
             let err = gpgme_op_decrypt(ctx, cipher, plain)
             if let failure = sink.failure { throw failure }
             if err != 0 { throw classifyDecryptError(err) }
@@ -76,13 +76,14 @@ public final class SymmetricCipher {
         return out
     }
 
-    /// gpgme reads gpg's output through a 4 KiB buffer by default: a poll
-    /// and two system calls per 4 KiB. A pipe holds 64 KiB, so a larger
-    /// buffer takes it in one read. (Not for the input side: gpgme 1.18
-    /// traces the whole pending buffer on every partial pipe write, so a
-    /// large input buffer costs more than it saves.)
-    private func largeReadBuffer(_ object: gpgme_data_t?) {
-        _ = gpgme_data_set_flag(object, "io-buffer-size", "65536")
+    /// gpgme moves data through 4 KiB buffers by default: a poll and two
+    /// system calls per 4 KiB. gpg's output is read in 64 KiB, what a pipe
+    /// holds. Its input is written in 16 KiB: gpgme 1.18 traces the whole
+    /// pending buffer again on every partial pipe write, so 64 KiB was
+    /// slower than 4, and 16 KiB was 3% faster over a whole backup.
+    private func setBufferSizes(input: gpgme_data_t?, output: gpgme_data_t?) {
+        _ = gpgme_data_set_flag(input, "io-buffer-size", "16384")
+        _ = gpgme_data_set_flag(output, "io-buffer-size", "65536")
     }
 
     private func classifyDecryptError(_ err: gpgme_error_t) -> GPGError {
