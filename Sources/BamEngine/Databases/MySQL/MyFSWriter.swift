@@ -10,11 +10,12 @@ public struct MyFSSummary: Equatable, Sendable {
 }
 
 /// Turns mysqldump's `--compact` output, read line by line, into a myfs
-/// tree (see `MyFSLayout`). Each extended INSERT (one line of many rows,
-/// at most mysqldump's net buffer long) is split into rows that go
-/// straight from the pipe to their table's `rows` file, one per line, so
-/// memory does not grow with the table. A statement it does not know is an error naming its line: a
-/// dump bam cannot place must not be dropped quietly.
+/// tree (see `MyFSLayout`). Each extended INSERT (at most mysqldump's net
+/// buffer long: on one line from MySQL, a row a line from MariaDB) is split
+/// into rows that go straight to their table's `rows` file, one per line,
+/// so memory does not grow with the table. A statement it does not know
+/// is an error naming its line: a dump bam cannot place must not be
+/// dropped quietly.
 final class MyFSWriter {
     let directory: String
     let selection: DatabaseSelection

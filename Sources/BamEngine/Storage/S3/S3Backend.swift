@@ -163,15 +163,11 @@ public final class S3Backend: StorageBackend {
             let fd = open(path, O_WRONLY | O_CLOEXEC)
             if fd < 0 { throw StorageError.failed(address: address, reason: "reading \(name): \(path): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
-            try r.body.withUnsafeBytes { raw in
-                var done = 0
-                let count = Int(range.count)
-                while done < count {
-                    let n = pwrite(fd, raw.baseAddress! + Int(range.lowerBound) + done, count - done, off_t(range.lowerBound) + off_t(done))
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { throw StorageError.failed(address: address, reason: "reading \(name): \(path): \(String(cString: strerror(errno)))") }
-                    done += n
-                }
+            do {
+                guard lseek(fd, off_t(range.lowerBound), SEEK_SET) >= 0 else { throw BamError.io(path: path, operation: "seek", errno: errno) }
+                try r.body.withUnsafeBytes { try Posix.writeAll(fd, $0.baseAddress! + Int(range.lowerBound), Int(range.count), path: path) }
+            } catch {
+                throw StorageError.failed(address: address, reason: "reading \(name): \(error)")
             }
             got = Int64(range.count)
         }
