@@ -27,9 +27,11 @@ let package = Package(
         .systemLibrary(name: "CRsync", providers: [.apt(["librsync-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
 
         // Swift wrappers that keep the C APIs private.
-        .target(name: "GPG", dependencies: ["CGpgme"], swiftSettings: swiftSettings),
+        .target(name: "Deflate", dependencies: ["CIsal"], swiftSettings: swiftSettings),
+        .target(name: "GPG", dependencies: ["CGpgme", "Deflate"], swiftSettings: swiftSettings),
         .target(name: "RSync", dependencies: ["CRsync"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         // No Foundation here: Debian's libxml2 and Foundation's ICU clash.

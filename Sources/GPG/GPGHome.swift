@@ -11,10 +11,10 @@ public final class GPGHome {
     public let path: String
     private var closed = false
 
-    /// `compressLevel` is zlib's 1...9; `s2kCount` is small on purpose: the
-    /// passphrase is a 162-bit random secret, so key stretching buys no
-    /// safety and would cost ~0.1 s per volume.
-    public init(parent: String, compressLevel: Int = 6, s2kCount: Int = 65536) throws {
+    /// `s2kCount` is small on purpose: the passphrase is a 162-bit random
+    /// secret, so key stretching buys no safety and would cost ~0.1 s per
+    /// volume.
+    public init(parent: String, s2kCount: Int = 65536) throws {
         GPGLibrary.initialise()
         var template = Array((parent.hasSuffix("/") ? parent : parent + "/").utf8) + Array("bam-gnupg-XXXXXX".utf8) + [0]
         let ok = template.withUnsafeMutableBufferPointer { buf in
@@ -22,14 +22,10 @@ public final class GPGHome {
         }
         guard ok else { throw GPGError.failed("cannot create a GnuPG home in \(parent): \(String(cString: strerror(errno)))") }
         path = String(decoding: template.dropLast(), as: UTF8.self)
-        // ZLIB, not gpg's default ZIP: gpg runs ZIP with an 8 KiB window,
-        // ZLIB with zlib's 32 KiB one, which finds more matches and so
-        // codes fewer literals: 23% faster and 12% smaller on text at
-        // level 1. Any OpenPGP reader (duplicity's gpg) takes both.
+        // No compression settings: gpg never compresses here (see
+        // SymmetricCipher).
         let conf = """
             cipher-algo AES256
-            compress-algo zlib
-            compress-level \(compressLevel)
             s2k-cipher-algo AES256
             s2k-digest-algo SHA256
             s2k-count \(s2kCount)

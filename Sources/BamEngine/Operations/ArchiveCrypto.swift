@@ -7,17 +7,17 @@ public final class ArchiveCrypto {
     let home: GPGHome
     let cipher: SymmetricCipher
 
-    /// `compressLevel`: zlib level gpg uses where compression pays.
-    public init(passphrase: [UInt8], compressLevel: Int = 6) throws {
+    /// `compressionLevel`: ISA-L igzip level (0...3) where compression pays.
+    public init(passphrase: [UInt8], compressionLevel: Int = 2) throws {
         do {
             // Not under `scratch`: gpg-agent's socket lives in the home, and a
             // Unix socket path must fit in 108 bytes, which a deep cache or
             // test directory overruns (gpg then fails like a bad passphrase).
-            home = try GPGHome(parent: ArchiveCrypto.shortTemporaryDirectory, compressLevel: compressLevel)
+            home = try GPGHome(parent: ArchiveCrypto.shortTemporaryDirectory)
         } catch let error as GPGError {
             throw BamError.external("cannot set up GnuPG: \(error)")
         }
-        cipher = SymmetricCipher(home: home, passphrase: passphrase)
+        cipher = SymmetricCipher(home: home, passphrase: passphrase, compressionLevel: compressionLevel)
     }
 
     public func close() { home.close() }

@@ -1,0 +1,152 @@
+import BamTestSupport
+import Foundation
+import Testing
+@testable import GPG
+
+/// bam compresses volumes itself (ISA-L) into an OpenPGP compressed message
+/// that gpg only encrypts, and decompresses what `gpg --unwrap` leaves. The
+/// messages must be what any OpenPGP reader takes, and bam must read what
+/// gpg writes, whatever the compression.
+@Suite("OpenPGP compression outside gpg")
+struct OpenPGPCompressionTests {
+    static let passphrase = Array("correct horse battery staple".utf8)
+    /// Around the 64 KiB partial-length chunk (the literal body has a 6-byte prefix).
+    static let sizes = [0, 1, 191, 8_383, 65_529, 65_530, 65_531, 131_066, 131_067, 1_000_003]
+
+    static func text(count: Int, seed: Int = 1) -> [UInt8] {
+        let words = ["alpha", "beta", "gamma", "delta", "server", "backup", "volume", "<div>", "</p>\n", "\u{e9}t\u{e9}"]
+        var out: [UInt8] = []
+        out.reserveCapacity(count + 16)
+        var i = seed
+        while out.count < count { out += Array((words[(i * 7 + i / 3) % words.count] + " ").utf8); i += 1 }
+        return Array(out.prefix(count))
+    }
+
+    /// Feeds a whole message to an extractor in pieces of `step` bytes.
+    static func extract(_ message: [UInt8], step: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        let extractor = LiteralDataExtractor { out.append(contentsOf: $0) }
+        try message.withUnsafeBytes { raw in
+            var i = 0
+            while i < raw.count {
+                let end = min(raw.count, i + step)
+                try extractor.feed(UnsafeRawBufferPointer(rebasing: raw[i..<end]))
+                i = end
+            }
+        }
+        try extractor.finish()
+        return out
+    }
+
+    static func compressedMessage(_ data: [UInt8]) throws -> [UInt8] {
+        var message: [UInt8] = []
+        try Pipe.feeding(data) { fd in
+            let reader = try CompressedMessageReader(fd: fd, level: 2)
+            var buffer = [UInt8](repeating: 0, count: 16 << 10)
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
+                if n == 0 { break }
+                message += buffer[0..<n]
+            }
+        }
+        return message
+    }
+
+    /// Runs the gpg command line in `home` with the passphrase on stdin.
+    static func gpg(_ home: GPGHome, _ arguments: [String]) throws -> ChildRun {
+        try Child.run("/usr/bin/gpg", ["--homedir", home.path, "--batch", "--quiet", "--pinentry-mode", "loopback",
+                                       "--passphrase-fd", "0"] + arguments,
+                      stdin: String(decoding: passphrase, as: UTF8.self) + "\n")
+    }
+
+    static func withHome<R>(_ body: (GPGHome, String) throws -> R) throws -> R {
+        let scratch = NSTemporaryDirectory() + "bam-pgp-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let home = try GPGHome(parent: "/tmp")
+        defer { home.close(); try? FileManager.default.removeItem(atPath: scratch) }
+        return try body(home, scratch)
+    }
+
+    @Test("the compressed message is a ZLIB packet around a literal packet, at every chunk boundary", arguments: sizes)
+    func messageRoundTrip(size: Int) throws {
+        let data = Self.text(count: size)
+        let message = try Self.compressedMessage(data)
+        #expect(Array(message.prefix(2)) == [0xA3, 0x02])
+        #expect(try Self.extract(message, step: 1 << 20) == data)
+        #expect(try Self.extract(message, step: 7) == data)
+        if size > 100_000 { #expect(message.count < size / 2, "text is compressed") }
+    }
+
+    @Test("gpg alone decrypts what bam encrypts, compressed or not, to the same bytes")
+    func gpgReadsBamMessages() throws {
+        try Self.withHome { home, scratch in
+            let cipher = SymmetricCipher(home: home, passphrase: Self.passphrase)
+            for size in [0, 65_531, 1_000_003] {
+                for compress in [true, false] {
+                    let data = Self.text(count: size, seed: size)
+                    let encrypted = try cipher.encrypt(data, compress: compress)
+                    let path = "\(scratch)/m.gpg", out = "\(scratch)/m.out"
+                    try Data(encrypted).write(to: URL(fileURLWithPath: path))
+                    try? FileManager.default.removeItem(atPath: out)
+                    let run = try Self.gpg(home, ["--output", out, "--decrypt", path])
+                    #expect(run.status == 0, "\(run.stderr)")
+                    #expect(try Array(Data(contentsOf: URL(fileURLWithPath: out))) == data, "size \(size), compress \(compress)")
+                    let packets = try Self.gpg(home, ["--list-packets", path]).stdout
+                    #expect(packets.contains(":compressed packet: algo=2") == compress, "\(packets)")
+                    #expect(packets.contains(":literal data packet:"))
+                    #expect(try cipher.decrypt(encrypted) == data)
+                }
+            }
+        }
+    }
+
+    @Test("bam decrypts gpg's own messages: ZIP, ZLIB, none, and BZIP2 through gpg alone", arguments: ["zip", "zlib", "none", "bzip2"])
+    func bamReadsGpgMessages(algorithm: String) throws {
+        try Self.withHome { home, scratch in
+            let data = Self.text(count: 300_001, seed: 5)
+            let plainPath = "\(scratch)/p.txt", path = "\(scratch)/p.gpg"
+            try Data(data).write(to: URL(fileURLWithPath: plainPath))
+            let run = try Self.gpg(home, ["--symmetric", "--compress-algo", algorithm, "--output", path, plainPath])
+            #expect(run.status == 0, "\(run.stderr)")
+            let cipher = SymmetricCipher(home: home, passphrase: Self.passphrase)
+            let encrypted = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+            #expect(try cipher.decrypt(encrypted) == data)
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            var out: [UInt8] = []
+            try cipher.decrypt(inputFD: fd) { out.append(contentsOf: $0) }
+            #expect(out == data)
+        }
+    }
+
+    @Test("a flipped byte in the ciphertext is damage, not data")
+    func flippedByte() throws {
+        try Self.withHome { home, _ in
+            let cipher = SymmetricCipher(home: home, passphrase: Self.passphrase)
+            var encrypted = try cipher.encrypt(Self.text(count: 200_000), compress: true)
+            encrypted[encrypted.count / 2] ^= 0x10
+            #expect { _ = try cipher.decrypt(encrypted) } throws: { error in
+                guard case GPGError.damaged = error else { return false }
+                return true
+            }
+        }
+    }
+
+    @Test("truncated, mislabelled and corrupt messages are refused with the reason")
+    func malformedMessages() throws {
+        let message = try Self.compressedMessage(Self.text(count: 200_000))
+        func reason(_ bytes: [UInt8]) -> String? {
+            do { _ = try Self.extract(bytes, step: 4096); return nil } catch { return "\(error)" }
+        }
+        #expect(reason(Array(message.dropLast(40)))?.contains("ends early") == true)
+        #expect(reason([0x3F] + message)?.contains("high bit") == true)
+        #expect(reason([0xC1, 0x00] + message)?.contains("tag 1") == true)
+        var corrupt = message
+        corrupt[corrupt.count / 2] ^= 0xFF
+        #expect(reason(corrupt) != nil)
+        #expect(reason([0xCB, 0x0A, 0x62, 0x00, 0x00, 0x00, 0x00, 0x00])?.contains("ends inside") == true)
+        #expect(reason([0xCB, 0x03, 0x62, 0x00, 0x00])?.contains("shorter than its own header") == true)
+        #expect(reason([0xA3, 0x03]) != nil, "BZIP2 is left to gpg")
+        #expect(reason([]) == "malformed OpenPGP message: it holds no literal data")
+    }
+}
