@@ -11,7 +11,11 @@ import Glibc
 /// of its time so). Unchanged files are never read ahead.
 ///
 /// Bounded by entries and by the bytes read ahead and not yet taken, so
-/// neither memory nor the page cache runs ahead of the builder.
+/// neither memory nor the page cache runs ahead of the builder. The entry
+/// bound is generous (an entry is its path and metadata, a few hundred
+/// bytes; signatures are shared with the index): while the builder spends
+/// 0.35 s on the delta of one large changed file, the walk goes on to stat
+/// the next 20,000 files instead of stopping 4,096 entries ahead.
 final class ReadAheadQueue: @unchecked Sendable {
     enum Item {
         /// One step of the merge (see `DifftarBuilder.process`).
@@ -31,7 +35,7 @@ final class ReadAheadQueue: @unchecked Sendable {
     private let maxItems: Int
     private let maxBytes: Int64
 
-    init(maxItems: Int = 4096, maxBytes: Int64 = 32 << 20) {
+    init(maxItems: Int = 1 << 16, maxBytes: Int64 = 32 << 20) {
         self.maxItems = maxItems
         self.maxBytes = maxBytes
     }
