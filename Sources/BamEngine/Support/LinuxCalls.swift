@@ -10,11 +10,6 @@ enum LinuxCalls {
     static let syncFileRange: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32)? = lookup("sync_file_range")
     static let syncFileRangeWrite: UInt32 = 2
 
-    /// splice(fdIn, offsetIn, fdOut, offsetOut, length, flags): moves bytes
-    /// between a pipe and a file inside the kernel, without copying them
-    /// through this process.
-    static let splice: (@convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int)? = lookup("splice")
-
     private static func lookup<F>(_ name: String) -> F? {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
         return unsafeBitCast(symbol, to: F.self)
