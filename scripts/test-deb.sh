@@ -63,7 +63,7 @@ done
 dpkg-deb --fsys-tarfile "$(deb bam)" | tar -xOf - ./usr/share/man/man1/bam-schedule.1.gz | gunzip | grep -q 'on|off|status' \
     || fail "bam-schedule.1 does not show the command's arguments"
 dpkg-deb -f "$(deb bam)" Depends | grep -q 'libgpgme11' || fail "Depends lacks libgpgme11"
-for lib in librsync2 libcurl4 gnupg; do dpkg-deb -f "$(deb bam)" Depends | grep -q "$lib" || fail "Depends lacks $lib"; done
+for lib in librsync2 libcurl4 libisal2 gnupg; do dpkg-deb -f "$(deb bam)" Depends | grep -q "$lib" || fail "Depends lacks $lib"; done
 pass "bam package: root-owned files, units, conffiles, $(echo "$subcommands" | wc -w) subcommand manual pages, completions, Depends"
 
 # --- A throwaway Debian root --------------------------------------------------
