@@ -33,14 +33,15 @@ public final class SymmetricCipher {
     public func encrypt(inputFD: Int32, compress: Bool, output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         try withContext { ctx in
             var plain: gpgme_data_t?
-            let source = compress ? try MessageSource(CompressedMessageReader(fd: inputFD, level: compressionLevel)) : nil
+            let message = compress ? try CompressedMessageReader(fd: inputFD, level: compressionLevel) : nil
+            let source = message.map { message in CallbackData(reader: { try message.read(into: $0) }) }
             if let source {
                 try check(gpgme_data_new_from_cbs(&plain, source.callbacks, Unmanaged.passUnretained(source).toOpaque()), "reading the input")
             } else {
                 try check(gpgme_data_new_from_fd(&plain, inputFD), "reading the input")
             }
             defer { gpgme_data_release(plain) }
-            let sink = OutputSink(output)
+            let sink = CallbackData(writer: output)
             var cipher: gpgme_data_t?
             try check(gpgme_data_new_from_cbs(&cipher, sink.callbacks, Unmanaged.passUnretained(sink).toOpaque()), "preparing the output")
             defer { gpgme_data_release(cipher) }
@@ -107,7 +108,7 @@ public final class SymmetricCipher {
             try check(gpgme_data_new_from_fd(&cipher, inputFD), "reading the input")
             defer { gpgme_data_release(cipher) }
             let extractor = unwrap ? LiteralDataExtractor(emit: output) : nil
-            let sink = OutputSink(extractor.map { extractor in { try extractor.feed($0) } } ?? output)
+            let sink = CallbackData(writer: extractor.map { extractor in { try extractor.feed($0) } } ?? output)
             var plain: gpgme_data_t?
             try check(gpgme_data_new_from_cbs(&plain, sink.callbacks, Unmanaged.passUnretained(sink).toOpaque()), "preparing the output")
             defer { gpgme_data_release(plain) }
@@ -184,68 +185,55 @@ private let passphraseCallback: gpgme_passphrase_cb_t = { hook, _, _, prevWasBad
     return written == 0 ? 0 : bam_gpgme_error(UInt32(GPG_ERR_CANCELED.rawValue))
 }
 
-/// Receives gpgme's output through a write callback and keeps the first
-/// error the Swift handler throws (C cannot carry it). Like `MessageSource`,
-/// it owns the callback table gpgme points at.
-private final class OutputSink {
-    let handler: (UnsafeRawBufferPointer) throws -> Void
-    var failure: Error?
+/// A gpgme data object backed by a Swift reader (gpgme pulls the input
+/// from it) or writer (gpgme pushes the output to it). Keeps the first
+/// error either throws, which C cannot carry, and owns the callback table
+/// gpgme keeps a pointer to, so the table lives as long as the data object.
+private final class CallbackData {
+    private let reader: ((UnsafeMutableRawBufferPointer) throws -> Int)?
+    private let writer: ((UnsafeRawBufferPointer) throws -> Void)?
+    private(set) var failure: Error?
     let callbacks = UnsafeMutablePointer<gpgme_data_cbs>.allocate(capacity: 1)
 
-    init(_ handler: @escaping (UnsafeRawBufferPointer) throws -> Void) {
-        self.handler = handler
-        callbacks.initialize(to: Self.table)
-    }
-
-    deinit { callbacks.deallocate() }
-
-    private static var table: gpgme_data_cbs {
-        var cbs = gpgme_data_cbs()
-        cbs.write = { handle, buffer, size in
-            guard let handle, let buffer else { return -1 }
-            let sink = Unmanaged<OutputSink>.fromOpaque(handle).takeUnretainedValue()
-            if sink.failure != nil { return -1 }
-            do {
-                try sink.handler(UnsafeRawBufferPointer(start: buffer, count: size))
-                return size
-            } catch {
-                sink.failure = error
-                errno = EIO
-                return -1
-            }
-        }
-        return cbs
-    }
-}
-
-/// Hands a `CompressedMessageReader`'s bytes to gpgme through a read
-/// callback, keeping the first error (C cannot carry it). gpgme keeps the
-/// pointer to the callback table, so the table lives as long as this.
-private final class MessageSource {
-    let reader: CompressedMessageReader
-    var failure: Error?
-    let callbacks = UnsafeMutablePointer<gpgme_data_cbs>.allocate(capacity: 1)
-
-    init(_ reader: CompressedMessageReader) {
+    init(reader: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
         self.reader = reader
+        writer = nil
+        callbacks.initialize(to: Self.table)
+    }
+
+    init(writer: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        reader = nil
+        self.writer = writer
         callbacks.initialize(to: Self.table)
     }
 
     deinit { callbacks.deallocate() }
+
+    /// Runs one callback: its byte count, or -1 with errno set for gpgme.
+    private func run(_ body: () throws -> Int) -> Int {
+        if failure != nil { errno = EIO; return -1 }
+        do {
+            return try body()
+        } catch {
+            failure = error
+            errno = EIO
+            return -1
+        }
+    }
 
     private static var table: gpgme_data_cbs {
         var cbs = gpgme_data_cbs()
         cbs.read = { handle, buffer, size in
             guard let handle, let buffer else { return -1 }
-            let source = Unmanaged<MessageSource>.fromOpaque(handle).takeUnretainedValue()
-            if source.failure != nil { errno = EIO; return -1 }
-            do {
-                return try source.reader.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size))
-            } catch {
-                source.failure = error
-                errno = EIO
-                return -1
-            }
+            let data = Unmanaged<CallbackData>.fromOpaque(handle).takeUnretainedValue()
+            guard let reader = data.reader else { errno = EBADF; return -1 }
+            return data.run { try reader(UnsafeMutableRawBufferPointer(start: buffer, count: size)) }
+        }
+        cbs.write = { handle, buffer, size in
+            guard let handle, let buffer else { return -1 }
+            let data = Unmanaged<CallbackData>.fromOpaque(handle).takeUnretainedValue()
+            guard let writer = data.writer else { errno = EBADF; return -1 }
+            return data.run { try writer(UnsafeRawBufferPointer(start: buffer, count: size)); return size }
         }
         return cbs
     }
