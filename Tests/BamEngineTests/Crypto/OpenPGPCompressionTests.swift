@@ -119,6 +119,24 @@ struct OpenPGPCompressionTests {
         }
     }
 
+    @Test("bam decrypts a signed message (duplicity --sign-key): the signature packets are skipped")
+    func signedMessage() throws {
+        try Self.withHome { home, scratch in
+            let key = try Child.run("/usr/bin/gpg", ["--homedir", home.path, "--batch", "--quiet", "--pinentry-mode", "loopback",
+                                                     "--passphrase", "", "--quick-generate-key", "bam-test@example.org", "ed25519", "sign", "never"])
+            #expect(key.status == 0, "\(key.stderr)")
+            let data = Self.text(count: 150_000, seed: 9)
+            let plainPath = "\(scratch)/s.txt", path = "\(scratch)/s.gpg"
+            try Data(data).write(to: URL(fileURLWithPath: plainPath))
+            let run = try Self.gpg(home, ["--symmetric", "--sign", "--local-user", "bam-test@example.org", "--output", path, plainPath])
+            #expect(run.status == 0, "\(run.stderr)")
+            let encrypted = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+            let packets = try Self.gpg(home, ["--list-packets", path]).stdout
+            #expect(packets.contains(":onepass_sig packet:") && packets.contains(":signature packet:"), "\(packets)")
+            #expect(try SymmetricCipher(home: home, passphrase: Self.passphrase).decrypt(encrypted) == data)
+        }
+    }
+
     @Test("a flipped byte in the ciphertext is damage, not data")
     func flippedByte() throws {
         try Self.withHome { home, _ in
