@@ -34,18 +34,36 @@ try:
     page = next(p for p in pages if p["type"] == "page")
     ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
     counter = [0]
+    class Navigating(Exception): pass
     def call(method, **params):
         counter[0] += 1
         ws.send(json.dumps({"id": counter[0], "method": method, "params": params}))
         while True:
             msg = json.loads(ws.recv())
             if msg.get("id") == counter[0]:
-                if "error" in msg: raise SystemExit("%s: %s" % (method, msg["error"]))
+                if "error" in msg:
+                    # The page navigated while the call ran (a busy machine
+                    # makes this likelier): not a failure of the page.
+                    if "navigated or closed" in msg["error"].get("message", ""): raise Navigating(method)
+                    raise SystemExit("%s: %s" % (method, msg["error"]))
                 return msg.get("result", {})
     def js(expr):
-        r = call("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
+        # A read is asked again once the navigation is over.
+        deadline = time.time() + 20
+        while True:
+            try:
+                r = call("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
+                break
+            except Navigating:
+                if time.time() > deadline: raise SystemExit("the page kept navigating during %s" % expr)
+                time.sleep(0.1)
         if "exceptionDetails" in r: raise SystemExit("JS error in %s: %s" % (expr, r["exceptionDetails"]))
         return r["result"].get("value")
+    def click(element):
+        # A click that navigates may end its own call: never click twice.
+        try: r = call("Runtime.evaluate", expression=element + ".click()", returnByValue=True)
+        except Navigating: return
+        if "exceptionDetails" in r: raise SystemExit("JS error clicking %s: %s" % (element, r["exceptionDetails"]))
     def wait_for(path):
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -64,28 +82,28 @@ try:
     js("document.getElementById('email').value = %s" % json.dumps(email))
     js("document.getElementById('apikey').value = %s" % json.dumps(apikey))
     shot("hub-signin.png")
-    js("document.getElementById('signin').click()")
+    click("document.getElementById('signin')")
     wait_for("/servers")
     shot("hub-servers.png")
     result["serversText"] = js("document.body.innerText")
     result["cookieVisibleToScript"] = "bam_hub_session" in js("document.cookie")
-    js("[...document.querySelectorAll('a[href^=\"/backups/\"]')].find(a => a.innerText.includes('wordpress')).click()")
+    click("[...document.querySelectorAll('a[href^=\"/backups/\"]')].find(a => a.innerText.includes('wordpress'))")
     deadline = time.time() + 20
     while not re.match(r"^/backups/\d+$", js("location.pathname") or "") and time.time() < deadline: time.sleep(0.1)
     wait_for(js("location.pathname"))
     shot("hub-backup.png")
     result["backupText"] = js("document.body.innerText")
-    js("document.getElementById('delete-link').click()")
+    click("document.getElementById('delete-link')")
     deadline = time.time() + 20
     while not (js("location.pathname") or "").endswith("/delete") and time.time() < deadline: time.sleep(0.1)
     wait_for(js("location.pathname"))
     shot("hub-delete.png")
-    js("document.getElementById('confirm-delete').click()")
+    click("document.getElementById('confirm-delete')")
     wait_for("/servers")
     result["serversAfterDelete"] = js("document.body.innerText")
-    js("document.getElementById('nav-account').click()")
+    click("document.getElementById('nav-account')")
     wait_for("/account")
-    js("document.getElementById('rotate-apikey').click()")
+    click("document.getElementById('rotate-apikey')")
     deadline = time.time() + 20
     while time.time() < deadline and not js("!!document.getElementById('new-apikey')"): time.sleep(0.1)
     shot("hub-account.png")
