@@ -50,7 +50,7 @@ public final class SymmetricCipher {
             // --no-literal and no compression of its own).
             var flags = GPGME_ENCRYPT_SYMMETRIC.rawValue
             flags |= compress ? GPGME_ENCRYPT_WRAP.rawValue : GPGME_ENCRYPT_NO_COMPRESS.rawValue
-            let err = withExtendedLifetime(source) { gpgme_op_encrypt(ctx, nil, gpgme_encrypt_flags_t(rawValue: flags), plain, cipher) }
+            let err = gpgme_op_encrypt(ctx, nil, gpgme_encrypt_flags_t(rawValue: flags), plain, cipher)
             if let failure = source?.failure ?? sink.failure { throw failure }
             try check(err, "encrypting")
         }
@@ -73,33 +73,39 @@ public final class SymmetricCipher {
     /// with an algorithm only gpg reads (BZip2) is decrypted again by gpg
     /// alone, which needs `inputFD` to be seekable.
     public func decrypt(inputFD: Int32, output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
-        do {
-            try decrypt(inputFD: inputFD, unwrap: true, output: output)
-        } catch LiteralDataExtractor.Failure.unsupportedCompression(let algorithm) {
-            guard lseek(inputFD, 0, SEEK_SET) == 0 else {
-                throw GPGError.failed("compression algorithm \(algorithm) needs a second pass, and the input cannot be read again")
-            }
-            try decrypt(inputFD: inputFD, unwrap: false, output: output)
-        } catch let failure as LiteralDataExtractor.Failure {
-            throw GPGError.damaged("\(failure)")
-        }
+        try decryptUnwrappingFirst(
+            { unwrap in try decrypt(inputFD: inputFD, unwrap: unwrap, output: output) },
+            rewind: { algorithm in
+                guard lseek(inputFD, 0, SEEK_SET) == 0 else {
+                    throw GPGError.failed("compression algorithm \(algorithm) needs a second pass, and the input cannot be read again")
+                }
+            })
     }
 
     public func decrypt(_ bytes: [UInt8]) throws -> [UInt8] {
         var out: [UInt8] = []
+        try decryptUnwrappingFirst(
+            { unwrap in
+                try Pipe.feeding(bytes) { fd in
+                    try decrypt(inputFD: fd, unwrap: unwrap) { out.append(contentsOf: $0) }
+                }
+            },
+            rewind: { _ in out = [] })
+        return out
+    }
+
+    /// Runs `attempt` with gpg only unwrapping; if the message inside is
+    /// compressed with an algorithm only gpg decodes (nothing has been
+    /// handed on then), `rewind`s the input and runs it with gpg doing all.
+    private func decryptUnwrappingFirst(_ attempt: (_ unwrap: Bool) throws -> Void, rewind: (UInt8) throws -> Void) throws {
         do {
-            try Pipe.feeding(bytes) { fd in
-                try decrypt(inputFD: fd, unwrap: true) { out.append(contentsOf: $0) }
-            }
-        } catch LiteralDataExtractor.Failure.unsupportedCompression {
-            out = []
-            try Pipe.feeding(bytes) { fd in
-                try decrypt(inputFD: fd, unwrap: false) { out.append(contentsOf: $0) }
-            }
+            try attempt(true)
+        } catch LiteralDataExtractor.Failure.unsupportedCompression(let algorithm) {
+            try rewind(algorithm)
+            try attempt(false)
         } catch let failure as LiteralDataExtractor.Failure {
             throw GPGError.damaged("\(failure)")
         }
-        return out
     }
 
     private func decrypt(inputFD: Int32, unwrap: Bool, output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
