@@ -28,8 +28,8 @@ enum SystemRestoreSummary {
         if r.simulated {
             // The lists only in a plan: a real restore may touch millions of paths.
             fields += [
-                ("file_list", .array(plan.overwrites.map { .string(Posix.display($0)) })),
-                ("deletion_list", .array(plan.deletions.map { .string(Posix.display($0)) })),
+                ("file_list", .array(plan.overwrites.map { .string($0.description) })),
+                ("deletion_list", .array(plan.deletions.map { .string($0.description) })),
             ]
         } else {
             fields += [
@@ -54,8 +54,8 @@ enum SystemRestoreSummary {
         lines.append("backup of \(plan.backupProfileID ?? "unknown") onto \(root) (\(plan.systemProfileID))")
         lines.append("files: \(plan.overwrites.count) to write, \(plan.statFixes) owner/mode change(s), \(plan.deletions.count) deletion(s)")
         if r.simulated {
-            lines += plan.overwrites.map { "  write  " + Posix.display($0) }
-            lines += plan.deletions.map { "  delete " + Posix.display($0) }
+            lines += plan.overwrites.map { "  write  \($0)" }
+            lines += plan.deletions.map { "  delete \($0)" }
         }
         lines.append("users: new \(plan.newUsers.isEmpty ? "none" : plan.newUsers.joined(separator: " ")); groups: new \(plan.newGroups.isEmpty ? "none" : plan.newGroups.joined(separator: " "))")
         lines.append("uid map: \(map(plan.users?.uidMap ?? [:])); gid map: \(map(plan.users?.gidMap ?? [:]))")

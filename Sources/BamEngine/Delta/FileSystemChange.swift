@@ -4,11 +4,11 @@
 /// directory; mode is the full st_mode in octal with a leading 0, e.g.
 /// `0100644`), `d path` (in the profile, gone from the system).
 public enum FileSystemChange: Equatable, Sendable {
-    case overwrite(path: [UInt8], uid: UInt32, gid: UInt32)
-    case stat(path: [UInt8], uid: UInt32, gid: UInt32, mode: UInt32)
-    case deleted(path: [UInt8])
+    case overwrite(path: RootPath, uid: UInt32, gid: UInt32)
+    case stat(path: RootPath, uid: UInt32, gid: UInt32, mode: UInt32)
+    case deleted(path: RootPath)
 
-    public var path: [UInt8] {
+    public var path: RootPath {
         switch self {
         case .overwrite(let path, _, _): return path
         case .stat(let path, _, _, _): return path
@@ -29,11 +29,11 @@ public enum FileSystemChange: Equatable, Sendable {
     public var line: [UInt8] {
         switch self {
         case .overwrite(let path, let uid, let gid):
-            return Array("o\t".utf8) + path + Array("\t\(uid)\t\(gid)".utf8)
+            return Array("o\t".utf8) + path.bytes + Array("\t\(uid)\t\(gid)".utf8)
         case .stat(let path, let uid, let gid, let mode):
-            return Array("s\t".utf8) + path + Array("\t\(uid)\t\(gid)\t0\(String(mode, radix: 8))".utf8)
+            return Array("s\t".utf8) + path.bytes + Array("\t\(uid)\t\(gid)\t0\(String(mode, radix: 8))".utf8)
         case .deleted(let path):
-            return Array("d\t".utf8) + path
+            return Array("d\t".utf8) + path.bytes
         }
     }
 
@@ -46,8 +46,7 @@ public enum FileSystemChange: Equatable, Sendable {
         let rest = Array(line[2...])
         let op = line[0]
         if op == UInt8(ascii: "d") {
-            guard !rest.isEmpty else { throw bad("empty path") }
-            return .deleted(path: rest)
+            return .deleted(path: try RootPath.parsed(rest, file: file, lineNumber: lineNumber))
         }
         let trailing = op == UInt8(ascii: "o") ? 2 : op == UInt8(ascii: "s") ? 3 : -1
         guard trailing > 0 else { throw bad("unknown operation '\(Posix.display([op]))'") }
@@ -58,8 +57,7 @@ public enum FileSystemChange: Equatable, Sendable {
             fields.insert(Array(rest[(tab + 1)..<end]), at: 0)
             end = tab
         }
-        let path = Array(rest[0..<end])
-        guard !path.isEmpty else { throw bad("empty path") }
+        let path = try RootPath.parsed(Array(rest[0..<end]), file: file, lineNumber: lineNumber)
         func number(_ bytes: [UInt8], radix: Int, _ name: String) throws -> UInt32 {
             guard let value = UInt32(String(decoding: bytes, as: UTF8.self), radix: radix) else {
                 throw bad("bad \(name) '\(Posix.display(bytes))'")

@@ -13,7 +13,7 @@ struct OverlayDump {
     let progress: ProgressReporter
 
     /// `extras` is moved, not copied, when it can be: it is gone afterwards.
-    func write(extras: String, olist: [[UInt8]], to destination: String) throws {
+    func write(extras: String, olist: [RootPath], to destination: String) throws {
         if Posix.fileExists(destination), !(try Posix.listDirectory(Array(destination.utf8))).isEmpty {
             throw BamError.invalid("dump directory \(destination) exists and is not empty")
         }
@@ -30,27 +30,21 @@ struct OverlayDump {
         }
         let confined = try ConfinedRoot(root: root)
         let rootBytes = Array((root.hasSuffix("/") ? String(root.dropLast()) : root).utf8)
-        var madeDirectories = Set<[UInt8]>()
+        var madeDirectories = Set<RootPath>()
         var directoryTimes: [([UInt8], stat)] = []
-        for path in olist {
+        for path in olist where !path.isRoot {
             // Parents first, with the root's metadata.
-            var components = PathBytes.components(path)
-            components.removeLast()
-            var sofar: [UInt8] = []
-            for component in components {
-                sofar += [PathBytes.slash] + component
-                if madeDirectories.contains(sofar) { continue }
-                madeDirectories.insert(sofar)
-                guard let st = try confined.lstat(sofar), (st.st_mode & S_IFMT) == S_IFDIR else { continue }
-                try EntryCopy.copy(stat: st, from: rootBytes + sofar, to: base + sofar, isRoot: isRoot)
-                directoryTimes.append((base + sofar, st))
+            for parent in path.prefixes.dropLast() where madeDirectories.insert(parent).inserted {
+                guard let st = try confined.lstat(parent), (st.st_mode & S_IFMT) == S_IFDIR else { continue }
+                try EntryCopy.copy(stat: st, from: rootBytes + parent.bytes, to: base + parent.bytes, isRoot: isRoot)
+                directoryTimes.append((base + parent.bytes, st))
             }
             guard try confined.lstat(path) != nil else {
                 progress.report(.warning("\(confined.display(path)) vanished during the backup; not in the dump"))
                 continue
             }
-            try EntryCopy.copy(from: rootBytes + path, to: base + path, isRoot: isRoot)
-            progress.report(.item(path: Posix.display(path), bytes: 0))
+            try EntryCopy.copy(from: rootBytes + path.bytes, to: base + path.bytes, isRoot: isRoot)
+            progress.report(.item(path: path.description, bytes: 0))
         }
         // Writing children changed the directories' times: put them back.
         for (path, st) in directoryTimes.reversed() {

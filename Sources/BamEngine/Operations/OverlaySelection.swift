@@ -8,11 +8,9 @@ struct OverlaySelection {
     private let extras = Array(ExtrasLayout.overlayName.utf8)
 
     /// `olist` holds absolute paths (`/etc/motd`).
-    init(olist: [[UInt8]]) {
-        for path in olist {
-            var relative = path
-            while relative.first == PathBytes.slash { relative.removeFirst() }
-            if relative.isEmpty { continue }
+    init(olist: [RootPath]) {
+        for path in olist where !path.isRoot {
+            let relative = Array(path.bytes.dropFirst())
             selected.insert(relative)
             var cut = relative.count
             while let slash = relative[..<cut].lastIndex(of: PathBytes.slash) {
@@ -31,9 +29,12 @@ struct OverlaySelection {
         return selected.contains(relative) || ancestors.contains(relative)
     }
 
-    /// The `o` paths of an `fsdelta-olist` file, one absolute path a line.
-    static func readOlist(_ path: String) throws -> [[UInt8]] {
+    /// The `o` paths of an `fsdelta-olist` file, one absolute path a line
+    /// (an inspect hook may have edited it: each line is checked).
+    static func readOlist(_ path: String) throws -> [RootPath] {
         guard Posix.fileExists(path) else { return [] }
-        return try Posix.readFile(path).split(separator: PathBytes.newline).map(Array.init)
+        return try Posix.readFile(path).split(separator: PathBytes.newline).enumerated().map {
+            try RootPath.parsed(Array($1), file: path, lineNumber: $0 + 1)
+        }
     }
 }

@@ -132,7 +132,7 @@ public final class SystemBackup {
 
             try hooks.run(.inspect, directory: extras.path)
             let olist = try OverlaySelection.readOlist(extras.fsdeltaOlist)
-            result.overlayPaths = olist.map(Posix.display)
+            result.overlayPaths = olist.map(\.description)
             let selection = OverlaySelection(olist: olist)
 
             if o.simulate {

@@ -97,8 +97,9 @@ public final class SystemRestore {
             guard Posix.fileExists(extras.path) else {
                 throw BamError.invalid("\(extract) is not a whole-system backup extract (it has no \(ExtrasLayout.overlayName)/; a --raw-upload backup restores only with --raw-download)")
             }
+            try extras.checkPlainTree()
             hooks.environment["BAM_EXTRAS"] = extras.path
-            let plan = try makePlan(extras: extras, systemID: systemID)
+            let plan = try makePlan(extras: extras, systemID: systemID, warnings: collector)
             if let backupID = plan.backupProfileID, backupID != systemID, backupID != ProfileID.empty, !o.force {
                 throw BamError.incompatible("the backup is of a \(backupID) system and \(o.root) is \(systemID): restoring onto a different appliance type needs --force")
             }
@@ -139,7 +140,7 @@ public final class SystemRestore {
         }
     }
 
-    func makePlan(extras: ExtrasLayout, systemID: String) throws -> SystemRestorePlan {
+    func makePlan(extras: ExtrasLayout, systemID: String, warnings: ProgressReporter) throws -> SystemRestorePlan {
         let o = options
         let backupConf = Posix.fileExists(extras.backupConf) ? try BackupConfRecord.load(extras.backupConf) : nil
         var plan = SystemRestorePlan(backupProfileID: backupConf?.profileID, systemProfileID: systemID, changes: [],
@@ -151,7 +152,13 @@ public final class SystemRestore {
                 let lines = try Posix.readFile(extras.fsdelta).split(separator: PathBytes.newline).map(Array.init)
                 for (i, line) in lines.enumerated() {
                     let change = try FileSystemChange.parse(line, file: extras.fsdelta, lineNumber: i + 1)
-                    if pathRules.isEmpty || limits.isIncluded(change.path) { plan.changes.append(change) }
+                    if change.path.isWithin(RollbackStore.rootPath) {
+                        // The store this restore is about to save; a backup
+                        // of a system that was restored onto carries it.
+                        warnings.report(.warning("\(change.path) is in bam's rollback store; not restored"))
+                        continue
+                    }
+                    if pathRules.isEmpty || limits.isIncluded(change.path.bytes) { plan.changes.append(change) }
                 }
             }
             if Posix.fileExists(extras.etc + "/passwd") && Posix.fileExists(extras.etc + "/group") {
@@ -165,7 +172,7 @@ public final class SystemRestore {
                 // The core path list backs up /etc/shadow and /etc/gshadow
                 // as plain files; applied as such they would undo the merge
                 // and wipe the passwords of users only this system has.
-                let accountPaths = Set(AccountFileKind.allCases.map { Array("/etc/\($0.rawValue)".utf8) })
+                let accountPaths = Set(AccountFileKind.allCases.map(\.rootPath))
                 plan.changes.removeAll { accountPaths.contains($0.path) }
             }
         }
@@ -176,21 +183,20 @@ public final class SystemRestore {
         return plan
     }
 
-    /// Users and groups, then the overlay, then owners and modes, then deletions.
+    /// Users and groups, then the overlay, then owners and modes, then
+    /// deletions. The extract is read, and the root written, through
+    /// confined roots: no path of the backup reaches outside either.
     func applyFiles(_ plan: SystemRestorePlan, extract: String, confined: ConfinedRoot,
                     result: inout SystemRestoreResult, warnings: ProgressReporter) throws {
         let uidMap = plan.users?.uidMap ?? [:]
         let gidMap = plan.users?.gidMap ?? [:]
         func uid(_ id: UInt32) -> UInt32 { uidMap[id] ?? id }
         func gid(_ id: UInt32) -> UInt32 { gidMap[id] ?? id }
-        if let users = plan.users {
-            try users.database.write(directory: (options.root.hasSuffix("/") ? options.root : options.root + "/") + "etc")
-        }
-        let extractBytes = Array((extract.hasSuffix("/") ? String(extract.dropLast()) : extract).utf8)
+        if let users = plan.users { try writeAccountFiles(users.database, into: confined) }
+        let source = try ConfinedRoot(root: extract)
         // A parent missing on this system is made like the backup's.
-        let createParent: (Int32, [UInt8], [UInt8]) throws -> Void = { fd, name, path in
-            let source = extractBytes + path
-            let st = try Posix.lstatIfExists(source)
+        let createParent: ConfinedRoot.ParentMaker = { fd, name, path in
+            let st = try source.lstat(path)
             if Posix.withCPath(name, { mkdirat(fd, $0, 0o755) }) != 0 && errno != EEXIST {
                 throw BamError.io(path: confined.display(path), operation: "mkdir", errno: errno)
             }
@@ -201,34 +207,26 @@ public final class SystemRestore {
         }
         for change in plan.changes {
             guard case .overwrite(let path, let u, let g) = change else { continue }
-            let source = extractBytes + path
-            guard try Posix.lstatIfExists(source) != nil else {
-                warnings.report(.warning("\(Posix.display(path)) is in the fsdelta but not in the backup (it vanished while the backup ran); skipped"))
-                continue
-            }
             do {
-                try confined.copyIn(from: source, to: path, uid: uid(u), gid: gid(g), createParent: createParent)
+                guard try confined.copyIn(from: source, path, to: path, uid: uid(u), gid: gid(g), createParent: createParent) else {
+                    warnings.report(.warning("\(path) is in the fsdelta but not in the backup (it vanished while the backup ran); skipped"))
+                    continue
+                }
             } catch BamError.unsafePath(let shown, let reason) {
                 // One path behind a symlink must not stop the whole restore.
                 warnings.report(.warning("not restored: \(shown): \(reason)"))
                 continue
             }
             result.filesWritten += 1
-            progress.report(.item(path: Posix.display(path), bytes: 0))
+            progress.report(.item(path: path.description, bytes: 0))
         }
         for change in plan.changes {
             guard case .stat(let path, let u, let g, let mode) = change else { continue }
             do {
-                var st = try confined.lstat(path)
-                if st == nil && mode & UInt32(S_IFMT) == UInt32(S_IFDIR) {
-                    _ = try confined.withParent(of: path, create: createParent) { fd, name in
-                        if Posix.withCPath(name, { mkdirat(fd, $0, 0o700) }) != 0 {
-                            throw BamError.io(path: confined.display(path), operation: "mkdir", errno: errno)
-                        }
-                    }
-                    st = try confined.lstat(path)
+                if try confined.lstatOrRefuse(path) == nil {
+                    guard mode & UInt32(S_IFMT) == UInt32(S_IFDIR) else { continue }
+                    try confined.makeDirectory(path, mode: 0o700, createParent: createParent)
                 }
-                guard st != nil else { continue }
                 try confined.setMetadata(path, uid: uid(u), gid: gid(g), mode: mode, mtime: nil)
                 result.statFixed += 1
             } catch BamError.unsafePath(let shown, let reason) {
@@ -237,12 +235,25 @@ public final class SystemRestore {
         }
         for path in plan.deletions {
             do {
-                guard let st = try confined.lstat(path), (st.st_mode & S_IFMT) != S_IFDIR else { continue }
+                guard let st = try confined.lstatOrRefuse(path), (st.st_mode & S_IFMT) != S_IFDIR else { continue }
                 try confined.remove(path)  // its content is in the rollback store
                 result.deleted += 1
             } catch BamError.unsafePath(let shown, let reason) {
                 warnings.report(.warning("not deleted: \(shown): \(reason)"))
             }
+        }
+    }
+
+    /// The merged account files, each replacing the root's atomically with
+    /// its mode and owner (a new one: root's, and the kind's mode).
+    private func writeAccountFiles(_ database: UserDatabase, into confined: ConfinedRoot) throws {
+        let files: [(AccountFileKind, AccountFile?)] = [(.passwd, database.passwd), (.group, database.group),
+                                                        (.shadow, database.shadow), (.gshadow, database.gshadow)]
+        for case let (kind, file?) in files {
+            let existing = try confined.lstat(kind.rootPath)
+            try confined.writeFile(kind.rootPath, file.serialized(),
+                                   mode: existing.map { mode_t($0.st_mode & 0o7777) } ?? mode_t(kind.defaultMode),
+                                   uid: existing?.st_uid ?? 0, gid: existing?.st_gid ?? 0)
         }
     }
 }

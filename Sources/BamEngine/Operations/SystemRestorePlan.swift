@@ -14,7 +14,7 @@ public struct SystemRestorePlan {
     /// nil when packages are skipped.
     public var packages: PackageInstaller.Plan?
 
-    public var overwrites: [[UInt8]] { changes.compactMap { if case .overwrite(let p, _, _) = $0 { return p } else { return nil } } }
+    public var overwrites: [RootPath] { changes.compactMap { if case .overwrite(let p, _, _) = $0 { return p } else { return nil } } }
     public var statFixes: Int { changes.filter { if case .stat = $0 { return true } else { return false } }.count }
-    public var deletions: [[UInt8]] { changes.compactMap { if case .deleted(let p) = $0 { return p } else { return nil } } }
+    public var deletions: [RootPath] { changes.compactMap { if case .deleted(let p) = $0 { return p } else { return nil } } }
 }

@@ -12,7 +12,7 @@ import Glibc
 /// `newpkgs` (the packages it installed).
 public struct RollbackStore {
     /// Relative to the root.
-    public static let location = "/var/backups/bam-rollback"
+    public static let location = String(decoding: rootPath.bytes, as: UTF8.self)
 
     public let root: String
     public var path: String { (root.hasSuffix("/") ? String(root.dropLast()) : root) + Self.location }
@@ -28,61 +28,69 @@ public struct RollbackStore {
 
     public var exists: Bool { Posix.fileExists(index) }
 
+    /// Where the store lives, as a path of the root.
+    static let rootPath = RootPath("/var/backups/bam-rollback")
+
     /// Saves the pre-restore state of `changes` (and of the account files)
-    /// replacing any earlier store.
+    /// replacing any earlier store. Every read of the root and every write
+    /// into the store is confined: a path the root reaches only through a
+    /// symlink is neither saved nor recorded.
     static func create(root: String, changes: [FileSystemChange], confined: ConfinedRoot) throws -> RollbackStore {
         let store = RollbackStore(root: root)
-        let parentPath = Array(((Self.location as NSString).deletingLastPathComponent).utf8)
-        let storeBytes = Array(store.path.utf8)
+        let parentPath = rootPath.prefixes.dropLast().last!
         // The parent's state before this store (or an older one) changes it.
         var parentEntry = RollbackIndexEntry(path: parentPath, stat: try confined.lstat(parentPath))
-        if Posix.fileExists(store.path) {
+        if try confined.lstat(rootPath) != nil {
             if let old = try? Posix.readFile(store.parentState),
                let saved = try? RollbackIndexEntry.parse(Array(old.dropLast()), file: store.parentState, lineNumber: 1) {
                 parentEntry = saved
             }
-            try Posix.removeTree(storeBytes)
+            try confined.removeTree(rootPath)
         }
-        _ = try confined.withParent(of: Array(Self.location.utf8), create: { fd, name, _ in
+        guard try confined.makeDirectory(rootPath, mode: 0o700, createParent: { fd, name, path in
             if Posix.withCPath(name, { mkdirat(fd, $0, 0o755) }) != 0 && errno != EEXIST {
-                throw BamError.io(path: confined.display(parentPath), operation: "mkdir", errno: errno)
+                throw BamError.io(path: confined.display(path), operation: "mkdir", errno: errno)
             }
-        }) { fd, name in
-            if Posix.withCPath(name, { mkdirat(fd, $0, 0o700) }) != 0 {
-                throw BamError.io(path: store.path, operation: "mkdir", errno: errno)
-            }
-        }
-        _ = chmod(store.path, 0o700)
+        }) else { throw BamError.io(path: store.path, operation: "mkdir", errno: EEXIST) }
         try Posix.writeFileAtomically(store.parentState, parentEntry.line + [PathBytes.newline], mode: 0o600)
         try Posix.makeDirectories(store.etc, mode: 0o700)
         try Posix.makeDirectories(store.originals, mode: 0o700)
-        let isRoot = geteuid() == 0
-        let rootPrefix = Array((root.hasSuffix("/") ? String(root.dropLast()) : root).utf8)
-
-        var indexed = Set<[UInt8]>()
-        var index: [RollbackIndexEntry] = []
-        func record(_ path: [UInt8]) throws {
-            var sofar: [UInt8] = []
-            for component in PathBytes.components(path) {
-                sofar += [PathBytes.slash] + component
-                if indexed.insert(sofar).inserted { index.append(RollbackIndexEntry(path: sofar, stat: try confined.lstat(sofar))) }
+        let etc = try ConfinedRoot(root: store.etc)
+        let originals = try ConfinedRoot(root: store.originals)
+        let makePrivateParent: ConfinedRoot.ParentMaker = { fd, name, path in
+            if Posix.withCPath(name, { mkdirat(fd, $0, 0o700) }) != 0 && errno != EEXIST {
+                throw BamError.io(path: originals.display(path), operation: "mkdir", errno: errno)
             }
         }
+
+        var indexed = Set<RootPath>()
+        var index: [RollbackIndexEntry] = []
+        /// Records `path` and the directories above it as they are now.
+        /// Below a symlink or a non-directory nothing is reachable (the
+        /// restore refuses to write there), so nothing is recorded.
+        func record(_ path: RootPath) throws -> stat? {
+            var st: stat?
+            for prefix in path.prefixes {
+                st = try confined.lstat(prefix)
+                if indexed.insert(prefix).inserted { index.append(RollbackIndexEntry(path: prefix, stat: st)) }
+                if let found = st, prefix != path, (found.st_mode & S_IFMT) != S_IFDIR { return nil }
+            }
+            return st
+        }
         for kind in AccountFileKind.allCases {
-            let path = Array("/etc/\(kind.rawValue)".utf8)
-            try record(path)
-            if let st = try confined.lstat(path), (st.st_mode & S_IFMT) == S_IFREG {
-                try EntryCopy.copy(stat: st, from: rootPrefix + path, to: Array((store.etc + "/" + kind.rawValue).utf8), isRoot: isRoot)
+            let path = kind.rootPath
+            if let st = try record(path), (st.st_mode & S_IFMT) == S_IFREG {
+                try etc.copyIn(from: confined, path, to: try RootPath.checked(Array("/\(kind.rawValue)".utf8)), createParent: nil)
             }
         }
         var fsdelta: [UInt8] = []
         for change in changes {
             fsdelta += change.line + [PathBytes.newline]
-            try record(change.path)
+            let st = try record(change.path)
             if case .stat = change { continue }
             // Content the restore replaces or deletes is kept whole.
-            if let st = try confined.lstat(change.path), (st.st_mode & S_IFMT) != S_IFDIR {
-                try EntryCopy.copy(stat: st, from: rootPrefix + change.path, to: Array(store.originals.utf8) + change.path, isRoot: isRoot)
+            if let st, (st.st_mode & S_IFMT) != S_IFDIR {
+                try originals.copyIn(from: confined, change.path, to: change.path, createParent: makePrivateParent)
             }
         }
         try Posix.writeFileAtomically(store.fsdelta, fsdelta, mode: 0o600)

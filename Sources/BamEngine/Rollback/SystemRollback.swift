@@ -35,6 +35,8 @@ public final class SystemRollback {
         guard store.exists else { throw BamError.invalid("no rollback data in \(store.path): there is no restore to undo") }
         let lock = try RunLock(path: registry.path + "/run.lock", purpose: "backup or restore")
         defer { lock.release() }
+        // The whole index is checked before anything changes.
+        let index = try store.loadIndex()
         let collector = WarningCollector(forwardingTo: progress)
         var result = SystemRollbackResult(removed: 0, restoredFiles: 0, restoredMetadata: 0, purgedPackages: [], warnings: [])
 
@@ -50,35 +52,40 @@ public final class SystemRollback {
 
         progress.report(.phase("rolling back files"))
         let confined = try ConfinedRoot(root: root)
-        let index = try store.loadIndex()
-        let isRoot = geteuid() == 0
-        let rootPrefix = Array((root.hasSuffix("/") ? String(root.dropLast()) : root).utf8)
-        // Added paths, deepest first.
-        for entry in index.reversed() where entry.mode == nil {
-            guard let st = try confined.lstat(entry.path) else { continue }
-            if (st.st_mode & S_IFMT) == S_IFDIR {
-                _ = try confined.withParent(of: entry.path) { _, _ in }  // refuses symlinked parents
-                try Posix.removeTree(rootPrefix + entry.path)
-            } else {
-                try confined.remove(entry.path)
+        // Partial copies of a restore killed mid-file, beside their targets.
+        var directories = Set<RootPath>([RootPath.root])
+        for entry in index { directories.formUnion(entry.path.prefixes.dropLast()) }
+        for directory in directories.sorted() {
+            do {
+                result.removed += try confined.removePartialCopies(in: directory)
+            } catch BamError.unsafePath(let shown, let reason) {
+                collector.report(.warning("not cleaned: \(shown): \(reason)"))
             }
-            result.removed += 1
+        }
+        // Paths the restore added (they did not exist before it: the
+        // restore made them), deepest first. Nothing recorded as present
+        // before the restore is ever removed.
+        for entry in index.reversed() where entry.mode == nil {
+            do {
+                if try confined.removeTree(entry.path) { result.removed += 1 }
+            } catch BamError.unsafePath(let shown, let reason) {
+                collector.report(.warning("not removed: \(shown): \(reason)"))
+            }
         }
         // Originals back in place.
-        let originals = Array(store.originals.utf8)
+        let originals = try ConfinedRoot(root: store.originals)
         for entry in index where entry.mode != nil && !entry.isDirectory {
-            let saved = originals + entry.path
-            guard try Posix.lstatIfExists(saved) != nil else { continue }
+            guard try originals.lstat(entry.path) != nil else { continue }
             if let st = try confined.lstat(entry.path), (st.st_mode & S_IFMT) == S_IFDIR {
-                try Posix.removeTree(rootPrefix + entry.path)
+                // The restore put a directory where a file was.
+                try confined.removeTree(entry.path)
             }
-            try confined.copyIn(from: saved, to: entry.path, createParent: nil)
+            try confined.copyIn(from: originals, entry.path, to: entry.path, createParent: nil)
             result.restoredFiles += 1
         }
+        let etc = try ConfinedRoot(root: store.etc)
         for kind in AccountFileKind.allCases {
-            let saved = Array((store.etc + "/" + kind.rawValue).utf8)
-            guard try Posix.lstatIfExists(saved) != nil else { continue }
-            try confined.copyIn(from: saved, to: Array("/etc/\(kind.rawValue)".utf8), createParent: nil)
+            try confined.copyIn(from: etc, try RootPath.checked(Array("/\(kind.rawValue)".utf8)), to: kind.rootPath, createParent: nil)
         }
         // Owners, modes and times; children before their directories.
         for entry in index.reversed() where entry.mode != nil {
@@ -90,10 +97,9 @@ public final class SystemRollback {
                                      mode: (st.st_mode & S_IFMT) == S_IFLNK ? nil : entry.mode, mtime: entry.mtime)
             result.restoredMetadata += 1
         }
-        _ = isRoot
 
         let parent = store.loadParentState()
-        try Posix.removeTree(Array(store.path.utf8))
+        try confined.removeTree(RollbackStore.rootPath)
         if let parent {
             if parent.mode == nil {
                 _ = try? confined.remove(parent.path, directory: true)

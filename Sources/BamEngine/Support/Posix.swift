@@ -45,9 +45,14 @@ public enum Posix {
     }
 
     public static func readlink(_ path: [UInt8]) throws -> [UInt8] {
+        try readlink(at: AT_FDCWD, path, display: display(path))
+    }
+
+    /// The target of the symlink `name` in directory `fd`.
+    public static func readlink(at fd: Int32, _ name: [UInt8], display shown: String) throws -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: 4096)
-        let n = withCPath(path) { p in buf.withUnsafeMutableBufferPointer { Glibc.readlink(p, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), 4096) } }
-        if n < 0 { throw BamError.io(path: display(path), operation: "readlink", errno: errno) }
+        let n = withCPath(name) { p in buf.withUnsafeMutableBufferPointer { readlinkat(fd, p, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), 4096) } }
+        if n < 0 { throw BamError.io(path: shown, operation: "readlink", errno: errno) }
         return Array(buf[0..<n])
     }
 
@@ -57,11 +62,28 @@ public enum Posix {
             throw BamError.io(path: display(path), operation: "opendir", errno: errno)
         }
         defer { closedir(dir) }
+        return try names(in: dir, display: display(path))
+    }
+
+    /// The names in the open directory `fd` (which stays open and is not
+    /// moved: the listing reads a duplicate).
+    public static func listDirectory(fd: Int32, display shown: String) throws -> [[UInt8]] {
+        let copy = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard copy >= 0, let dir = fdopendir(copy) else {
+            let e = errno
+            if copy >= 0 { close(copy) }
+            throw BamError.io(path: shown, operation: "opendir", errno: e)
+        }
+        defer { closedir(dir) }
+        return try names(in: dir, display: shown)
+    }
+
+    private static func names(in dir: OpaquePointer, display shown: String) throws -> [[UInt8]] {
         var names: [[UInt8]] = []
         while true {
             errno = 0
             guard let ent = readdir(dir) else {
-                if errno != 0 { throw BamError.io(path: display(path), operation: "readdir", errno: errno) }
+                if errno != 0 { throw BamError.io(path: shown, operation: "readdir", errno: errno) }
                 break
             }
             let name: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { raw in

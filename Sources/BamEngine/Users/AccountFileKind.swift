@@ -31,4 +31,14 @@ public enum AccountFileKind: String, CaseIterable, Sendable {
         case .shadow, .gshadow: return 0o640
         }
     }
+
+    /// Where the file lives in a root.
+    var rootPath: RootPath {
+        switch self {
+        case .passwd: return RootPath("/etc/passwd")
+        case .group: return RootPath("/etc/group")
+        case .shadow: return RootPath("/etc/shadow")
+        case .gshadow: return RootPath("/etc/gshadow")
+        }
+    }
 }

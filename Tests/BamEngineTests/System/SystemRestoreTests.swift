@@ -28,8 +28,8 @@ struct SystemRestoreTests {
         var options = system.restoreOptions(target: target, extract: extract)
         options.simulate = true
         let result = try SystemRestore(options: options, passphrase: { [] }).run()
-        #expect(result.plan.overwrites.map(Posix.display) == ["/etc/app.conf", "/srv/alice/notes"])
-        #expect(result.plan.deletions.map(Posix.display) == ["/etc/old.conf"])
+        #expect(result.plan.overwrites.map(\.description) == ["/etc/app.conf", "/srv/alice/notes"])
+        #expect(result.plan.deletions.map(\.description) == ["/etc/old.conf"])
         #expect(result.plan.newUsers == ["alice"])
         #expect(result.plan.users?.uidMap == [1000: 1001])
         #expect(result.plan.users?.gidMap == [1000: 1001])
@@ -79,7 +79,7 @@ struct SystemRestoreTests {
         var options = system.restoreOptions(target: target, extract: extract)
         options.limits = [try Overrides.parseLimit("-/srv")]
         let result = try SystemRestore(options: options, passphrase: { [] }).run()
-        #expect(result.plan.overwrites.map(Posix.display) == ["/etc/app.conf"])
+        #expect(result.plan.overwrites.map(\.description) == ["/etc/app.conf"])
         #expect(!Posix.fileExists(target + "/srv/alice"))
     }
 
