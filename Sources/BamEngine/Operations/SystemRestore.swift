@@ -177,7 +177,7 @@ public final class SystemRestore {
             }
         }
         if !o.skipPackages, Posix.fileExists(extras.newpkgs) {
-            let names = Profile.parsePackages(String(decoding: try Posix.readFile(extras.newpkgs), as: UTF8.self))
+            let names = try Profile.parsePackages(String(decoding: try Posix.readFile(extras.newpkgs), as: UTF8.self), file: extras.newpkgs)
             plan.packages = try PackageInstaller(root: o.root, progress: progress).plan(names)
         }
         return plan

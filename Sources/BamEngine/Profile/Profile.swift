@@ -56,7 +56,7 @@ public struct Profile: Equatable, Sendable {
         let packagesPath = base + packagesFileName
         var packages: [String] = []
         if Posix.fileExists(packagesPath) {
-            packages = try parsePackages(String(decoding: Posix.readFile(packagesPath), as: UTF8.self))
+            packages = try parsePackages(String(decoding: Posix.readFile(packagesPath), as: UTF8.self), file: packagesPath)
         }
         let hooks = base + "hooks.d"
         var hooksStat = stat()
@@ -67,12 +67,33 @@ public struct Profile: Equatable, Sendable {
             packages: packages, hooksDirectory: hasHooks ? hooks : nil)
     }
 
-    /// The names in a `packages` file, one per line, sorted and unique.
-    public static func parsePackages(_ text: String) -> [String] {
-        let names = ConfigLines.numbered(text).compactMap { line -> String? in
+    /// The names in a `packages` or `newpkgs` file, one per line, sorted
+    /// and unique. They end up in apt's argv, so each must be a Debian
+    /// package name (optionally `:ARCH`): a line such as `-oAPT::...` is
+    /// refused with its line (exit 12), never handed on.
+    public static func parsePackages(_ text: String, file: String) throws -> [String] {
+        let names = try ConfigLines.numbered(text).compactMap { line -> String? in
             let name = line.text.filter { !$0.isWhitespace }
-            return name.isEmpty ? nil : name
+            if name.isEmpty { return nil }
+            guard isPackageName(name) else {
+                throw BamError.corrupt(what: "\(file), line \(line.number)", reason: "'\(Posix.display(Array(name.utf8)))' is not a Debian package name")
+            }
+            return name
         }
         return Array(Set(names)).sorted()
+    }
+
+    /// Debian policy 5.6.1: lowercase letters, digits, `+`, `-`, `.`, at
+    /// least two characters, starting with a letter or digit; then the
+    /// architecture dpkg adds to a multi-arch name.
+    static func isPackageName(_ name: String) -> Bool {
+        let parts = name.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        func isAlnum(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
+        let package = parts[0].unicodeScalars
+        guard package.count >= 2, let first = package.first, isAlnum(first),
+              package.allSatisfy({ isAlnum($0) || $0 == "+" || $0 == "-" || $0 == "." }) else { return false }
+        guard parts.count == 2 else { return true }
+        let arch = parts[1].unicodeScalars
+        return !arch.isEmpty && arch.allSatisfy { isAlnum($0) || $0 == "-" }
     }
 }

@@ -114,6 +114,6 @@ public struct RollbackStore {
 
     func installedPackages() throws -> [String] {
         guard Posix.fileExists(newpkgs) else { return [] }
-        return Profile.parsePackages(String(decoding: try Posix.readFile(newpkgs), as: UTF8.self))
+        return try Profile.parsePackages(String(decoding: try Posix.readFile(newpkgs), as: UTF8.self), file: newpkgs)
     }
 }

@@ -206,6 +206,23 @@ struct HostileExtractTests {
         #expect(differences.count == 1 && differences[0].hasPrefix("/target/etc/.bam-copy-notes: absent -> "), "\(differences)")
     }
 
+    @Test("a newpkgs line that is not a package name (an apt option, a glob, a version pin) is refused with its line",
+          arguments: ["-oAPT::Get::AllowUnauthenticated=true", "hello*", "hello=2.10-3", "../x", "Hello"])
+    func hostileNewpkgs(line: String) throws {
+        let world = try World("hpkg")
+        try world.fsdelta(["o\t/etc/app.conf\t0\t0"])
+        try world.overlay("/etc/app.conf", "setting = 9\n")
+        try Posix.writeFileAtomically(world.extras + "/newpkgs", Array("hello\n\(line)\n".utf8), mode: 0o600)
+        let before = try world.snapshot()
+        do {
+            _ = try world.restore()
+            Issue.record("the restore ran")
+        } catch BamError.corrupt(let what, let reason) {
+            #expect(what.hasSuffix("newpkgs, line 2") && reason.contains("not a Debian package name"), "\(what): \(reason)")
+        }
+        #expect(try world.snapshot().differences(from: before).isEmpty)
+    }
+
     @Test("a backup's copy of bam's own rollback store is not restored over the new one")
     func rollbackStoreInBackup() throws {
         let world = try World("hstore")
@@ -241,5 +258,18 @@ struct RootPathTests {
     func prefixes() throws {
         #expect(try RootPath(validating: Array("/a/b/c".utf8)).prefixes.map(\.description) == ["/a", "/a/b", "/a/b/c"])
         #expect(RootPath.root.prefixes.isEmpty)
+    }
+}
+
+@Suite("package names")
+struct PackageNameTests {
+    @Test("Debian names, with or without an architecture, pass; anything else is refused")
+    func names() throws {
+        for name in ["hello", "libc6", "g++", "libstdc++6", "python3.11", "libc6:i386", "a0"] { #expect(Profile.isPackageName(name), "\(name)") }
+        for name in ["", "a", "-o", "Hello", "foo*", "foo=1", "foo/bookworm", "foo:", "..", ".a", "foo bar", "foo:I386"] {
+            #expect(!Profile.isPackageName(name), "\(name)")
+        }
+        #expect(try Profile.parsePackages("bb\n\naa\n bb \n", file: "p") == ["aa", "bb"])
+        #expect(throws: BamError.self) { try Profile.parsePackages("aa\n-oX=1\n", file: "p") }
     }
 }
