@@ -28,6 +28,22 @@ import Testing
         #expect(try CLISandbox.json(off.stdout)["enabled"] as? Bool == false)
     }
 
+    @Test("'on' in a root with neither systemd nor cron exits 1 and writes nothing; --force writes it with a warning")
+    func nothingRunsIt() throws {
+        let s = try CLISandbox("schedule-none")
+        let root = s.path("root")
+        try Posix.makeDirectories(root + "/etc", mode: 0o755)
+        let refused = try s.bam(["schedule", "on", "--root", root])
+        #expect(refused.status == 1 && refused.stderr.contains("nothing would run the daily backup"), "\(refused.stderr)")
+        #expect(!Posix.fileExists(root + "/etc/cron.d/bam-backup"))
+        let forced = try s.bam(["schedule", "on", "--root", root, "--force", "--json"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let summary = try CLISandbox.json(forced.stdout)
+        #expect(summary["nothing_runs_it"] as? Bool == true)
+        #expect((summary["warnings"] as? [String])?.first?.contains("no cron daemon") == true, "\(forced.stdout)")
+        #expect(Posix.fileExists(root + "/etc/cron.d/bam-backup"))
+    }
+
     @Test("a bad action or a relative root is a usage error that changes nothing")
     func usageErrors() throws {
         let s = try CLISandbox("schedule-usage")

@@ -11,13 +11,17 @@ import Glibc
 /// systemd) `systemctl enable --now` does it so the timer also starts now.
 /// Without systemd a cron file is written instead (cron reads
 /// /etc/cron.d itself). Turning it off removes both, so a root whose init
-/// changed since never runs two backups a day.
+/// changed since never runs two backups a day. A root with neither
+/// systemd nor a cron daemon has nothing that would run the backup:
+/// turning it on there is refused unless forced.
 public struct BackupSchedule {
     public static let timerUnit = "bam-backup.timer"
     /// Where packages put units (bookworm and later), first match wins.
     public static let unitDirectories = ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"]
     public static let wantsLink = "/etc/systemd/system/timers.target.wants/" + timerUnit
     public static let cronFile = "/etc/cron.d/bam-backup"
+    /// Daemons that read /etc/cron.d (Debian's cron, cronie, busybox's).
+    public static let cronDaemons = ["/usr/sbin/cron", "/usr/sbin/crond", "/usr/sbin/busybox-crond"]
     /// The packaged runner: `bam backup`, logged to the journal (stdout)
     /// and appended to /var/log/bam/backup.log.
     public static let runner = "/usr/lib/bam/scheduled-backup"
@@ -41,6 +45,9 @@ public struct BackupSchedule {
         return hasSystemctl && timerUnitPath != nil ? .systemd : .cron
     }
 
+    /// Whether the root has a daemon that reads /etc/cron.d.
+    public var hasCronDaemon: Bool { Self.cronDaemons.contains { Posix.fileExists(inRoot($0)) } }
+
     public func status() -> ScheduleStatus {
         let timerEnabled = Posix.fileExists(inRoot(Self.wantsLink))
         let cronEnabled = Posix.fileExists(inRoot(Self.cronFile))
@@ -48,14 +55,16 @@ public struct BackupSchedule {
         case .systemd:
             return ScheduleStatus(enabled: timerEnabled, method: .systemd, path: Self.wantsLink, strayCronFile: cronEnabled)
         case .cron:
-            return ScheduleStatus(enabled: cronEnabled, method: .cron, path: Self.cronFile, strayCronFile: false)
+            return ScheduleStatus(enabled: cronEnabled, method: .cron, path: Self.cronFile, strayCronFile: false,
+                                  nothingRunsIt: !hasCronDaemon)
         }
     }
 
     /// Turns the daily backup on. `delayMinutes` fixes the cron fallback's
-    /// start time after midnight (tests); nil picks one at random.
+    /// start time after midnight (tests); nil picks one at random. Without
+    /// systemd or a cron daemon it is refused unless `force`.
     @discardableResult
-    public func enable(delayMinutes: Int? = nil) throws -> ScheduleStatus {
+    public func enable(delayMinutes: Int? = nil, force: Bool = false) throws -> ScheduleStatus {
         switch method {
         case .systemd:
             try removeIfPresent(Self.cronFile)
@@ -68,6 +77,9 @@ public struct BackupSchedule {
                 if symlink(timerUnitPath!, link) != 0 { throw BamError.io(path: link, operation: "symlink", errno: errno) }
             }
         case .cron:
+            guard hasCronDaemon || force else {
+                throw BamError.invalid("\(root) has neither systemd (systemctl and \(Self.timerUnit)) nor a cron daemon (\(Self.cronDaemons.joined(separator: ", "))): nothing would run the daily backup; install cron, or use --force to write \(Self.cronFile) all the same")
+            }
             let delay = delayMinutes ?? Int.random(in: 0..<Self.spreadMinutes)
             guard (0..<Self.spreadMinutes).contains(delay) else {
                 throw BamError.invalid("schedule delay must be 0-\(Self.spreadMinutes - 1) minutes, got \(delay)")
@@ -145,4 +157,14 @@ public struct ScheduleStatus: Equatable, Sendable {
     public var path: String
     /// A cron file left from before systemd was installed (runs a second backup).
     public var strayCronFile: Bool
+    /// The cron method on a root with no cron daemon: the file is inert.
+    public var nothingRunsIt = false
+
+    public init(enabled: Bool, method: ScheduleMethod, path: String, strayCronFile: Bool, nothingRunsIt: Bool = false) {
+        self.enabled = enabled
+        self.method = method
+        self.path = path
+        self.strayCronFile = strayCronFile
+        self.nothingRunsIt = nothingRunsIt
+    }
 }

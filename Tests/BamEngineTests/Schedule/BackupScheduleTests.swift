@@ -10,6 +10,7 @@ import Glibc
     @Test("without systemd a cron file at a fixed spread time turns it on, and off removes it")
     func cronFallback() throws {
         let tree = try TestTree("schedule-cron")
+        try tree.file("usr/sbin/cron", "#!/bin/sh\n", mode: 0o755)
         let schedule = BackupSchedule(root: tree.root)
         #expect(schedule.status() == ScheduleStatus(enabled: false, method: .cron, path: "/etc/cron.d/bam-backup", strayCronFile: false))
 
@@ -29,6 +30,19 @@ import Glibc
         #expect(try schedule.disable().enabled == false)
         #expect(!Posix.fileExists(tree.path("etc/cron.d/bam-backup")))
         #expect(try schedule.disable().enabled == false)  // off twice is fine
+    }
+
+    @Test("with neither systemd nor a cron daemon 'on' is refused and writes nothing, unless forced")
+    func nothingToRunIt() throws {
+        let tree = try TestTree("schedule-none")
+        let schedule = BackupSchedule(root: tree.root)
+        #expect(schedule.status().nothingRunsIt)
+        #expect(throws: BamError.self) { try schedule.enable(delayMinutes: 5) }
+        #expect(!Posix.fileExists(tree.path("etc/cron.d/bam-backup")))
+        let forced = try schedule.enable(delayMinutes: 5, force: true)
+        #expect(forced.enabled && forced.nothingRunsIt)
+        try tree.file("usr/sbin/crond", "#!/bin/sh\n", mode: 0o755)
+        #expect(schedule.status() == ScheduleStatus(enabled: true, method: .cron, path: "/etc/cron.d/bam-backup", strayCronFile: false))
     }
 
     @Test("with systemd and the timer unit the wants-symlink turns it on, replacing an old cron file")
