@@ -22,7 +22,9 @@ struct DatabaseRestore {
                 progress.report(.phase("saving the MySQL databases for rollback"))
                 try rollback.recordDatabaseSettings(settings)
                 before = try mysql.client.databases()
-                _ = try mysql.backup(to: rollback.myfs, selection: DatabaseSelection(engine: .mysql, limits: []))
+                // Only what the restore replaces: a database it leaves alone
+                // needs no saving (and cannot make the restore fail).
+                _ = try mysql.backup(to: rollback.myfs, selection: selection.wholeDatabases)
             }
             progress.report(.phase("restoring MySQL databases"))
             let restored = try mysql.restore(from: myfs, selection: selection)
@@ -40,7 +42,7 @@ struct DatabaseRestore {
                 progress.report(.phase("saving the PostgreSQL databases for rollback"))
                 try rollback.recordDatabaseSettings(settings)
                 before = try pg.databases()
-                _ = try pg.backup(to: rollback.pgfs, selection: DatabaseSelection(engine: .pgsql, limits: []))
+                _ = try pg.backup(to: rollback.pgfs, selection: selection.wholeDatabases)
             }
             progress.report(.phase("restoring PostgreSQL databases"))
             let restored = try pg.restore(from: pgfs, selection: selection)

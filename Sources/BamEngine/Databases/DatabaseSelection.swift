@@ -41,6 +41,14 @@ public struct DatabaseSelection: Sendable {
         return defaultIncluded
     }
 
+    /// The same databases, each whole: what a restore with this selection
+    /// drops and loads again, so what its rollback must save first.
+    public var wholeDatabases: DatabaseSelection {
+        var whole = self
+        whole.tables = [:]
+        return whole
+    }
+
     /// The tables of `database` that limits name explicitly.
     func tableLimits(of database: String) -> [String: Bool] { tables[database] ?? [:] }
 }

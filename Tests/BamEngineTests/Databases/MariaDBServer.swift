@@ -45,7 +45,7 @@ final class MariaDBServer {
         let server = try ChildProcess.which("mariadbd", "mysqld")
         try Posix.writeFileAtomically(defaultsFile, Array("[client]\nuser=root\nsocket=\(socket)\n".utf8), mode: 0o600)
         let arguments = [server, "--no-defaults", "--user=root", "--datadir=" + dataDirectory, "--socket=" + socket,
-                         "--skip-networking", "--pid-file=" + tree.root + "/mysqld.pid", "--log-error=" + tree.root + "/error.log",
+                         "--skip-networking", "--tmpdir=" + tree.root, "--pid-file=" + tree.root + "/mysqld.pid", "--log-error=" + tree.root + "/error.log",
                          "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M", "--max-allowed-packet=64M"]
         pid = try QuietSpawn.start(arguments)
         for _ in 0..<300 {
@@ -78,10 +78,11 @@ final class MariaDBServer {
 
     /// Runs SQL through the client as root; returns the rows, tab-separated.
     @discardableResult
-    func sql(_ text: String, defaults: String? = nil) throws -> String {
+    /// `comments`: keep comments in what is sent (program bodies keep them).
+    func sql(_ text: String, defaults: String? = nil, comments: Bool = false) throws -> String {
         let client = try ChildProcess.which("mariadb", "mysql")
         let child = try ChildProcess([client, "--defaults-file=" + (defaults ?? defaultsFile), "--default-character-set=utf8mb4",
-                                      "--batch", "--skip-column-names"], stdin: .pipe, stdout: .pipe)
+                                      "--batch", "--skip-column-names"] + (comments ? ["--comments"] : []), stdin: .pipe, stdout: .pipe)
         let input = Array(text.utf8)
         try input.withUnsafeBytes { try child.write($0) }
         child.closeStdin()

@@ -13,6 +13,9 @@
 ///
 ///     myfs/<db>/routines               stored procedures and functions
 ///     myfs/<db>/events                 scheduled events
+///     myfs/<db>/tables/<s>/setval      a sequence's position (`DO SETVAL`);
+///                                      its `init` is the CREATE SEQUENCE,
+///                                      which the original's reader runs too
 ///
 /// Both hold `;;`-terminated statements like `triggers`: each CREATE is
 /// preceded by the session settings (sql_mode, character sets, time zone)
@@ -34,6 +37,7 @@ enum MyFSLayout {
     static let eventsFile = "events"
     static let viewPreFile = "pre"
     static let viewPostFile = "post"
+    static let sequenceValueFile = "setval"
 
     /// mysql's log tables: their data is never dumped or loaded, and they
     /// are not dropped (a server logging to them refuses).

@@ -166,6 +166,7 @@ final class MyFSReader {
         try sink.write(db.initSQL + [0x0a])
         try sink.write(Array("USE ".utf8) + quotedDB + Array(";\n".utf8))
         let tablesPath = db.path + "/" + MyFSLayout.tablesDirectory
+        var definitions: [(name: [UInt8], path: String, initSQL: [UInt8])] = []
         for entry in try sortedEntries(tablesPath) {
             let path = tablesPath + "/" + String(decoding: entry, as: UTF8.self)
             let initSQL = try Posix.readFile(path + "/" + MyFSLayout.initFile)
@@ -173,7 +174,15 @@ final class MyFSReader {
                 throw BamError.corrupt(what: path + "/" + MyFSLayout.initFile, reason: "no table name in its CREATE TABLE")
             }
             guard selection.includes(database: dbName, table: String(decoding: name, as: UTF8.self)) || selection.isEverything else { continue }
-            try table(name: name, path: path, initSQL: initSQL, database: db, into: sink)
+            definitions.append((name, path, initSQL))
+        }
+        // Sequences first: a table's DEFAULT may take its next value. And
+        // no LOCK TABLES where there are any: a table whose default names a
+        // sequence cannot be written under a lock that leaves it out.
+        let isSequence = { (initSQL: [UInt8]) in SQLText.hasPrefix(initSQL, "CREATE SEQUENCE") }
+        let hasSequences = definitions.contains { isSequence($0.initSQL) }
+        for (name, path, initSQL) in definitions.filter({ isSequence($0.initSQL) }) + definitions.filter({ !isSequence($0.initSQL) }) {
+            try table(name: name, path: path, initSQL: initSQL, database: db, lockTables: !hasSequences, into: sink)
         }
         for (_, path) in try viewDirectories(db) {
             guard let pre = try? Posix.readFile(path + "/" + MyFSLayout.viewPreFile) else { continue }
@@ -205,7 +214,7 @@ final class MyFSReader {
         try sink.write(Self.programsAfter)
     }
 
-    private func table(name: [UInt8], path: String, initSQL: [UInt8], database db: Database, into sink: SQLSink) throws {
+    private func table(name: [UInt8], path: String, initSQL: [UInt8], database db: Database, lockTables: Bool, into sink: SQLSink) throws {
         let quoted = SQLText.mysqlQuoted(name)
         let isLog = MyFSLayout.isLogTable(database: db.name, table: name)
         // mysqldump writes IF NOT EXISTS for tables the server keeps in use
@@ -215,11 +224,16 @@ final class MyFSReader {
         try sink.write("/*!40101 SET @saved_cs_client     = @@character_set_client */;\n/*!40101 SET character_set_client = utf8mb4 */;\n")
         try sink.write(Array(SQLText.trimmed(initSQL[...])) + [0x0a])
         try sink.write("/*!40101 SET character_set_client = @saved_cs_client */;\n")
+        if let position = try? Posix.readFile(path + "/" + MyFSLayout.sequenceValueFile) {
+            try sink.write(Array(SQLText.trimmed(position[...])) + [0x0a])
+        }
         let rowsPath = path + "/" + MyFSLayout.rowsFile
         if !isLog, let st = try Posix.lstatIfExists(Array(rowsPath.utf8)), st.st_size > 0 {
-            try sink.write(Array("LOCK TABLES ".utf8) + quoted + Array(" WRITE;\n/*!40000 ALTER TABLE ".utf8) + quoted + Array(" DISABLE KEYS */;\n".utf8))
+            if lockTables { try sink.write(Array("LOCK TABLES ".utf8) + quoted + Array(" WRITE;\n".utf8)) }
+            try sink.write(Array("/*!40000 ALTER TABLE ".utf8) + quoted + Array(" DISABLE KEYS */;\n".utf8))
             try rows(rowsPath, table: quoted, into: sink)
-            try sink.write(Array("/*!40000 ALTER TABLE ".utf8) + quoted + Array(" ENABLE KEYS */;\nUNLOCK TABLES;\n".utf8))
+            try sink.write(Array("/*!40000 ALTER TABLE ".utf8) + quoted + Array(" ENABLE KEYS */;\n".utf8))
+            if lockTables { try sink.write("UNLOCK TABLES;\n") }
         }
         try programs(path + "/" + MyFSLayout.triggersFile, into: sink)
     }

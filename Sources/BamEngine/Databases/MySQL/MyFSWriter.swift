@@ -31,6 +31,7 @@ final class MyFSWriter {
         var path: String
         var keepsRows: Bool
         var insertPrefix: [UInt8]
+        var isSequence = false
         var rows: BufferedFileWriter?
     }
 
@@ -51,6 +52,7 @@ final class MyFSWriter {
         try Posix.makeDirectories(directory, mode: 0o700)
         var delimiter: [UInt8] = [0x3b]
         var statement: [UInt8] = []
+        var scanner = SQLStatementScanner()
         var statementLine = 0
         // An INSERT whose rows go on over the next lines (MariaDB's dump
         // puts each row on a line of its own), kept until its `;`.
@@ -86,11 +88,11 @@ final class MyFSWriter {
                 statement.append(0x0a)
             }
             statement.append(contentsOf: line)
-            let end = SQLText.trimmed(statement[...])
-            if end.count >= delimiter.count && end.suffix(delimiter.count).elementsEqual(delimiter) {
-                let body = SQLText.trimmed(end.dropLast(delimiter.count))
+            if scanner.endsStatement(line, delimiter: delimiter) {
+                let body = SQLText.trimmed(SQLText.trimmed(statement[...]).dropLast(delimiter.count))
                 try handle(Array(body), lineNumber: statementLine, source: source)
                 statement.removeAll(keepingCapacity: true)
+                scanner.reset()
             }
         }) != nil {}
         if !SQLText.trimmed(statement[...]).isEmpty || !insertStatement.isEmpty {
@@ -176,6 +178,30 @@ final class MyFSWriter {
                           insertPrefix: Array("INSERT INTO ".utf8) + SQLText.mysqlQuoted(name) + Array(" VALUES".utf8))
             summary.tables += 1
             sessionSettings.removeAll()
+            return
+        }
+        if SQLText.hasPrefix(sql, "CREATE SEQUENCE") {
+            // A sequence is a table to MariaDB (DROP TABLE drops it, limits
+            // name it as one): its definition goes where a table's does,
+            // and its position, the DO SETVAL that follows, beside it.
+            try closeTable()
+            guard let name = SQLText.firstQuotedName(sql) else { throw fail(lineNumber, source, "CREATE SEQUENCE without a name") }
+            let path = db.path + "/" + MyFSLayout.tablesDirectory + "/" + SQLText.fileName(name)
+            try Posix.makeDirectories(path, mode: 0o700)
+            try Posix.writeFileAtomically(path + "/" + MyFSLayout.initFile, sql + Array(";\n".utf8), mode: 0o600)
+            table = Table(database: db.name, name: name, path: path,
+                          keepsRows: selection.includes(database: String(decoding: db.name, as: UTF8.self), table: String(decoding: name, as: UTF8.self)),
+                          insertPrefix: [], isSequence: true)
+            summary.tables += 1
+            return
+        }
+        if SQLText.hasPrefix(sql, "DO SETVAL(") || SQLText.hasPrefix(sql, "SELECT SETVAL(") {
+            guard let current = table, current.isSequence, SQLText.firstQuotedName(sql) == current.name else {
+                throw fail(lineNumber, source, "a SETVAL that does not follow its CREATE SEQUENCE")
+            }
+            if current.keepsRows {
+                try Posix.writeFileAtomically(current.path + "/" + MyFSLayout.sequenceValueFile, sql + Array(";\n".utf8), mode: 0o600)
+            }
             return
         }
         if SQLText.hasPrefix(sql, "INSERT INTO") {

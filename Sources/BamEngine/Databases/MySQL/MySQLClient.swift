@@ -48,7 +48,9 @@ struct MySQLClient {
 
     /// The client reading SQL from its standard input; it stops at the
     /// first error (no --force), so a failed restore is never partial quietly.
+    /// `--comments`: the client would strip the comments in program bodies.
     func startLoad() throws -> ChildProcess {
-        try ChildProcess([clientTool] + connection + ["--binary-mode", "--max-allowed-packet=1G", "--batch"], stdin: .pipe, stdout: .null)
+        try ChildProcess([clientTool] + connection + ["--binary-mode", "--max-allowed-packet=1G", "--batch", "--comments"],
+                         stdin: .pipe, stdout: .null)
     }
 }
