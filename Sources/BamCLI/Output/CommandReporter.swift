@@ -42,7 +42,7 @@ final class CommandReporter: ProgressReporter {
         case .warning(let message):
             warnings.append(message)
             clearLine()
-            if !json { FileHandle.standardError.write(Data("bam: warning: \(message)\n".utf8)) }
+            if !json { FileHandle.standardError.write(Data("bam: warning: \(Posix.controlsEscaped(message))\n".utf8)) }
         }
     }
 

@@ -26,7 +26,7 @@ struct OutputOptions: ParsableArguments {
             if json {
                 reporter.emitJSON(.object([("type", .string("exit_error")), ("code", .int(Int64(code))), ("message", .string("\(error)"))]))
             } else {
-                FileHandle.standardError.write(Data("bam: error: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("bam: error: \(Posix.controlsEscaped("\(error)"))\n".utf8))
             }
             throw ExitCode(code)
         }

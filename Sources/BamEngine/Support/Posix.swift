@@ -7,16 +7,60 @@ import Foundation
 /// byte arrays: file names need not be UTF-8, and a Swift `String` would
 /// lose the bytes that are not.
 public enum Posix {
-    /// The printable form of a path for messages: invalid UTF-8 bytes become
-    /// `\xNN` escapes so a message never hides which file was meant.
+    /// The printable form of a path (or any name or line read from a
+    /// backup) for messages, logs and pages: printable UTF-8 is kept, and
+    /// every other byte becomes a `\xNN` escape (invalid UTF-8, the C0
+    /// controls with ESC, CR and LF, DEL, the C1 controls U+0080...U+009F,
+    /// the Unicode line and paragraph separators, and the backslash itself,
+    /// so an escape in a name cannot pass for one made here). A hostile
+    /// name can then neither drive the terminal nor fake a line.
     public static func display(_ path: [UInt8]) -> String {
-        if let s = String(validating: path, as: UTF8.self), !s.contains(where: { $0.isNewline }) { return s }
+        guard let text = String(validating: path, as: UTF8.self) else {
+            var out = ""
+            for b in path {
+                if b >= 0x20 && b < 0x7f && b != UInt8(ascii: "\\") { out.append(Character(UnicodeScalar(b))) }
+                else { out += escaped(b) }
+            }
+            return out
+        }
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = ""
-        for b in path {
-            if b >= 0x20 && b < 0x7f && b != UInt8(ascii: "\\") { out.append(Character(UnicodeScalar(b))) }
-            else { out += String(format: "\\x%02x", b) }
+        for scalar in text.unicodeScalars {
+            if needsEscape(scalar) { out += String(scalar).utf8.map(escaped).joined() } else { out.unicodeScalars.append(scalar) }
         }
         return out
+    }
+
+    /// `display` for text already in a String (manifest lines, volume
+    /// names, S3 keys).
+    public static func display(_ text: String) -> String { display(Array(text.utf8)) }
+
+    /// The last guard before a terminal or log, for a whole message whose
+    /// names were already passed through `display`: escapes the control
+    /// characters `display` escapes, but leaves backslashes (they are that
+    /// function's own escapes) and the line feeds and tabs of multi-line
+    /// messages, so text that bypassed `display` (a storage server's or a
+    /// tool's error output, say) still cannot drive the terminal.
+    public static func controlsEscaped(_ message: String) -> String {
+        func escapes(_ scalar: Unicode.Scalar) -> Bool { scalar != "\\" && scalar != "\n" && scalar != "\t" && needsEscape(scalar) }
+        guard message.unicodeScalars.contains(where: escapes) else { return message }
+        var out = ""
+        for scalar in message.unicodeScalars {
+            if escapes(scalar) { out += String(scalar).utf8.map(escaped).joined() } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7f...0x9f, 0x5c, 0x2028, 0x2029: return true
+        default: return false
+        }
+    }
+
+    private static func escaped(_ byte: UInt8) -> String {
+        let hex = Array("0123456789abcdef")
+        return "\\x" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0xf)])
     }
 
     public static func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {

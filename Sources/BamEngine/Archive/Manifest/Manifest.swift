@@ -107,7 +107,7 @@ public struct Manifest: Equatable {
                 if let v = current { m.volumes.append(v); current = nil }
                 inFilelist = true
             default:
-                throw fail(n + 1, "unknown field '\(key)'")
+                throw fail(n + 1, "unknown field '\(Posix.display(w[0]))'")
             }
         }
         if let v = current { m.volumes.append(v) }
