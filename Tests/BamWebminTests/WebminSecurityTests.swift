@@ -151,6 +151,8 @@ struct WebminSecurityTests {
         let bad: [[(String, String)]] = [
             [("time", "now; rm -rf /")],
             [("time", "--force")],
+            // Once a trap in the engine's age parser (overflow), now a refusal.
+            [("time", "99999999999999999Y")],
             [("backup_id", "1 --force")],
             [("backup_id", "-1")],
             [("limits", "/srv /etc")],
@@ -169,6 +171,12 @@ struct WebminSecurityTests {
         #expect(badOption.body.contains("data-field=\"volsize\""))
         #expect(!badOption.body.contains("data-field=\"full-backup\""))
         #expect(!Posix.fileExists(s.conf + "/conf"))
+        // Values whose seconds or bytes overflow: once saved, they trapped every later backup.
+        for (field, value) in [("full-backup", "999999999999999999M"), ("restore-cache-size", "9007199254740992GB"), ("volsize", "99999999999")] {
+            let overflowing = try s.cgi("options.cgi", method: "POST", body: .form([(field, value), ("csrf", token)]))
+            #expect(overflowing.body.contains("data-field=\"\(field)\""), "\(field): \(overflowing.body.prefix(400))")
+            #expect(!Posix.fileExists(s.conf + "/conf"))
+        }
         let badOverrides = try s.cgi("overrides.cgi", method: "POST", body: .form([("overrides", "/srv\nrelative/path\n"), ("csrf", token)]))
         #expect(badOverrides.body.contains("overrides:2"))
         #expect(!Posix.fileExists(s.conf + "/overrides"))

@@ -67,7 +67,8 @@ extension Bam {
         }
 
         func validate() throws {
-            if let volsize, !(1...10_000).contains(volsize) { throw ValidationError("--volsize must be between 1 and 10000 MiB") }
+            let sizes = BamConf.volsizeRange
+            if let volsize, !sizes.contains(volsize) { throw ValidationError("--volsize must be between \(sizes.lowerBound) and \(sizes.upperBound) MiB") }
             if let fullBackup { do { _ = try FullBackupPolicy.parse(fullBackup) } catch { throw ValidationError("--full-backup: \(error)") } }
             if rawUpload != nil {
                 if address == nil { throw ValidationError("--raw-upload needs --address") }

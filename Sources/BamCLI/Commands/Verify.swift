@@ -22,10 +22,14 @@ extension Bam {
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            if let time { try TimeArgument.validate(time) }
+        }
+
         func run() throws {
             try output.run { reporter in
                 let secret = try registryOptions.registry.loadSecret()
-                let when = try time.map { try BackupTime.parseUserTime($0, now: Int64(Glibc.time(nil))) }
+                let when = try time.map(TimeArgument.parse)
                 let result = try ArchiveVerify(address: archive.address, time: when, compareWith: compare,
                                                scratchRoot: archive.cacheRoot, passphrase: secret.bytes, progress: reporter).run()
                 let diffs = result.differences

@@ -12,8 +12,9 @@ struct StorageOptions: ParsableArguments {
     var s3ParallelUploads = 4
 
     func validate() throws {
-        guard (1...64).contains(s3ParallelUploads) else {
-            throw ValidationError("--s3-parallel-uploads must be between 1 and 64")
+        let range = BamConf.parallelUploadsRange
+        guard range.contains(s3ParallelUploads) else {
+            throw ValidationError("--s3-parallel-uploads must be between \(range.lowerBound) and \(range.upperBound)")
         }
         if let s3Region, s3Region.isEmpty || s3Region.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-") }) {
             throw ValidationError("--s3-region must be a region name such as eu-west-1")

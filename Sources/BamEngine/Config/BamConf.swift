@@ -15,6 +15,11 @@ public struct BamConf: Equatable, Sendable {
 
     /// Volume size in megabytes.
     public var volsize = 25
+    /// What `volsize` (and `--volsize`) may be: a volume is built in memory
+    /// and its size shifted to bytes, so a huge value must be refused.
+    public static let volsizeRange = 1...10_000
+    /// What `s3-parallel-uploads` (and `--s3-parallel-uploads`) may be.
+    public static let parallelUploadsRange = 1...64
     public var s3ParallelUploads = 1
     public var fullBackup = FullBackupInterval.olderThan(count: 1, unit: .month)
     public var restoreCacheSize = RestoreCacheSize.percentOfFreeSpace(50)
@@ -53,13 +58,13 @@ public struct BamConf: Equatable, Sendable {
             if line.isEmpty || line.hasPrefix("#") { continue }
             func fail(_ message: String) -> BamError { BamError.invalid("\(file):\(lineNumber): \(message)") }
             guard let space = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
-                throw fail("expected '<option> <value>', got '\(line)'")
+                throw fail("expected '<option> <value>', got '\(Posix.display(line))'")
             }
             let key = String(line[..<space])
             let value = line[space...].trimmingCharacters(in: .whitespaces)
-            func wholeNumber(minimum: Int) throws -> Int {
-                guard let n = Int(value), n >= minimum else {
-                    throw fail("\(key) must be a whole number of at least \(minimum), got '\(value)'")
+            func wholeNumber(in range: ClosedRange<Int>) throws -> Int {
+                guard let n = Int(value), range.contains(n) else {
+                    throw fail("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(Posix.display(value))'")
                 }
                 return n
             }
@@ -67,27 +72,19 @@ public struct BamConf: Equatable, Sendable {
                 switch value.lowercased() {
                 case "true", "1", "yes": return true
                 case "false", "0", "no": return false
-                default: throw fail("\(key) must be true/1/yes or false/0/no, got '\(value)'")
+                default: throw fail("\(key) must be true/1/yes or false/0/no, got '\(Posix.display(value))'")
                 }
             }
             switch key {
-            case "volsize": conf.volsize = try wholeNumber(minimum: 1)
-            case "s3-parallel-uploads": conf.s3ParallelUploads = try wholeNumber(minimum: 1)
+            case "volsize": conf.volsize = try wholeNumber(in: volsizeRange)
+            case "s3-parallel-uploads": conf.s3ParallelUploads = try wholeNumber(in: parallelUploadsRange)
             case "full-backup":
-                guard let interval = FullBackupInterval(value) else {
-                    throw fail("full-backup must be 'now' or a number and one of m h D W M Y (e.g. 1M), got '\(value)'")
-                }
-                conf.fullBackup = interval
+                do { conf.fullBackup = try FullBackupInterval.parse(value) } catch { throw fail("full-backup \(error)") }
             case "restore-cache-size":
-                guard let size = RestoreCacheSize(value) else {
-                    throw fail(
-                        "restore-cache-size must be a percentage or megabytes/gigabytes (50%, 1000MB, 2GB), got '\(value)'"
-                    )
-                }
-                conf.restoreCacheSize = size
+                do { conf.restoreCacheSize = try RestoreCacheSize.parse(value) } catch { throw fail("restore-cache-size \(error)") }
             case "restore-cache-dir":
                 guard value.hasPrefix("/") else {
-                    throw fail("restore-cache-dir must be an absolute path, got '\(value)'")
+                    throw fail("restore-cache-dir must be an absolute path, got '\(Posix.display(value))'")
                 }
                 conf.restoreCacheDir = value
             case "backup-skip-files": conf.backupSkipFiles = try boolean()
@@ -95,20 +92,20 @@ public struct BamConf: Equatable, Sendable {
             case "backup-skip-database": conf.backupSkipDatabase = try boolean()
             case "force-profile": conf.forceProfile = value
             case "mysql-defaults-file", "pgsql-host":
-                guard value.hasPrefix("/") else { throw fail("\(key) must be an absolute path, got '\(value)'") }
+                guard value.hasPrefix("/") else { throw fail("\(key) must be an absolute path, got '\(Posix.display(value))'") }
                 if key == "pgsql-host" { conf.pgsqlHost = value } else { conf.mysqlDefaultsFile = value }
             case "pgsql-port":
                 guard let port = Int(value), (1...65535).contains(port) else {
-                    throw fail("pgsql-port must be a port number from 1 to 65535, got '\(value)'")
+                    throw fail("pgsql-port must be a port number from 1 to 65535, got '\(Posix.display(value))'")
                 }
                 conf.pgsqlPort = port
             case "pgsql-user":
                 guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else {
-                    throw fail("pgsql-user must be a user name (letters, digits, _ - .), got '\(value)'")
+                    throw fail("pgsql-user must be a user name (letters, digits, _ - .), got '\(Posix.display(value))'")
                 }
                 conf.pgsqlUser = value
             default:
-                throw fail("unknown option '\(key)' (known: \(keys.joined(separator: ", ")))")
+                throw fail("unknown option '\(Posix.display(key))' (known: \(keys.joined(separator: ", ")))")
             }
             conf.setKeys.insert(key)
         }

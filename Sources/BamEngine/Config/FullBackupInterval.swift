@@ -29,16 +29,25 @@ public enum FullBackupInterval: Equatable, Sendable, CustomStringConvertible {
 
     /// Parses `now` or `\d+[mhDWMY]`; nil otherwise.
     public init?(_ text: String) {
-        if text == "now" {
-            self = .now
-            return
+        guard let interval = try? Self.parse(text) else { return nil }
+        self = interval
+    }
+
+    /// As `init?`, with the reason for a refusal (without the source: the
+    /// caller names the file and line or the flag). The length in seconds
+    /// must fit in 64 bits, so `seconds` can never overflow.
+    public static func parse(_ text: String) throws -> FullBackupInterval {
+        if text == "now" { return .now }
+        let shown = Posix.display(text)
+        guard let last = text.last, let unit = Unit(rawValue: last), case let digits = text.dropLast(),
+              !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber })
+        else {
+            throw BamError.invalid("must be 'now' or a number and one of m h D W M Y (e.g. 1M), got '\(shown)'")
         }
-        guard let last = text.last, let unit = Unit(rawValue: last) else { return nil }
-        let digits = text.dropLast()
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(digits) else {
-            return nil
+        guard let count = Int(digits), !count.multipliedReportingOverflow(by: unit.seconds).overflow else {
+            throw BamError.invalid("'\(shown)' is too long an interval")
         }
-        self = .olderThan(count: count, unit: unit)
+        return .olderThan(count: count, unit: unit)
     }
 
     /// The age in seconds after which a new full backup is due; 0 for `now`.

@@ -93,8 +93,10 @@ struct ConfigBamConfTests {
             name: "no value", text: "# c\nvolsize\n", message: "/conf:2: expected '<option> <value>', got 'volsize'"),
         BadCase(
             name: "volsize not a number", text: "volsize big\n",
-            message: "/conf:1: volsize must be a whole number of at least 1, got 'big'"),
+            message: "/conf:1: volsize must be a whole number from 1 to 10000, got 'big'"),
         BadCase(name: "volsize zero", text: "volsize 0\n", message: "/conf:1: volsize must be a whole number"),
+        // Shifted to bytes at backup time: a huge value must stop here.
+        BadCase(name: "volsize huge", text: "volsize 9223372036854775807\n", message: "/conf:1: volsize must be a whole number from 1 to 10000"),
         BadCase(name: "bad full-backup", text: "full-backup 1 month\n", message: "/conf:1: full-backup must be 'now'"),
         BadCase(
             name: "bad boolean", text: "backup-skip-files maybe\n",
@@ -104,13 +106,33 @@ struct ConfigBamConfTests {
             message: "/conf:1: restore-cache-size must be"),
         BadCase(
             name: "cache size over 100%", text: "restore-cache-size 150%\n",
-            message: "/conf:1: restore-cache-size must be"),
+            message: "/conf:1: restore-cache-size '150%' is too large"),
         BadCase(
             name: "relative cache dir", text: "restore-cache-dir cache\n",
             message: "/conf:1: restore-cache-dir must be an absolute path"),
         BadCase(
             name: "parallel uploads", text: "s3-parallel-uploads 0\n",
-            message: "/conf:1: s3-parallel-uploads must be a whole number of at least 1"),
+            message: "/conf:1: s3-parallel-uploads must be a whole number from 1 to 64"),
+        BadCase(
+            name: "parallel uploads huge", text: "s3-parallel-uploads 100000\n",
+            message: "/conf:1: s3-parallel-uploads must be a whole number from 1 to 64"),
+        // These once trapped (exit 132) on every later backup: the count
+        // fits in Int, its seconds or bytes do not.
+        BadCase(
+            name: "full-backup overflowing seconds", text: "volsize 5\nfull-backup 999999999999999999M\n",
+            message: "/conf:2: full-backup '999999999999999999M' is too long an interval"),
+        BadCase(
+            name: "full-backup beyond Int", text: "full-backup 99999999999999999999999Y\n",
+            message: "/conf:1: full-backup '99999999999999999999999Y' is too long an interval"),
+        BadCase(
+            name: "cache size overflowing bytes", text: "restore-cache-size 9007199254740992GB\n",
+            message: "/conf:1: restore-cache-size '9007199254740992GB' is too large"),
+        BadCase(
+            name: "cache size just beyond bytes", text: "restore-cache-size 8796093022208\n",
+            message: "/conf:1: restore-cache-size '8796093022208' is too large"),
+        BadCase(
+            name: "control bytes are escaped", text: "full-backup 1\u{1b}[2JM\n",
+            message: "/conf:1: full-backup must be 'now' or a number and one of m h D W M Y (e.g. 1M), got '1\\x1b[2JM'"),
     ]
 
     @Test("bad lines are errors naming file and line", arguments: badCases)
@@ -138,5 +160,54 @@ struct ConfigBamConfTests {
         #expect(RestoreCacheSize("2GB") == .megabytes(2048))
         #expect(RestoreCacheSize("2TB") == nil)
         #expect(RestoreCacheSize("50%").map { $0.bytes(freeSpace: 1000) } == 500)
+        // The largest accepted size still converts to bytes without a trap.
+        let largest = RestoreCacheSize("\(Int64.max >> 20)")
+        #expect(largest?.bytes(freeSpace: 0) == (Int64.max >> 20) << 20)
+        #expect(RestoreCacheSize("\(Int.max)G") == nil)
+        #expect(RestoreCacheSize("%") == nil)
+    }
+
+    @Test("the largest full-backup interval has its seconds without a trap")
+    func largestInterval() {
+        let count = Int.max / FullBackupInterval.Unit.year.seconds
+        #expect(FullBackupInterval("\(count)Y")?.seconds == count * 31_536_000)
+        #expect(FullBackupInterval("\(count + 1)Y") == nil)
+    }
+
+    struct AgeCase: CustomTestStringConvertible, Sendable {
+        var text: String
+        var message: String
+        var testDescription: String { text }
+    }
+
+    /// `--time` and `--full-backup` ages: once multiplied and added without
+    /// a check (`--time 99999999999999999Y` trapped, exit 132).
+    static let hostileTimes: [AgeCase] = [
+        AgeCase(text: "99999999999999999Y", message: "too large"),
+        AgeCase(text: "9223372036854775807s1s", message: "too large"),
+        AgeCase(text: "1Y99999999999999999999W", message: "too large"),
+        AgeCase(text: "99999999999999999999", message: "out of range"),
+        AgeCase(text: "999999999999", message: "out of range"),
+        AgeCase(text: "-5", message: "out of range"),
+        AgeCase(text: "\u{1b}[2J", message: "'\\x1b[2J'"),
+    ]
+
+    @Test("hostile --time values are errors, not traps", arguments: hostileTimes)
+    func hostileTime(_ testCase: AgeCase) {
+        do {
+            _ = try BackupTime.parseUserTime(testCase.text, now: 1_800_000_000)
+            Issue.record("accepted \(testCase.text)")
+        } catch {
+            #expect("\(error)".contains(testCase.message), "\(error)")
+        }
+    }
+
+    @Test("ages within range still work, and reach back no further than 1970")
+    func agesInRange() throws {
+        #expect(try BackupTime.parseUserTime("1D", now: 1_800_000_000) == 1_800_000_000 - 86400)
+        #expect(try BackupTime.parseUserTime("2h30m", now: 1_800_000_000) == 1_800_000_000 - 9000)
+        #expect(try BackupTime.parseUserTime("9999999999Y", now: 1_800_000_000) == 0)
+        #expect(try FullBackupPolicy.parse("1W") == .olderThan(7 * 86400))
+        #expect(throws: BamError.self) { try FullBackupPolicy.parse("99999999999999999Y") }
     }
 }

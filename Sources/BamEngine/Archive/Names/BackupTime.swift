@@ -40,29 +40,62 @@ public enum BackupTime {
     public static func parseUserTime(_ text: String, now: Int64) throws -> Int64 {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t == "now" { return now }
-        if let v = Int64(t) { return v }
+        if let v = Int64(t) { return try inRange(v, text) }
+        if !t.isEmpty && t.allSatisfy({ $0.isASCII && $0.isNumber }) { throw outOfRange(text) }
         if let v = parse(t) { return v }
-        if let age = try? parseAge(t) { return now - age }
+        if looksLikeAge(t) {
+            // An age reaching before 1970 selects from the very beginning.
+            let (earlier, overflow) = now.subtractingReportingOverflow(try parseAge(t))
+            return overflow ? 0 : max(0, earlier)
+        }
         let iso = t.hasSuffix("Z") ? String(t.dropLast()) : t
         let fmt = DateFormatter()
         fmt.locale = Locale(identifier: "en_US_POSIX")
         fmt.timeZone = TimeZone(identifier: "UTC")
         for pattern in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd"] {
             fmt.dateFormat = pattern
-            if let d = fmt.date(from: iso) { return Int64(d.timeIntervalSince1970) }
+            if let d = fmt.date(from: iso) {
+                // A Double beyond Int64 would trap in the conversion.
+                let seconds = d.timeIntervalSince1970
+                guard seconds >= 0, seconds <= Double(latestUserTime) else { throw outOfRange(text) }
+                return Int64(seconds)
+            }
         }
-        throw BamError.invalid("cannot understand time '\(text)': use now, epoch seconds, 2026-11-27T10:00:00, 20261127T100000Z or an age like 3D")
+        throw BamError.invalid("cannot understand time '\(Posix.display(text))': use now, epoch seconds, 2026-11-27T10:00:00, 20261127T100000Z or an age like 3D")
+    }
+
+    /// The latest time a user may name: the end of year 9999, the last a
+    /// backup file name (`YYYYMMDDTHHMMSSZ`) can carry. Nothing earlier
+    /// than 1970 exists in a backup either.
+    static let latestUserTime: Int64 = 253_402_300_799
+
+    private static func inRange(_ seconds: Int64, _ text: String) throws -> Int64 {
+        guard (0...latestUserTime).contains(seconds) else { throw outOfRange(text) }
+        return seconds
+    }
+
+    private static func outOfRange(_ text: String) -> BamError {
+        BamError.invalid("time '\(Posix.display(text))' is out of range (1970 to 9999)")
+    }
+
+    /// Digits and unit letters only: what `parseAge` is meant for, so
+    /// its errors (an overflow) are reported rather than guessed around.
+    private static func looksLikeAge(_ text: String) -> Bool {
+        text.first.map { $0.isASCII && $0.isNumber } == true && text.allSatisfy { $0.isASCII && ($0.isNumber || "smhDWMY".contains($0)) }
     }
 
     /// An age such as `1M` or `2W3D`: s seconds, m minutes, h hours, D days,
-    /// W weeks, M months (30 days), Y years (365 days).
+    /// W weeks, M months (30 days), Y years (365 days). Checked arithmetic:
+    /// an age that does not fit in 64 bits is an error, not a trap.
     public static func parseAge(_ text: String) throws -> Int64 {
+        let shown = Posix.display(text)
         var total: Int64 = 0
         var digits = ""
         var sawUnit = false
         for c in text {
             if c.isASCII && c.isNumber { digits.append(c); continue }
-            guard let n = Int64(digits) else { throw BamError.invalid("bad age '\(text)'") }
+            guard !digits.isEmpty else { throw BamError.invalid("bad age '\(shown)'") }
+            guard let n = Int64(digits) else { throw BamError.invalid("age '\(shown)' is too large") }
             let unit: Int64
             switch c {
             case "s": unit = 1
@@ -72,13 +105,16 @@ public enum BackupTime {
             case "W": unit = 7 * 86400
             case "M": unit = 30 * 86400
             case "Y": unit = 365 * 86400
-            default: throw BamError.invalid("bad age '\(text)': unknown unit '\(c)' (use s m h D W M Y)")
+            default: throw BamError.invalid("bad age '\(shown)': unknown unit '\(Posix.display(String(c)))' (use s m h D W M Y)")
             }
-            total += n * unit
+            let (part, productOverflow) = n.multipliedReportingOverflow(by: unit)
+            let (sum, sumOverflow) = total.addingReportingOverflow(part)
+            guard !productOverflow, !sumOverflow else { throw BamError.invalid("age '\(shown)' is too large") }
+            total = sum
             digits = ""
             sawUnit = true
         }
-        guard sawUnit, digits.isEmpty else { throw BamError.invalid("bad age '\(text)': expected a number and a unit, like 1M") }
+        guard sawUnit, digits.isEmpty else { throw BamError.invalid("bad age '\(shown)': expected a number and a unit, like 1M") }
         return total
     }
 }
