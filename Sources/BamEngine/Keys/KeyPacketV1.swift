@@ -92,7 +92,16 @@ enum KeyPacketV1 {
         return Array(packet[fingerprintOffset..<ciphertextOffset])
     }
 
-    /// The stored round counts (/1000), after checking the packet's shape.
+    /// The most rounds (in thousands) a reader accepts for either count:
+    /// exactly what bam and the original ever wrote (80 with a passphrase,
+    /// 0 without). The counts come from a file and each thousand costs a
+    /// thousand SHA-256 or AES passes over the packet; the header's 16 bits
+    /// allow 65,535, minutes of work for a 75-byte hostile file. No
+    /// margin: no writer of this frozen format ever used anything else.
+    static let maximumStoredRounds = protectedRounds / 1000
+
+    /// The stored round counts (/1000), after checking the packet's shape
+    /// and that the work they ask for is bounded.
     private static func header(_ packet: [UInt8]) throws -> (hash: Int, cipher: Int) {
         let body = packet.count - ciphertextOffset
         guard packet.count > ciphertextOffset, body % 16 == 0, body >= 32 else {
@@ -100,6 +109,11 @@ enum KeyPacketV1 {
         }
         let hash = Int(packet[1]) << 8 | Int(packet[2])
         let cipher = Int(packet[3]) << 8 | Int(packet[4])
+        for (name, value) in [("hash_rounds", hash), ("cipher_rounds", cipher)] where value > maximumStoredRounds {
+            throw BamError.corrupt(
+                what: KeyPacket.what,
+                reason: "its \(name) of \(value) thousand is beyond the \(maximumStoredRounds) thousand bam and the original write")
+        }
         return (hash, cipher)
     }
 

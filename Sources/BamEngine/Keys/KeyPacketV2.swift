@@ -54,6 +54,8 @@ enum KeyPacketV2 {
             key = unprotectedKey(salt: salt)
         } else {
             let scrypt = parameters ?? .standard
+            // Never write a packet that a reader would refuse.
+            if let refusal = scrypt.refusal { throw BamError.invalid(refusal) }
             header += [kdfScrypt, scrypt.log2N, scrypt.r, scrypt.p]
             key = try scrypt.deriveKey(passphrase: passphrase, salt: salt)
         }
@@ -128,9 +130,7 @@ enum KeyPacketV2 {
             return nil
         case kdfScrypt:
             let parameters = ScryptParameters(log2N: packet[2], r: packet[3], p: packet[4])
-            guard parameters.isAcceptable else {
-                throw BamError.corrupt(what: KeyPacket.what, reason: "scrypt parameters N=2^\(packet[2]), r=\(packet[3]), p=\(packet[4]) are out of the accepted range")
-            }
+            if let refusal = parameters.refusal { throw BamError.corrupt(what: KeyPacket.what, reason: refusal) }
             return parameters
         default:
             throw BamError.corrupt(what: KeyPacket.what, reason: "unknown key derivation function \(packet[1])")

@@ -25,19 +25,29 @@ public struct ScryptParameters: Equatable, Sendable {
     /// (Debug builds compile BoringSSL unoptimised and are ~8x slower.)
     public static let standard = ScryptParameters(log2N: 17, r: 8, p: 1)
 
-    /// A reader refuses more than this much memory: the parameters come
-    /// from a file, and a hostile one must not make bam allocate gigabytes.
-    static let maximumMemory = 1 << 30
+    /// The most a reader accepts: the parameters come from a file, and a
+    /// hostile one must not make bam allocate gigabytes or work for
+    /// minutes. bam writes `standard` (2^17, 8, 1); a reader takes N up to
+    /// 2^20 (8 times the work and 1 GiB at r = 8, room to raise the
+    /// default once), r up to 8 and p = 1, as bam has always written.
+    static let maximumLog2N: UInt8 = 20
+    static let maximumR: UInt8 = 8
+    static let maximumP: UInt8 = 1
 
     public var n: Int { 1 << Int(log2N) }
 
     /// Bytes scrypt's main buffer takes: 128 · r · N.
     public var memory: Int { 128 * Int(r) * n }
 
-    /// Whether a reader accepts these values (log2N 1...24, r 1...32,
-    /// p 1...16, at most 1 GiB).
-    var isAcceptable: Bool {
-        log2N >= 1 && log2N <= 24 && r >= 1 && r <= 32 && p >= 1 && p <= 16 && memory <= Self.maximumMemory
+    /// Why a reader refuses these values (naming the parameter), or nil
+    /// when it accepts them.
+    var refusal: String? {
+        if log2N < 1 || log2N > Self.maximumLog2N {
+            return "scrypt N=2^\(log2N) is out of the accepted range (2^1 to 2^\(Self.maximumLog2N))"
+        }
+        if r < 1 || r > Self.maximumR { return "scrypt r=\(r) is out of the accepted range (1 to \(Self.maximumR))" }
+        if p < 1 || p > Self.maximumP { return "scrypt p=\(p) is out of the accepted range (1 to \(Self.maximumP))" }
+        return nil
     }
 
     /// A 256-bit key from `passphrase` and `salt`.

@@ -132,6 +132,59 @@ import Glibc
         #expect(reason.contains("out of the accepted range"))
     }
 
+    struct HostileScrypt: CustomTestStringConvertible, Sendable {
+        var log2N: UInt8, r: UInt8, p: UInt8
+        var named: String
+        var testDescription: String { named }
+    }
+
+    /// Each within the old 1 GiB memory cap, yet up to 16 times the work of
+    /// the standard cost: a reader now takes no more than bam writes.
+    static let hostileScrypt: [HostileScrypt] = [
+        HostileScrypt(log2N: 21, r: 4, p: 1, named: "scrypt N=2^21"),
+        HostileScrypt(log2N: 17, r: 16, p: 1, named: "scrypt r=16"),
+        HostileScrypt(log2N: 17, r: 8, p: 16, named: "scrypt p=16"),
+        HostileScrypt(log2N: 0, r: 8, p: 1, named: "scrypt N=2^0"),
+    ]
+
+    @Test("v2 parameters beyond what bam writes are refused, naming the parameter", arguments: hostileScrypt)
+    func v2RefusesCostlyScryptParameters(_ hostile: HostileScrypt) throws {
+        var packet = try KeyPacketV2.seal(secret: secret.bytes, passphrase: Array("pw".utf8), parameters: cheap)
+        packet.removeLast(KeyPacketV2.checkLength)
+        packet[2] = hostile.log2N; packet[3] = hostile.r; packet[4] = hostile.p
+        packet += KeyPacketV2.check(packet)
+        let started = Date()
+        guard case .corrupt(_, let reason)? = thrownError({ try KeyPacket.open(base64(packet), passphrase: "pw") }) else {
+            Issue.record("\(hostile.named) was not refused"); return
+        }
+        #expect(reason.contains(hostile.named), "\(reason)")
+        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(throws: BamError.self) {
+            try KeyPacketV2.seal(secret: self.secret.bytes, passphrase: [1], parameters: ScryptParameters(log2N: hostile.log2N, r: hostile.r, p: hostile.p))
+        }
+    }
+
+    /// A 75-byte v1 packet claiming 65,535 thousand rounds of each kind ran
+    /// for minutes before failing; now it is refused before any round.
+    @Test("v1 round counts beyond the original's 80 thousand are refused at once", arguments: [
+        (1, 2, "hash_rounds of 65535 thousand"), (3, 4, "cipher_rounds of 65535 thousand"),
+    ])
+    func v1RefusesHugeRoundCounts(high: Int, low: Int, named: String) throws {
+        var packet = try bytes(KeyPacket.seal(secret: secret, passphrase: "p", format: .v1))
+        #expect(packet.count == 75)
+        packet[high] = 0xff; packet[low] = 0xff
+        for passphrase in ["p", ""] {
+            let started = Date()
+            guard case .corrupt(_, let reason)? = thrownError({ try KeyPacket.open(base64(packet), passphrase: passphrase) }) else {
+                Issue.record("huge v1 round counts were not refused"); return
+            }
+            #expect(reason.contains(named), "\(reason)")
+            #expect(Date().timeIntervalSince(started) < 1)
+        }
+        packet[high] = 0; packet[low] = 81
+        #expect(thrownError({ try KeyPacket.open(base64(packet), passphrase: "p") }) != nil)
+    }
+
     // MARK: passphrases
 
     @Test func wrongPassphraseIsReportedAsSuch() throws {
