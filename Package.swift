@@ -28,9 +28,11 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
 
         // Swift wrappers that keep the C APIs private.
-        .target(name: "Deflate", dependencies: ["CIsal"], swiftSettings: swiftSettings),
+        // Deflate: ISA-L's deflate/inflate, and libbzip2's decoder for OpenPGP's BZip2.
+        .target(name: "Deflate", dependencies: ["CIsal", "CBzip2"], swiftSettings: swiftSettings),
         .target(name: "GPG", dependencies: ["CGpgme", "Deflate"], swiftSettings: swiftSettings),
         .target(name: "RSync", dependencies: ["CRsync"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),

@@ -6,6 +6,7 @@ set -euo pipefail
 apt_packages=(
     libgpgme-dev librsync-dev libcurl4-openssl-dev libxml2-dev   # C libraries
     libisal-dev                                                # fast deflate (volume compression)
+    libbz2-dev                                                 # BZip2 volumes (gpg --compress-algo bzip2)
     gnupg gpgconf                                              # encryption
     duplicity python3-boto3                                    # the format oracle
     python3-cryptography                                       # key packet tests

@@ -3,7 +3,7 @@ internal import CIsal
 /// Streaming DEFLATE decompression with ISA-L (about four times faster
 /// than zlib), of a raw RFC 1951 stream or a zlib RFC 1950 one (whose
 /// Adler-32 it checks). Not thread-safe: one inflater per stream.
-public final class Inflater {
+public final class Inflater: StreamDecompressor {
     public enum Format { case raw, zlib }
 
     private let state: UnsafeMutablePointer<inflate_state>

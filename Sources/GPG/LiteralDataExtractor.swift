@@ -2,20 +2,18 @@ import Deflate
 
 /// Reads an unencrypted OpenPGP message (RFC 4880), pushed in pieces, and
 /// hands on the data of its literal packet: what `gpg --unwrap` leaves of
-/// an encrypted message. Compressed packets are decompressed here with
-/// ISA-L (ZIP and ZLIB), one-pass signature, signature and marker packets
-/// are skipped. gpg then only decrypts; it neither inflates the data with
-/// zlib nor sends it through gpgme in its larger, decompressed form.
+/// an encrypted message. Compressed packets are decompressed here, ZIP
+/// and ZLIB with ISA-L, BZip2 with libbzip2 (every algorithm RFC 4880
+/// defines); one-pass signature, signature and marker packets are skipped.
+/// gpg then only decrypts; it neither inflates the data with zlib nor
+/// sends it through gpgme in its larger, decompressed form. Any other
+/// algorithm, and any decoder failure, is damage: never an empty result.
 final class LiteralDataExtractor {
     enum Failure: Error, CustomStringConvertible {
-        /// A compression algorithm decoded only by gpg (BZip2: 3). Raised
-        /// before any data is handed on.
-        case unsupportedCompression(UInt8)
         case malformed(String)
 
         var description: String {
             switch self {
-            case .unsupportedCompression(let algorithm): return "compression algorithm \(algorithm) is not supported"
             case .malformed(let reason): return "malformed OpenPGP message: \(reason)"
             }
         }
@@ -36,9 +34,9 @@ final class LiteralDataExtractor {
 
     /// A compressed packet's decoder and the message inside it.
     private final class Decoder {
-        let inflater: Inflater?               // nil: algorithm 0, stored
+        let decompressor: StreamDecompressor?  // nil: algorithm 0, stored
         let inner: LiteralDataExtractor
-        init(inflater: Inflater?, inner: LiteralDataExtractor) { self.inflater = inflater; self.inner = inner }
+        init(decompressor: StreamDecompressor?, inner: LiteralDataExtractor) { self.decompressor = decompressor; self.inner = inner }
     }
 
     private static let maximumNesting = 4
@@ -132,7 +130,7 @@ final class LiteralDataExtractor {
         }
         if case .compressed(let decoder) = content {
             guard let decoder else { throw Failure.malformed("a compressed packet without an algorithm") }
-            if let inflater = decoder.inflater, !inflater.isFinished { throw Failure.malformed("the compressed data ends early") }
+            if let decompressor = decoder.decompressor, !decompressor.isFinished { throw Failure.malformed("the compressed data ends early") }
             try decoder.inner.finish()
             if decoder.inner.sawLiteral { sawLiteral = true }
         }
@@ -157,19 +155,21 @@ final class LiteralDataExtractor {
         case .compressed(nil):
             let algorithm = bytes[0]
             let inner = LiteralDataExtractor(depth: depth + 1, emit: emit)
+            let decompressor: StreamDecompressor?
             switch algorithm {
-            case 0: content = .compressed(Decoder(inflater: nil, inner: inner))
-            case 1: content = .compressed(Decoder(inflater: Inflater(format: .raw), inner: inner))
-            case 2: content = .compressed(Decoder(inflater: Inflater(format: .zlib), inner: inner))
-            default:
-                if sawLiteral { throw Failure.malformed("compression algorithm \(algorithm) after literal data") }
-                throw Failure.unsupportedCompression(algorithm)
+            case 0: decompressor = nil
+            case 1: decompressor = Inflater(format: .raw)
+            case 2: decompressor = Inflater(format: .zlib)
+            case 3:
+                do { decompressor = try BZip2Decompressor() } catch { throw Failure.malformed("\(error)") }
+            default: throw Failure.malformed("unknown compression algorithm \(algorithm)")
             }
+            content = .compressed(Decoder(decompressor: decompressor, inner: inner))
             try deliver(UnsafeRawBufferPointer(rebasing: bytes[1...]))
         case .compressed(let decoder?):
-            if let inflater = decoder.inflater {
+            if let decompressor = decoder.decompressor {
                 do {
-                    try inflater.decompress(bytes) { try decoder.inner.feed($0) }
+                    try decompressor.decompress(bytes) { try decoder.inner.feed($0) }
                 } catch let error as DeflateError {
                     throw Failure.malformed("\(error)")
                 }

@@ -69,62 +69,37 @@ public final class SymmetricCipher {
     /// to `output` in pieces.
     ///
     /// gpg only removes the encryption (`--unwrap`); the message inside is
-    /// decompressed here (`LiteralDataExtractor`). A message compressed
-    /// with an algorithm only gpg reads (BZip2) is decrypted again by gpg
-    /// alone, which needs `inputFD` to be seekable.
+    /// decompressed here (`LiteralDataExtractor`, every algorithm OpenPGP
+    /// defines), so a compression nothing can decode, or a damaged
+    /// compressed stream, is `GPGError.damaged`: never an empty result.
     public func decrypt(inputFD: Int32, output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
-        try decryptUnwrappingFirst(
-            { unwrap in try decrypt(inputFD: inputFD, unwrap: unwrap, output: output) },
-            rewind: { algorithm in
-                guard lseek(inputFD, 0, SEEK_SET) == 0 else {
-                    throw GPGError.failed("compression algorithm \(algorithm) needs a second pass, and the input cannot be read again")
-                }
-            })
-    }
-
-    public func decrypt(_ bytes: [UInt8]) throws -> [UInt8] {
-        var out: [UInt8] = []
-        try decryptUnwrappingFirst(
-            { unwrap in
-                try Pipe.feeding(bytes) { fd in
-                    try decrypt(inputFD: fd, unwrap: unwrap) { out.append(contentsOf: $0) }
-                }
-            },
-            rewind: { _ in out = [] })
-        return out
-    }
-
-    /// Runs `attempt` with gpg only unwrapping; if the message inside is
-    /// compressed with an algorithm only gpg decodes (nothing has been
-    /// handed on then), `rewind`s the input and runs it with gpg doing all.
-    private func decryptUnwrappingFirst(_ attempt: (_ unwrap: Bool) throws -> Void, rewind: (UInt8) throws -> Void) throws {
         do {
-            try attempt(true)
-        } catch LiteralDataExtractor.Failure.unsupportedCompression(let algorithm) {
-            try rewind(algorithm)
-            try attempt(false)
+            try withContext { ctx in
+                var cipher: gpgme_data_t?
+                try check(gpgme_data_new_from_fd(&cipher, inputFD), "reading the input")
+                defer { gpgme_data_release(cipher) }
+                let extractor = LiteralDataExtractor(emit: output)
+                let sink = CallbackData(writer: { try extractor.feed($0) })
+                var plain: gpgme_data_t?
+                try check(gpgme_data_new_from_cbs(&plain, sink.callbacks, Unmanaged.passUnretained(sink).toOpaque()), "preparing the output")
+                defer { gpgme_data_release(plain) }
+                setBufferSizes(input: cipher, output: plain)
+                let err = gpgme_op_decrypt_ext(ctx, GPGME_DECRYPT_UNWRAP, cipher, plain)
+                if let failure = sink.failure { throw failure }
+                if err != 0 { throw classifyDecryptError(err) }
+                try extractor.finish()
+            }
         } catch let failure as LiteralDataExtractor.Failure {
             throw GPGError.damaged("\(failure)")
         }
     }
 
-    private func decrypt(inputFD: Int32, unwrap: Bool, output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
-        try withContext { ctx in
-            var cipher: gpgme_data_t?
-            try check(gpgme_data_new_from_fd(&cipher, inputFD), "reading the input")
-            defer { gpgme_data_release(cipher) }
-            let extractor = unwrap ? LiteralDataExtractor(emit: output) : nil
-            let sink = CallbackData(writer: extractor.map { extractor in { try extractor.feed($0) } } ?? output)
-            var plain: gpgme_data_t?
-            try check(gpgme_data_new_from_cbs(&plain, sink.callbacks, Unmanaged.passUnretained(sink).toOpaque()), "preparing the output")
-            defer { gpgme_data_release(plain) }
-            setBufferSizes(input: cipher, output: plain)
-            let flags = unwrap ? GPGME_DECRYPT_UNWRAP.rawValue : 0
-            let err = gpgme_op_decrypt_ext(ctx, gpgme_decrypt_flags_t(rawValue: flags), cipher, plain)
-            if let failure = sink.failure { throw failure }
-            if err != 0 { throw classifyDecryptError(err) }
-            try extractor?.finish()
+    public func decrypt(_ bytes: [UInt8]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        try Pipe.feeding(bytes) { fd in
+            try decrypt(inputFD: fd) { out.append(contentsOf: $0) }
         }
+        return out
     }
 
     /// gpgme moves data through 4 KiB buffers by default: a poll and two
