@@ -44,6 +44,9 @@ extension Bam {
         @Option(help: ArgumentHelp("With --raw-download: only this path (relative to the backed-up directory); DEST becomes it.", valueName: "P"))
         var path: String?
 
+        @Flag(name: .customLong("no-special-files"), help: "With --raw-download: refuse (exit 13) device nodes, FIFOs and setuid/setgid files in the backup instead of restoring them as duplicity does.")
+        var noSpecialFiles = false
+
         @Option(help: ArgumentHelp("Restore limits, space-separated: /path, mysql:DB[/TABLE], pgsql:DB[/TABLE] to include, with '-' to exclude.", valueName: "LIMITS"))
         var limits: String?
 
@@ -88,7 +91,10 @@ extension Bam {
                 if extract != nil { throw ValidationError("--raw-download downloads from --address; it takes no EXTRACT") }
             } else if path != nil {
                 throw ValidationError("--path only works with --raw-download")
+            } else if noSpecialFiles {
+                throw ValidationError("--no-special-files only works with --raw-download")
             }
+            if let time { try TimeArgument.validate(time) }
             if extract != nil && (address != nil || time != nil) {
                 throw ValidationError("an EXTRACT directory is restored as it is: it takes no --address or --time")
             }
@@ -109,7 +115,7 @@ extension Bam {
             options.confDirectory = system.conf
             options.cacheRoot = cacheRoot
             options.source = extract.map { .extract($0) } ?? .address(hub?.record.address ?? address)
-            options.time = try time.map { try BackupTime.parseUserTime($0, now: Int64(Glibc.time(nil))) }
+            options.time = try time.map(TimeArgument.parse)
             options.limits = try (limits ?? "").split(separator: " ").map { try Overrides.parseLimit(String($0)) }
             options.skipFiles = skipFiles
             options.skipPackages = skipPackages
@@ -141,9 +147,10 @@ extension Bam {
                 ?? BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registryOptions.registry)
             let address = hub?.record.address ?? self.address!
             var options = ArchiveRestoreOptions(address: address, destination: destination, scratchRoot: cacheRoot)
-            options.time = try time.map { try BackupTime.parseUserTime($0, now: Int64(Glibc.time(nil))) }
+            options.time = try time.map(TimeArgument.parse)
             options.path = try path.map(RestorePathArgument.parse)
             options.force = force
+            options.refuseSpecialFiles = noSpecialFiles
             let result = try ArchiveRestore(options: options, passphrase: secret.bytes, progress: reporter).run()
             reporter.summary([
                 ("operation", .string("restore")),

@@ -13,6 +13,9 @@ public struct ArchiveRestoreOptions {
     public var path: [UInt8]?
     /// Allow a destination that exists and is not empty.
     public var force = false
+    /// Refuse device nodes, FIFOs and setuid/setgid files in the archive
+    /// (exit 13) instead of restoring them as duplicity does.
+    public var refuseSpecialFiles = false
     public var scratchRoot: String
     /// Volumes downloaded and decrypted ahead of the one being applied.
     public var prefetch = max(2, ProcessInfo.processInfo.activeProcessorCount)
@@ -93,7 +96,8 @@ public final class ArchiveRestore {
         let base = Array((options.destination as NSString).lastPathComponent.utf8)
         try Posix.makeDirectories(parent.isEmpty ? "." : parent, mode: 0o755)
         let tree = try DestinationTree(root: parent.isEmpty ? "." : parent)
-        let applier = ArchiveApplier(tree: tree, base: base, selection: options.path, progress: progress)
+        let applier = ArchiveApplier(tree: tree, base: base, selection: options.path,
+                                     refuseSpecialFiles: options.refuseSpecialFiles, progress: progress)
         let fetcher = VolumeFetcher(backend: backend, cipher: crypto.cipher, scratch: scratch, volumes: references, ahead: options.prefetch)
         do {
             var setIndex = 0
@@ -114,6 +118,7 @@ public final class ArchiveRestore {
             try applier.finish()
         } catch {
             fetcher.cancel()
+            applier.abandon()
             throw error
         }
         if let selection = options.path, applier.files == 0, !Posix.fileExists(options.destination) {

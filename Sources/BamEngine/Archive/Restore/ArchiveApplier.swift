@@ -19,6 +19,8 @@ final class ArchiveApplier {
     private(set) var bytes: Int64 = 0
     private var tempCounter = 0
     private let progress: ProgressReporter
+    /// Refuse device nodes, FIFOs and setuid/setgid files (`--no-special-files`).
+    private let refuseSpecialFiles: Bool
 
     private final class PendingFile {
         let kind: RestoreEntryName.Kind
@@ -37,10 +39,11 @@ final class ArchiveApplier {
         }
     }
 
-    init(tree: DestinationTree, base: [UInt8], selection: [UInt8]?, progress: ProgressReporter) {
+    init(tree: DestinationTree, base: [UInt8], selection: [UInt8]?, refuseSpecialFiles: Bool = false, progress: ProgressReporter) {
         self.tree = tree
         self.base = base
         self.selection = selection
+        self.refuseSpecialFiles = refuseSpecialFiles
         self.progress = progress
     }
 
@@ -62,6 +65,7 @@ final class ArchiveApplier {
                 try reader.readData { _ in }
                 continue
             }
+            if refuseSpecialFiles && name.kind != .deleted { try refuseIfSpecial(entry, target: target) }
             switch name.kind {
             case .deleted:
                 _ = try tree.withParent(of: target, createMissing: false) { fd, last in try tree.remove(at: fd, last, display: tree.display(target)) }
@@ -74,6 +78,33 @@ final class ArchiveApplier {
             case .multivolSnapshot, .multivolDiff:
                 try applyChunk(entry, name: name, target: target, reader: reader, label: label)
             }
+        }
+    }
+
+    /// `--no-special-files`: what a raw restore would otherwise create as
+    /// duplicity does, a device node, a FIFO, or a setuid/setgid file, is
+    /// refused before anything is written for it (the setgid bit of a
+    /// directory only passes its group on, and is kept).
+    private func refuseIfSpecial(_ entry: TarEntry, target: [UInt8]) throws {
+        let reason: String
+        switch entry.type {
+        case .characterDevice, .blockDevice: reason = "a device node"
+        case .fifo: reason = "a FIFO"
+        case .regular where entry.mode & 0o6000 != 0: reason = "a setuid or setgid file"
+        default: return
+        }
+        throw BamError.unsafePath(path: tree.display(target), reason: "\(reason), refused by --no-special-files")
+    }
+
+    /// After a failure: removes the temporary file of a multivolume file
+    /// still being assembled, so nothing bam made is left behind.
+    func abandon() {
+        guard let p = pending else { return }
+        pending = nil
+        close(p.output)
+        if p.basis >= 0 { close(p.basis) }
+        _ = try? tree.withParent(of: p.target, createMissing: false) { fd, _ in
+            Posix.withCPath(p.tempName) { unlinkat(fd, $0, 0) }
         }
     }
 
@@ -155,13 +186,21 @@ final class ArchiveApplier {
         }
     }
 
-    /// Opens the basis for a delta: the file restored so far at `target`.
+    /// Opens the basis for a delta: the regular file restored so far at
+    /// `target`. The archive decides what is there, so it may be a FIFO (an
+    /// open for reading would wait forever for a writer), a device or a
+    /// symlink: O_NONBLOCK and O_NOFOLLOW keep the open from waiting or
+    /// leaving the tree, and anything but a regular file is damage.
     private func openBasis(_ fd: Int32, _ name: [UInt8], target: [UInt8], label: String) throws -> Int32 {
-        let basis = Posix.withCPath(name) { openat(fd, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
-        if basis < 0 {
+        let basis = Posix.withCPath(name) { openat(fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY) }
+        let opened = errno
+        var st = stat()
+        if basis >= 0 && fstat(basis, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { return basis }
+        if basis >= 0 { close(basis) }
+        if basis < 0 && opened == ENOENT {
             throw BamError.corrupt(what: label, reason: "a delta for \(Posix.display(target)) has no earlier file to apply to (the chain is incomplete)")
         }
-        return basis
+        throw BamError.corrupt(what: label, reason: "a delta for \(Posix.display(target)) applies to something that is not a regular file")
     }
 
     private func applyDiff(_ entry: TarEntry, target: [UInt8], reader: TarReader, label: String) throws {
@@ -198,16 +237,23 @@ final class ArchiveApplier {
                 guard entryName.chunk == 1 else {
                     throw BamError.corrupt(what: label, reason: "multivolume file \(Posix.display(entryName.path)) starts at chunk \(entryName.chunk ?? 0)")
                 }
-                let temp = nextTempName()
-                let out = Posix.withCPath(temp) { openat(fd, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
-                if out < 0 { throw BamError.io(path: shown, operation: "create", errno: errno) }
                 var patcher: Patcher?
                 var basis: Int32 = -1
                 if entryName.kind == .multivolDiff {
                     basis = try openBasis(fd, name, target: target, label: label)
-                    patcher = try Patcher(basisFD: basis)
+                    do { patcher = try Patcher(basisFD: basis) } catch {
+                        close(basis)
+                        throw BamError.corrupt(what: label, reason: "delta for \(Posix.display(target)): \(error)")
+                    }
                 } else if let st = tree.lstat(at: fd, name), (st.st_mode & S_IFMT) == S_IFDIR {
                     try tree.remove(at: fd, name, display: shown)
+                }
+                let temp = nextTempName()
+                let out = Posix.withCPath(temp) { openat(fd, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+                if out < 0 {
+                    let e = errno
+                    if basis >= 0 { close(basis) }
+                    throw BamError.io(path: shown, operation: "create", errno: e)
                 }
                 pending = PendingFile(kind: entryName.kind, path: entryName.path, target: target, header: entry,
                                       tempName: temp, output: out, patcher: patcher, basis: basis)
