@@ -99,8 +99,7 @@ final class DifftarBuilder {
             return
         }
         if entry.type == .regular {
-            let basis = (previous?.type == .regular) ? previous?.signature : nil
-            try emitFile(entry, basisSignature: basis)
+            try emitFile(entry, basis: previous?.type == .regular ? previous : nil)
         } else {
             let meta = header(for: entry)
             var h = meta
@@ -123,8 +122,8 @@ final class DifftarBuilder {
     }
 
     /// Reads a regular file once: into a snapshot (no usable signature) or
-    /// a delta against `basisSignature`, and into its new signature.
-    private func emitFile(_ entry: SourceEntry, basisSignature: [UInt8]?) throws {
+    /// a delta against `basis`'s signature, and into its new signature.
+    private func emitFile(_ entry: SourceEntry, basis: SignatureEntry?) throws {
         let full = locate(entry.path)
         var fd = Posix.withCPath(full) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | openNoAccessTime) }
         if fd < 0 && errno == EPERM { fd = Posix.withCPath(full) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) } }
@@ -138,7 +137,13 @@ final class DifftarBuilder {
         defer { close(fd) }
         let meta = header(for: entry)
         let signature = try SignatureGenerator(fileSize: entry.size)
-        let delta = try basisSignature.map { try DeltaGenerator(signature: $0) }
+        let delta: DeltaGenerator?
+        do {
+            delta = try basis?.signature.map { try DeltaGenerator(signature: $0) }
+        } catch let error as RSyncError {
+            // The previous backup's signature is backup data: damage, exit 12.
+            throw BamError.corrupt(what: "signature/\(Posix.display(entry.path)) in \(Posix.display(basis?.archive ?? ""))", reason: "\(error)")
+        }
         let kind = delta == nil ? "snapshot" : "diff"
         var emitter = ChunkedEntryEmitter(kind: kind, path: entry.path, template: meta) { [unowned self] h, data, block in
             try self.appendVolume(h, data, path: entry.path, block: block)

@@ -13,8 +13,10 @@ public struct SignatureEntry {
     public var deviceMinor: UInt32
     /// The librsync signature (regular files backed up with one).
     public var signature: [UInt8]?
+    /// The signature archive it came from, to name in an error about it.
+    public var archive: String
 
-    public init(tar entry: TarEntry, path: [UInt8], signature: [UInt8]?) {
+    public init(tar entry: TarEntry, path: [UInt8], signature: [UInt8]?, archive: String = "") {
         self.path = path
         type = entry.type
         mode = entry.mode
@@ -25,6 +27,7 @@ public struct SignatureEntry {
         deviceMajor = entry.deviceMajor
         deviceMinor = entry.deviceMinor
         self.signature = signature
+        self.archive = archive
     }
 
     /// duplicity's unchanged test: same type, and for files, directories and

@@ -23,9 +23,9 @@ public struct SignatureIndex {
                 }
                 switch kind {
                 case "signature":
-                    byPath[path] = SignatureEntry(tar: entry, path: path, signature: try reader.readAllData())
+                    byPath[path] = SignatureEntry(tar: entry, path: path, signature: try reader.readAllData(), archive: file)
                 case "snapshot":
-                    byPath[path] = SignatureEntry(tar: entry, path: path, signature: nil)
+                    byPath[path] = SignatureEntry(tar: entry, path: path, signature: nil, archive: file)
                 case "deleted":
                     byPath[path] = nil
                 default:
