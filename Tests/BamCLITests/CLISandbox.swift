@@ -27,11 +27,13 @@ final class CLISandbox {
     typealias Run = ChildRun
 
     /// Runs bam with this sandbox's registry and cache in its environment.
-    func bam(_ arguments: [String], stdin: String = "") throws -> Run {
+    /// With `timeout` (seconds), a run that hangs is killed and exits 124.
+    func bam(_ arguments: [String], stdin: String = "", timeout: Int? = nil) throws -> Run {
         var env = ProcessInfo.processInfo.environment
         env["BAM_REGISTRY"] = registry.path
         env["BAM_CACHE"] = root + "/cache"
-        return try Child.run(try CLISandbox.binary(), arguments, stdin: stdin, environment: env)
+        guard let timeout else { return try Child.run(try CLISandbox.binary(), arguments, stdin: stdin, environment: env) }
+        return try Child.run("/usr/bin/timeout", ["-k", "5", "\(timeout)", try CLISandbox.binary()] + arguments, stdin: stdin, environment: env)
     }
 
     func initialise() throws {
@@ -57,20 +59,51 @@ final class CLISandbox {
     /// tar), encrypted with the registry's secret by the real gpg, with a
     /// manifest carrying its true hash: only the content is hostile.
     func storeCraftedFullSet(volume: [UInt8]) throws {
+        try storeCraftedSet(volumes: [volume])
+    }
+
+    /// The end time of the crafted full set; incrementals follow it.
+    static let craftedFullTime: Int64 = 1_700_000_000
+
+    /// Stores a hand-made set of `volumes` (plain tars, or with
+    /// `gpgArguments` such as `--no-literal` any OpenPGP message): a full
+    /// set, or with `incremental` the incremental that ends that many
+    /// seconds after the previous one (`after`, default the full set).
+    func storeCraftedSet(volumes: [[UInt8]], incremental: Int64? = nil, after: Int64 = craftedFullTime,
+                         gpgArguments: [String] = []) throws {
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        let stamp = BackupTime.format(1_700_000_000)
-        let volumeName = "duplicity-full.\(stamp).vol1.difftar.gpg"
-        let encrypted = try gpgEncrypt(volume)
-        try Posix.writeFileAtomically(target + "/" + volumeName, encrypted, mode: 0o600)
+        let start: Int64? = incremental == nil ? nil : after
+        let end = incremental.map { after + $0 } ?? after
+        func name(_ kind: BackupFileName.Kind) -> String {
+            BackupFileName(kind: kind, incremental: incremental != nil, start: start, end: end).name
+        }
         var manifest = Manifest(hostname: "crafted", localDirectory: Array("/".utf8))
-        let sha1 = Insecure.SHA1.hash(data: encrypted).map { String(format: "%02x", $0) }.joined()
-        manifest.volumes = [VolumeInfo(number: 1, startPath: [], startBlock: nil, endPath: [], endBlock: nil, sha1: sha1)]
-        try Posix.writeFileAtomically(target + "/duplicity-full.\(stamp).manifest.gpg", try gpgEncrypt(manifest.render()), mode: 0o600)
-        try Posix.writeFileAtomically(target + "/duplicity-full-signatures.\(stamp).sigtar.gpg", try gpgEncrypt([UInt8](repeating: 0, count: 10_240)), mode: 0o600)
+        for (index, volume) in volumes.enumerated() {
+            let encrypted = try gpgEncrypt(volume, extraArguments: gpgArguments)
+            try Posix.writeFileAtomically(target + "/" + name(.volume(index + 1)), encrypted, mode: 0o600)
+            let sha1 = Insecure.SHA1.hash(data: encrypted).map { String(format: "%02x", $0) }.joined()
+            manifest.volumes.append(VolumeInfo(number: index + 1, startPath: [], startBlock: nil, endPath: [], endBlock: nil, sha1: sha1))
+        }
+        try Posix.writeFileAtomically(target + "/" + name(.manifest), try gpgEncrypt(manifest.render()), mode: 0o600)
+        try Posix.writeFileAtomically(target + "/" + name(.signatures), try gpgEncrypt([UInt8](repeating: 0, count: 10_240)), mode: 0o600)
+    }
+
+    /// A tar entry with its data and padding, for crafted volumes.
+    static func tarEntry(_ name: String, type: TarEntryType = .regular, mode: UInt32 = 0o644, data: [UInt8] = []) -> [UInt8] {
+        TarHeaderEncoder.encode(TarEntry(name: Array(name.utf8), type: type, mode: mode, uid: 0, gid: 0, size: Int64(data.count), mtime: 1))
+            + data + [UInt8](repeating: 0, count: TarHeaderEncoder.padding(data.count))
+    }
+
+    /// The end of a tar: two zero blocks and padding to a 10 KiB record.
+    static let tarEnd = [UInt8](repeating: 0, count: 10_240)
+
+    /// Every path under `directory` (relative, sorted), to compare before and after.
+    static func listing(_ directory: String) -> [String] {
+        ((FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []).sorted()
     }
 
     /// gpg symmetric encryption with the secret on a pipe (never in argv).
-    func gpgEncrypt(_ plain: [UInt8]) throws -> [UInt8] {
+    func gpgEncrypt(_ plain: [UInt8], extraArguments: [String] = []) throws -> [UInt8] {
         let home = try Posix.makeTemporaryDirectory(in: root, prefix: "gnupg-")
         let input = path("gpg-in"), output = path("gpg-out")
         try Posix.writeFileAtomically(input, plain, mode: 0o600)
@@ -78,7 +111,7 @@ final class CLISandbox {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/gpg")
         process.arguments = ["--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase-fd", "0",
-                             "--symmetric", "--cipher-algo", "AES256", "-o", output, input]
+                             "--symmetric", "--cipher-algo", "AES256"] + extraArguments + ["-o", output, input]
         let pipe = Pipe()
         process.standardInput = pipe
         process.standardError = FileHandle.nullDevice
@@ -88,6 +121,20 @@ final class CLISandbox {
         process.waitUntilExit()
         _ = try? runGpgconfKill(home)
         guard process.terminationStatus == 0 else { throw BamError.external("gpg failed") }
+        return try Posix.readFile(output)
+    }
+
+    /// gpg symmetric decryption of a stored object, the secret on a pipe.
+    func gpgDecrypt(_ encrypted: [UInt8]) throws -> [UInt8] {
+        let home = try Posix.makeTemporaryDirectory(in: root, prefix: "gnupg-")
+        defer { _ = try? runGpgconfKill(home) }
+        let input = path("gpg-in"), output = path("gpg-out")
+        try Posix.writeFileAtomically(input, encrypted, mode: 0o600)
+        unlink(output)
+        let run = try Child.run("/usr/bin/gpg", ["--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback",
+                                                 "--passphrase-fd", "0", "-o", output, "--decrypt", input],
+                                stdin: try registry.loadSecret().value + "\n")
+        guard run.status == 0 else { throw BamError.external("gpg failed: \(run.stderr)") }
         return try Posix.readFile(output)
     }
 
