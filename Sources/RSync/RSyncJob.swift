@@ -7,7 +7,13 @@ final class RSyncJob {
     private var outBuffer = [UInt8](repeating: 0, count: 1 << 16)
     private let what: String
 
+    /// librsync logs its errors to stderr itself, outside bam's messages
+    /// (which carry the same reason, escaped, naming the entry): keep only
+    /// what it would log at emergency level.
+    private static let quietLogging: Void = rs_trace_set_level(RS_LOG_EMERG)
+
     init(_ job: OpaquePointer?, what: String) throws {
+        _ = Self.quietLogging
         guard job != nil else { throw RSyncError(message: "librsync could not start \(what)") }
         self.job = job
         self.what = what

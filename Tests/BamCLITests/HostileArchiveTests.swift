@@ -29,7 +29,7 @@ struct HostileArchiveTests {
                               incremental: 100)
         let r = try s.bam(["restore", "--raw-download", s.path("dest"), "--address", s.address], timeout: 60)
         #expect(r.status == 12, "\(r.status): \(r.stderr)")
-        #expect(r.stderr.contains("dest/pipe") || r.stderr.contains("pipe"), "\(r.stderr)")
+        #expect(r.stderr.contains("a delta for dest/pipe"), "\(r.stderr)")
         #expect(r.stderr.contains("not a regular file"), "\(r.stderr)")
     }
 
@@ -163,6 +163,7 @@ struct HostileArchiveTests {
         // Names the entry (whichever changed file is read first) and its signature archive.
         #expect(incremental.stderr.contains("bam: error: signature/") && incremental.stderr.contains("signatures.")
                 && incremental.stderr.contains(".sigtar is corrupt"), "\(incremental.stderr)")
+        #expect(!incremental.stderr.contains("librsync:"), "only bam's own message: \(incremental.stderr)")
     }
 
     @Test("names and manifest lines carrying terminal escapes are shown escaped")
