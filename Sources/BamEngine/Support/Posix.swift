@@ -180,11 +180,17 @@ public enum Posix {
 
     /// Creates `path` and its parents with `mode` (like `mkdir -p`).
     public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, mode) != 0 && errno != EEXIST {
-                throw BamError.io(path: current, operation: "mkdir", errno: errno)
+        try makeDirectories(Array(path.utf8), mode: mode)
+    }
+
+    /// As above for a path in bytes: a name from a backup need not be
+    /// UTF-8, and `display`'s escaped form is for messages, never a path.
+    public static func makeDirectories(_ path: [UInt8], mode: mode_t = 0o700) throws {
+        var current: [UInt8] = path.first == 0x2f ? [] : [0x2e]
+        for part in path.split(separator: 0x2f) {
+            current += [0x2f] + part
+            if withCPath(current, { mkdir($0, mode) }) != 0 && errno != EEXIST {
+                throw BamError.io(path: display(current), operation: "mkdir", errno: errno)
             }
         }
     }

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import BamEngine
 
 /// `Posix.display`, the one escaping of names and lines read from a backup
@@ -30,5 +33,21 @@ import Testing
         let name = Posix.display("x\u{1b}y")
         #expect(Posix.controlsEscaped("error: \(name)\nhint\t1") == "error: x\\x1by\nhint\t1")
         #expect(Posix.controlsEscaped("server said \u{1b}]0;pwned\u{7}\r") == "server said \\x1b]0;pwned\\x07\\x0d")
+    }
+}
+
+/// Paths made from names in a backup are made from their bytes, never from
+/// their escaped display form.
+@Suite struct PosixMakeDirectoriesTests {
+    @Test("makeDirectories creates the very bytes asked for, backslashes, controls and invalid UTF-8 included")
+    func bytePaths() throws {
+        let tree = try TestTree("mkdirs")
+        let path = Array((tree.root + "/a\\b/").utf8) + [0x1b, 0x09, 0xff] + Array("/c".utf8)
+        try Posix.makeDirectories(path, mode: 0o755)
+        let st = try Posix.lstat(path)
+        #expect((st.st_mode & S_IFMT) == S_IFDIR)
+        #expect(try Posix.listDirectory(Array(tree.root.utf8)).contains(Array("a\\b".utf8)))
+        try Posix.makeDirectories(tree.root + "/plain/string", mode: 0o755)
+        #expect(Posix.fileExists(tree.root + "/plain/string"))
     }
 }
