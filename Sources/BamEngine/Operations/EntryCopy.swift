@@ -116,7 +116,7 @@ enum EntryCopy {
 
     static func copy(stat st: stat, from source: [UInt8], to destination: [UInt8], isRoot: Bool) throws {
         let parent = Array(destination[..<(destination.lastIndex(of: PathBytes.slash) ?? 0)])
-        if !parent.isEmpty { try Posix.makeDirectories(Posix.display(parent), mode: 0o700) }
+        if !parent.isEmpty { try Posix.makeDirectories(parent, mode: 0o700) }
         let fd = Posix.withCPath(parent.isEmpty ? [PathBytes.slash] : parent) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         if fd < 0 { throw BamError.io(path: Posix.display(parent), operation: "open", errno: errno) }
         defer { close(fd) }

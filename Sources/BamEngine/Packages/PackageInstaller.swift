@@ -35,11 +35,6 @@ public struct PackageInstaller {
 
     /// What a restore of `packages` would do on this root, without apt.
     public func plan(_ packages: [String]) throws -> Plan {
-        // The names come from the backup and end up in apt's argv: one
-        // starting with '-' would be an option (-o..., -c FILE).
-        if let bad = packages.first(where: { !Self.isPackageName($0) }) {
-            throw BamError.corrupt(what: "the backup's package list", reason: "'\(Posix.display(bad))' is not a Debian package name")
-        }
         let installed = Set(try ProfileCreator.installedPackages(root: root))
         var plan = Plan(alreadyInstalled: [], blacklisted: [], toInstall: [])
         for name in Set(packages).sorted() {
@@ -52,7 +47,8 @@ public struct PackageInstaller {
 
     /// Debian policy 5.6.1: lower-case letters, digits, '+', '-' and '.',
     /// at least two, starting with a letter or digit; dpkg may add an
-    /// architecture qualifier (`:amd64`).
+    /// architecture qualifier (`:amd64`). Names reach apt's argv, so
+    /// `Profile.parsePackages` refuses every other line.
     public static func isPackageName(_ name: String) -> Bool {
         let parts = name.split(separator: ":", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let package = parts.first, package.count >= 2, package.count <= 200,

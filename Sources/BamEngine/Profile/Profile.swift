@@ -75,25 +75,11 @@ public struct Profile: Equatable, Sendable {
         let names = try ConfigLines.numbered(text).compactMap { line -> String? in
             let name = line.text.filter { !$0.isWhitespace }
             if name.isEmpty { return nil }
-            guard isPackageName(name) else {
+            guard PackageInstaller.isPackageName(name) else {
                 throw BamError.corrupt(what: "\(file), line \(line.number)", reason: "'\(Posix.display(Array(name.utf8)))' is not a Debian package name")
             }
             return name
         }
         return Array(Set(names)).sorted()
-    }
-
-    /// Debian policy 5.6.1: lowercase letters, digits, `+`, `-`, `.`, at
-    /// least two characters, starting with a letter or digit; then the
-    /// architecture dpkg adds to a multi-arch name.
-    static func isPackageName(_ name: String) -> Bool {
-        let parts = name.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-        func isAlnum(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
-        let package = parts[0].unicodeScalars
-        guard package.count >= 2, let first = package.first, isAlnum(first),
-              package.allSatisfy({ isAlnum($0) || $0 == "+" || $0 == "-" || $0 == "." }) else { return false }
-        guard parts.count == 2 else { return true }
-        let arch = parts[1].unicodeScalars
-        return !arch.isEmpty && arch.allSatisfy { isAlnum($0) || $0 == "-" }
     }
 }

@@ -265,11 +265,25 @@ struct RootPathTests {
 struct PackageNameTests {
     @Test("Debian names, with or without an architecture, pass; anything else is refused")
     func names() throws {
-        for name in ["hello", "libc6", "g++", "libstdc++6", "python3.11", "libc6:i386", "a0"] { #expect(Profile.isPackageName(name), "\(name)") }
+        for name in ["hello", "libc6", "g++", "libstdc++6", "python3.11", "libc6:i386", "a0"] { #expect(PackageInstaller.isPackageName(name), "\(name)") }
         for name in ["", "a", "-o", "Hello", "foo*", "foo=1", "foo/bookworm", "foo:", "..", ".a", "foo bar", "foo:I386"] {
-            #expect(!Profile.isPackageName(name), "\(name)")
+            #expect(!PackageInstaller.isPackageName(name), "\(name)")
         }
         #expect(try Profile.parsePackages("bb\n\naa\n bb \n", file: "p") == ["aa", "bb"])
         #expect(throws: BamError.self) { try Profile.parsePackages("aa\n-oX=1\n", file: "p") }
+    }
+}
+
+@Suite("EntryCopy")
+struct EntryCopyTests {
+    @Test("a copy into a new directory whose name holds a backslash or a control byte makes exactly that name")
+    func oddParentName() throws {
+        let tree = try TestTree("entrycopy-odd")
+        try Posix.writeFileAtomically(tree.root + "/source", Array("x".utf8), mode: 0o644)
+        let odd: [UInt8] = Array("a\\b".utf8) + [0x01, 0x1b]
+        let destination = Array(tree.root.utf8) + [0x2f] + odd + Array("/file".utf8)
+        try EntryCopy.copy(from: Array((tree.root + "/source").utf8), to: destination, isRoot: false)
+        #expect(try Posix.readFile(String(decoding: destination, as: UTF8.self)) == Array("x".utf8))
+        #expect(try Posix.listDirectory(Array(tree.root.utf8)).contains(odd))
     }
 }
