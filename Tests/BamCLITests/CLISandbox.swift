@@ -26,14 +26,36 @@ final class CLISandbox {
 
     typealias Run = ChildRun
 
-    /// Runs bam with this sandbox's registry and cache in its environment.
-    /// With `timeout` (seconds), a run that hangs is killed and exits 124.
-    func bam(_ arguments: [String], stdin: String = "", timeout: Int? = nil) throws -> Run {
+    /// This process's environment with the sandbox's registry and cache.
+    var environment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["BAM_REGISTRY"] = registry.path
         env["BAM_CACHE"] = root + "/cache"
-        guard let timeout else { return try Child.run(try CLISandbox.binary(), arguments, stdin: stdin, environment: env) }
-        return try Child.run("/usr/bin/timeout", ["-k", "5", "\(timeout)", try CLISandbox.binary()] + arguments, stdin: stdin, environment: env)
+        return env
+    }
+
+    /// Runs bam with this sandbox's registry and cache in its environment.
+    /// With `timeout` (seconds), a run that hangs is killed and exits 124.
+    func bam(_ arguments: [String], stdin: String = "", timeout: Int? = nil) throws -> Run {
+        guard let timeout else { return try Child.run(try CLISandbox.binary(), arguments, stdin: stdin, environment: environment) }
+        return try Child.run("/usr/bin/timeout", ["-k", "5", "\(timeout)", try CLISandbox.binary()] + arguments, stdin: stdin, environment: environment)
+    }
+
+    /// Starts bam without waiting for it, its output going to the file
+    /// `log`: for tests that act on the target while it runs.
+    func start(_ arguments: [String], log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try CLISandbox.binary())
+        process.arguments = arguments
+        process.environment = environment
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try output.close()
+        return process
     }
 
     func initialise() throws {

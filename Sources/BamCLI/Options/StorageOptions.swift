@@ -37,6 +37,7 @@ struct StorageOptions: ParsableArguments {
         var options = base
         if let s3Region { options.region = s3Region }
         options.parallelTransfers = s3ParallelUploads
+        options.program = "bam \(BamVersion.string)"
         return options
     }
 }

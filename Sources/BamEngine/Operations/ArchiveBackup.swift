@@ -76,6 +76,11 @@ public final class ArchiveBackup {
         } catch let error as StorageError {
             throw BamError.external("backup not started: \(error)")
         }
+        // Before anything on the target changes (aborting uploads included):
+        // another writer's volumes and ours must never mix.
+        let lock = try TargetLock.acquire(backend: backend, operation: "backup", program: options.storage.program,
+                                          warn: { [progress] in progress.report(.warning($0)) })
+        defer { lock.release() }
         try Posix.makeDirectories(options.cacheRoot, mode: 0o700)
         let scratch = try Posix.makeTemporaryDirectory(in: options.cacheRoot, prefix: "scratch-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
@@ -231,8 +236,9 @@ public final class ArchiveBackup {
         let manifestEncrypted = scratch + "/" + manifestName.name
         try Posix.writeFileAtomically(manifestEncrypted, try crypto.cipher.encrypt(manifestPlain), mode: 0o600)
         // The manifest goes last: its presence marks the set complete, so
-        // everything before it must be durable first.
+        // everything before it must be durable first, and the lock still ours.
         try backend.flush()
+        try lock.confirmHeld()
         try backend.store(name: manifestName.name, movingFile: manifestEncrypted)
         try backend.flush()
         try cache.store(sigName, movingPlainFile: sigtarPath)

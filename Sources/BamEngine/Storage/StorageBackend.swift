@@ -55,6 +55,25 @@ public protocol StorageBackend: AnyObject {
     /// A local path where object `name` can be read directly, if the
     /// backend keeps objects as local files (nil for remote backends).
     func localPath(name: String) -> String?
+
+    // Small objects kept in memory: the target's lock (`TargetLock`).
+
+    /// Stores `contents` as `name` unless an object of that name exists:
+    /// true when this call created it, false when one was there. Exclusive
+    /// where `createIsExclusive()` says so; elsewhere two callers racing
+    /// may both get true, and the caller must read back to tell.
+    func create(name: String, contents: [UInt8]) throws -> Bool
+
+    /// Whether `create` is exclusive on this target: of two callers racing
+    /// on one name, exactly one gets true.
+    func createIsExclusive() throws -> Bool
+
+    /// The content of object `name`, nil when it does not exist; an object
+    /// larger than `limit` bytes is an error (its content is not trusted).
+    func read(name: String, limit: Int) throws -> [UInt8]?
+
+    /// Stores `contents` as `name`, replacing any object of that name.
+    func write(name: String, contents: [UInt8]) throws
 }
 
 extension StorageBackend {

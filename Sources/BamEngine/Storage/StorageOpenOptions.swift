@@ -18,6 +18,9 @@ public struct StorageOpenOptions: Sendable {
     /// itself sent as parallel parts), and ranges fetched at once per
     /// volume on restore.
     public var parallelTransfers: Int
+    /// The program and version a writer names in the target's lock
+    /// (`TargetLock`), for whoever finds the target busy.
+    public var program = "bam"
 
     public init(registryPath: String? = nil, region: String? = nil, s3: S3Options = S3Options(),
                 environment: [String: String]? = nil, parallelTransfers: Int = 4) {

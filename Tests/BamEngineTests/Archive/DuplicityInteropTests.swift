@@ -59,6 +59,30 @@ struct DuplicityInteropTests {
         #expect(FileManager.default.contentsEqual(atPath: src + "/big/over-volume.bin", andPath: h.tree.area("dup-one")))
     }
 
+    @Test("duplicity lists and restores a target that holds bam's lock object, and bam does too")
+    func duplicityIgnoresTheLock() throws {
+        let h = try ArchiveHarness("dup-lock")
+        let src = h.tree.area("src")
+        try populateEveryKind(h.tree, area: "src")
+        try h.backup(src)
+        // As while another bam writes to the target.
+        let lock = try TargetLock.acquire(backend: try FileBackend(address: h.address), operation: "backup",
+                                          program: "bam test", warn: { _ in })
+        defer { lock.release() }
+        #expect(Posix.fileExists(h.target + "/" + TargetLock.objectName))
+
+        let status = try h.duplicity(["collection-status", h.address])
+        #expect(status.status == 0, "\(status.output)")
+        #expect(status.output.contains("Number of contained backup sets: 1"), "\(status.output)")
+        #expect(status.output.contains("No orphaned or incomplete backup sets found."), "\(status.output)")
+        let restored = try h.duplicity(["restore", h.address, h.tree.area("dup-out")])
+        #expect(restored.status == 0, "\(restored.output)")
+        try h.expectSame(src, h.tree.area("dup-out"))
+
+        try h.restore(into: h.tree.area("bam-out"))
+        try h.expectSame(src, h.tree.area("bam-out"))
+    }
+
     @Test("bam restores a chain duplicity wrote")
     func bamReadsDuplicity() throws {
         let h = try ArchiveHarness("bam-reads")

@@ -77,6 +77,25 @@ enum StorageConformance {
             #expect(throws: StorageError.self, "\(bad)", sourceLocation: sourceLocation) { try backend.head(name: bad) }
         }
 
+        // Small objects (the target's lock): create only if absent,
+        // exclusively; read back whole, bounded; replace; nothing left over.
+        let first = Array("first creator\n".utf8)
+        #expect(try backend.createIsExclusive(), "file systems and S3 with If-None-Match create exclusively", sourceLocation: sourceLocation)
+        #expect(try backend.read(name: "small", limit: 100) == nil, sourceLocation: sourceLocation)
+        #expect(try backend.create(name: "small", contents: first), sourceLocation: sourceLocation)
+        #expect(try !backend.create(name: "small", contents: Array("second creator\n".utf8)), sourceLocation: sourceLocation)
+        #expect(try backend.read(name: "small", limit: 100) == first, "the second create changed nothing", sourceLocation: sourceLocation)
+        #expect(throws: StorageError.self, "an object over the limit is refused", sourceLocation: sourceLocation) {
+            try backend.read(name: "small", limit: 5)
+        }
+        try backend.write(name: "small", contents: Array("rewritten\n".utf8))
+        #expect(try backend.read(name: "small", limit: 100) == Array("rewritten\n".utf8), sourceLocation: sourceLocation)
+        #expect(try backend.read(name: "empty", limit: 100) == [], sourceLocation: sourceLocation)
+        #expect(try backend.list().filter { $0.name != "object-1" && $0.name != "empty" && !awkwardNames.contains($0.name) }.map(\.name) == ["small"],
+                "no temporary or probe object is listed", sourceLocation: sourceLocation)
+        try backend.delete(name: "small")
+        #expect(try backend.read(name: "small", limit: 100) == nil, sourceLocation: sourceLocation)
+
         // Many objects: listing follows continuation.
         let small = try local("src-small", Array("x".utf8))
         for i in 0..<many { try backend.put(name: String(format: "many-%05d", i), fromFile: small) }

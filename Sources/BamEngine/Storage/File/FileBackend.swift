@@ -142,6 +142,86 @@ public final class FileBackend: StorageBackend {
             throw StorageError.failed(address: address, reason: "deleting \(name): \(String(cString: strerror(errno)))")
         }
     }
+
+    // MARK: Small objects
+
+    /// Writes the whole content under a hidden name, then links it to its
+    /// name: link() fails with EEXIST when the name exists, so exactly one
+    /// of two creators wins and a reader never sees a partial object.
+    public func create(name: String, contents: [UInt8]) throws -> Bool {
+        let dest = try full(name)
+        let tmp = try writeHidden(name, contents)
+        defer { unlink(tmp) }
+        if link(tmp, dest) == 0 { return true }
+        if errno == EEXIST { return false }
+        // File systems without hard links: O_EXCL is exclusive too, but a
+        // reader may see the object before its content is complete.
+        let fd = Glibc.open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd < 0 {
+            if errno == EEXIST { return false }
+            throw StorageError.failed(address: address, reason: "creating \(name): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        do {
+            try Posix.writeAll(fd, contents, path: dest)
+            if fsync(fd) != 0 { throw BamError.io(path: dest, operation: "fsync", errno: errno) }
+        } catch {
+            unlink(dest)
+            throw StorageError.failed(address: address, reason: "creating \(name): \(error)")
+        }
+        return true
+    }
+
+    public func createIsExclusive() throws -> Bool { true }
+
+    public func read(name: String, limit: Int) throws -> [UInt8]? {
+        let path = try full(name)
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw StorageError.failed(address: address, reason: "reading \(name): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw StorageError.failed(address: address, reason: "reading \(name): not a regular file")
+        }
+        guard st.st_size <= limit else {
+            throw StorageError.failed(address: address, reason: "reading \(name): \(st.st_size) bytes, more than the \(limit) expected")
+        }
+        var buffer = [UInt8](repeating: 0, count: limit + 1)
+        let n: Int
+        do { n = try buffer.withUnsafeMutableBytes { try Posix.readFully(fd, $0.baseAddress!, limit + 1, path: path) } } catch {
+            throw StorageError.failed(address: address, reason: "reading \(name): \(error)")
+        }
+        guard n <= limit else {
+            throw StorageError.failed(address: address, reason: "reading \(name): more than the \(limit) bytes expected")
+        }
+        return Array(buffer[0..<n])
+    }
+
+    public func write(name: String, contents: [UInt8]) throws {
+        let dest = try full(name)
+        let tmp = try writeHidden(name, contents)
+        if rename(tmp, dest) != 0 {
+            let code = errno
+            unlink(tmp)
+            throw StorageError.failed(address: address, reason: "storing \(name): \(String(cString: strerror(code)))")
+        }
+    }
+
+    /// `contents` in a synced hidden file of the directory (which `list`
+    /// skips); returns its path.
+    private func writeHidden(_ name: String, _ contents: [UInt8]) throws -> String {
+        do {
+            try Posix.makeDirectories(directory, mode: 0o700)
+            let tmp = directory + "/.\(name).new.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+            try Posix.writeFileAtomically(tmp, contents, mode: 0o600)
+            return tmp
+        } catch {
+            throw StorageError.failed(address: address, reason: "storing \(name): \(error)")
+        }
+    }
 }
 
 /// Copies a file (or a byte range of it) with fsync, creating `to` with `mode`.
