@@ -115,6 +115,31 @@ struct TargetLockCommandTests {
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
 
+    @Test("a whole-system backup takes the lock too: refused while another holds it, through once it is free")
+    func systemBackupTakesTheLock() throws {
+        let s = try CLISandbox("lock-system")
+        let src = s.path("src"), conf = s.path("conf")
+        try Posix.makeDirectories(conf, mode: 0o755)
+        try SystemCommandTests.smallRoot(src, os: "ID=debian\nVERSION_ID=12\n")
+        try Posix.writeFileAtomically(s.path("paths.conf"), Array("/etc\n-/etc/passwd*\n-/etc/group*\n".utf8), mode: 0o644)
+        try s.initialise()
+        let created = try s.bam(["internal", "create-profile", "--root", src, "--dirindex-conf", s.path("paths.conf"), s.registry.path + "/profile"])
+        #expect(created.status == 0, "\(created.stderr)")
+        try Posix.writeFileAtomically(src + "/etc/app.conf", Array("a = 2\n".utf8), mode: 0o644)
+        let backup = ["backup", "--root", src, "--conf-dir", conf, "--address", s.address]
+
+        try plant(s, Self.holder(host: "other-writer.example", pid: 555, heartbeatAge: 30))
+        let refused = try s.bam(backup)
+        #expect(refused.status == 14, "\(refused.stderr)")
+        #expect(refused.stderr.contains("pid 555 on other-writer.example"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.target) == [TargetLock.objectName], "nothing stored")
+
+        try Posix.removeTree(Array(lockPath(s).utf8))
+        let stored = try s.bam(backup)
+        #expect(stored.status == 0, "\(stored.stderr)")
+        #expect(!Posix.fileExists(lockPath(s)))
+    }
+
     @Test("restore and verify do not take the lock and read a target that holds one")
     func readersIgnoreTheLock() throws {
         let s = try CLISandbox("lock-readers")
