@@ -141,6 +141,17 @@ struct WebTests {
         #expect(try web.post("/backups/\(id)/delete", ["csrf": "forged"]).status == 403)
         #expect(FileManager.default.fileExists(atPath: dir + "/duplicity-full.20260101T010203Z.manifest.gpg"))
 
+        // A backup writing to the target holds its lock: the deletion waits.
+        let now = Int64(Date().timeIntervalSince1970)
+        let writer = "bam target lock 1\nid=0123456789abcdef0123456789abcdef\nhost=web-1.example\nboot=\npid=812\n"
+            + "operation=backup\nprogram=bam 0.1.0\nstarted=\(now - 60)\nheartbeat=\(now - 5)\n"
+        try Posix.writeFileAtomically(dir + "/" + TargetLock.objectName, Array(writer.utf8), mode: 0o600)
+        let busy = try web.post("/backups/\(id)/delete", ["csrf": csrf])
+        #expect(busy.status == 409)
+        #expect(busy.bodyText.contains("pid 812 on web-1.example"), "\(busy.bodyText)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/duplicity-full.20260101T010203Z.manifest.gpg"))
+        try Posix.removeTree(Array((dir + "/" + TargetLock.objectName).utf8))
+
         let r = try web.post("/backups/\(id)/delete", ["csrf": csrf])
         #expect(r.status == 303)
         #expect(!FileManager.default.fileExists(atPath: dir))

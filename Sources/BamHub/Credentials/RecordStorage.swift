@@ -47,11 +47,26 @@ public struct RecordStorage {
         return try backend().list()
     }
 
+    /// Deletes every object, holding the target's lock meanwhile: a backup
+    /// still writing here is not cut short (the deletion is refused with
+    /// 409 naming it), and none starts while the volumes go.
     public func delete() throws {
         let stored = try objects()
         if stored.isEmpty && region.isFile { _ = rmdir(String(address.dropFirst("file://".count))); return }
         let storage = try backend()
-        for object in stored { try storage.delete(name: object.name) }
+        let lock: TargetLock
+        do {
+            lock = try TargetLock.acquire(backend: storage, operation: "delete", program: "bam hub", warn: { _ in })
+        } catch BamError.locked(let message) {
+            throw HubAPIError(status: 409, name: "BackupRecord.Busy", detail: message)
+        }
+        do {
+            for object in stored where object.name != TargetLock.objectName { try storage.delete(name: object.name) }
+        } catch {
+            lock.release()
+            throw error
+        }
+        lock.release()
         if region.isFile {
             // Leave no empty record directory behind.
             _ = rmdir(String(address.dropFirst("file://".count)))

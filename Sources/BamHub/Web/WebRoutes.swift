@@ -189,8 +189,8 @@ public struct WebRoutes: Sendable {
         }
         do {
             return try await body(account, session, token)
-        } catch let error as HubAPIError where error.status == 404 {
-            return Response(status: .notFound, headers: [.contentType: "text/plain"],
+        } catch let error as HubAPIError where error.status == 404 || error.status == 409 {
+            return Response(status: error.status == 404 ? .notFound : .conflict, headers: [.contentType: "text/plain"],
                             body: .init(byteBuffer: ByteBuffer(string: error.description + "\n")))
         }
     }
