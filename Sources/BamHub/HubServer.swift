@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Mustache
 
 /// Everything `bam-hub serve` needs to know.
@@ -12,10 +13,12 @@ public struct HubServerConfiguration: Sendable {
     public var geoipIPv6: String?
     public var clients: ClientAddressPolicy
     public var secureCookies: Bool
+    public var connections: ConnectionLimits
 
     public init(host: String, port: Int, database: String, templates: String,
                 geoipIPv4: String = GeoIPDatabase.defaultIPv4Path, geoipIPv6: String? = GeoIPDatabase.defaultIPv6Path,
-                clients: ClientAddressPolicy = ClientAddressPolicy(), secureCookies: Bool = false) {
+                clients: ClientAddressPolicy = ClientAddressPolicy(), secureCookies: Bool = false,
+                connections: ConnectionLimits = ConnectionLimits()) {
         self.host = host
         self.port = port
         self.database = database
@@ -24,6 +27,7 @@ public struct HubServerConfiguration: Sendable {
         self.geoipIPv6 = geoipIPv6
         self.clients = clients
         self.secureCookies = secureCookies
+        self.connections = connections
     }
 }
 
@@ -42,9 +46,12 @@ public enum HubServer {
         APIRoutes(service: service, clients: config.clients).add(to: router)
         WebRoutes(service: service, templates: templates, clients: config.clients, secureCookies: config.secureCookies).add(to: router)
 
+        let total = config.connections.totalWithin(openFileLimit: ConnectionLimits.openFileLimit())
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bam-hub"),
+            server: .http1(limits: config.connections),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bam-hub",
+                                 availableConnectionsDelegate: total.map { MaximumAvailableConnections($0) }),
             onServerRunning: { channel in
                 onListening(channel.localAddress?.ipAddress ?? config.host, channel.localAddress?.port ?? config.port)
             })

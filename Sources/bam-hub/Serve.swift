@@ -28,6 +28,18 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Mark cookies Secure (when a proxy serves the Hub over HTTPS).")
     var secureCookies = false
 
+    @Option(help: ArgumentHelp("Seconds a new connection has to send a complete request head (0: no limit).", valueName: "SECONDS"))
+    var headerTimeout: Int = ConnectionLimits.defaultHeaderTimeout
+
+    @Option(help: ArgumentHelp("Seconds a connection may stay idle between requests, or stall within one (0: no limit).", valueName: "SECONDS"))
+    var idleTimeout: Int = ConnectionLimits.defaultIdleTimeout
+
+    @Option(help: ArgumentHelp("Open connections allowed from one TCP peer address; more are closed at once (0: no limit). Behind a reverse proxy every connection comes from the proxy: raise it or set 0 there.", valueName: "N"))
+    var maxConnectionsPerAddress: Int = ConnectionLimits.defaultPerAddress
+
+    @Option(help: ArgumentHelp("Open connections in all; more wait until one closes (0: only the open-file limit, which also lowers N).", valueName: "N"))
+    var maxConnections: Int = ConnectionLimits.defaultTotal
+
     func run() async throws {
         let listenValue = listen ?? ProcessInfo.processInfo.environment["BAM_HUB_LISTEN"] ?? "127.0.0.1:8080"
         guard let colon = listenValue.lastIndex(of: ":"), let port = Int(listenValue[listenValue.index(after: colon)...]),
@@ -37,6 +49,13 @@ struct Serve: AsyncParsableCommand {
         var host = String(listenValue[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard let databaseValue = database.value else { throw ValidationError("--database is required (or set BAM_HUB_DATABASE)") }
+        for (name, value) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout)] where !(0...86_400).contains(value) {
+            throw ValidationError("\(name) \(value): expected 0 to 86400 seconds")
+        }
+        for (name, value) in [("--max-connections-per-address", maxConnectionsPerAddress), ("--max-connections", maxConnections)]
+        where !(0...1_000_000).contains(value) {
+            throw ValidationError("\(name) \(value): expected 0 to 1000000")
+        }
         if trustProxyHeader != nil && trustedProxy.isEmpty {
             throw ValidationError("--trust-proxy-header needs at least one --trusted-proxy ADDRESS")
         }
@@ -44,7 +63,9 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, database: databaseValue, templates: TemplateDirectory.resolve(explicit: templates),
             geoipIPv4: geoip, geoipIPv6: geoip6,
             clients: ClientAddressPolicy(header: trustProxyHeader, trustedProxies: Set(trustedProxy)),
-            secureCookies: secureCookies)
+            secureCookies: secureCookies,
+            connections: ConnectionLimits(headerTimeout: headerTimeout, idleTimeout: idleTimeout,
+                                          perAddress: maxConnectionsPerAddress, total: maxConnections))
         do {
             try await HubServer.run(config) { host, port in
                 print("bam-hub listening on \(host):\(port)")

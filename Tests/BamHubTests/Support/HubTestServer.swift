@@ -86,15 +86,15 @@ final class HubTestServer: @unchecked Sendable {
         guard r.status == 0 else { throw TestServerError(description: "region add failed: \(r.stderr)") }
     }
 
-    /// Starts `bam-hub serve` on a free port.
-    func start(extra: [String] = []) throws {
+    /// Starts `bam-hub serve` on a free port, under `openFileLimit`
+    /// descriptors (RLIMIT_NOFILE) when one is given.
+    func start(extra: [String] = [], openFileLimit: Int? = nil) throws {
         starts += 1
         let log = directory + "/serve-\(starts).log"
-        let process = try TestServerProcess(
-            name: "bam-hub",
-            argv: [try Self.binary(), "serve", "--listen", "127.0.0.1:0", "--database", database,
-                   "--templates", Self.packageRoot + "/templates/hub"] + extra,
-            logPath: log)
+        var argv = [try Self.binary(), "serve", "--listen", "127.0.0.1:0", "--database", database,
+                    "--templates", Self.packageRoot + "/templates/hub"] + extra
+        if let openFileLimit { argv = ["sh", "-c", "ulimit -n \(openFileLimit) && exec \"$@\"", "sh"] + argv }
+        let process = try TestServerProcess(name: "bam-hub", argv: argv, logPath: log)
         server = process
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
