@@ -57,6 +57,8 @@ final class WebminSandbox {
 
     struct Response {
         let headers: [String: String]
+        /// The header lines exactly as the program wrote them.
+        var headerBlock = ""
         let body: String
         var refused: Bool { body.contains("id=\"refused\"") }
         var csrf: String? {
@@ -140,7 +142,7 @@ final class WebminSandbox {
             guard let colon = line.range(of: ": ") else { throw BamError.invalid("\(script): bad header line '\(line)'") }
             headers[String(line[..<colon.lowerBound]).lowercased()] = String(line[colon.upperBound...])
         }
-        return Response(headers: headers, body: String(text[split.upperBound...]))
+        return Response(headers: headers, headerBlock: String(text[..<split.lowerBound]), body: String(text[split.upperBound...]))
     }
 
     /// GETs `page` and returns its form token.

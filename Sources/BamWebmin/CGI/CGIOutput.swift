@@ -25,12 +25,31 @@ public final class CGIOutput {
         sentHeaders = true
         var text = ""
         for (name, value) in headers {
-            // Header values come from the program; never let one break a line.
-            let clean = value.filter { $0 != "\r" && $0 != "\n" }
-            text += "\(name): \(clean)\r\n"
+            if let line = Self.headerLine(name: name, value: value) { text += line + "\r\n" }
         }
         text += "\r\n"
         write(text)
+    }
+
+    /// `Name: value`, the one way a header line is made. Values may carry
+    /// request data (the PJAX URL is the request URI): control bytes are
+    /// dropped from them, so no CR or LF can end the line and start a header
+    /// of the request's choosing (miniserv splits on LF alone too). Looked
+    /// at scalar by scalar: to Swift's `Character`, CR LF is one character
+    /// that equals neither "\r" nor "\n". A name that is not an HTTP token
+    /// drops the whole header.
+    static func headerLine(name: String, value: String) -> String? {
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy(isTokenCharacter) else { return nil }
+        var clean = String.UnicodeScalarView()
+        clean.append(contentsOf: value.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F })
+        return "\(name): \(String(clean))"
+    }
+
+    private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9": return true
+        default: return "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar)
+        }
     }
 
     public func sendHTMLHeaders(pjaxURL: String?) {
@@ -42,8 +61,11 @@ public final class CGIOutput {
         sendHeaders(headers)
     }
 
+    /// Redirects within this Webmin only: a location that is not a local
+    /// path (`//host`, `/\\host`, a scheme) goes to Webmin's root instead.
     public func redirect(_ location: String) {
-        sendHeaders([("Location", location)])
+        let local = location.hasPrefix("/") && !location.hasPrefix("//") && !location.hasPrefix("/\\")
+        sendHeaders([("Location", local ? location : "/")])
     }
 
     public func write(_ text: String) { write(Array(text.utf8)) }
