@@ -59,10 +59,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(name: "bam", dependencies: ["BamCLI"], swiftSettings: swiftSettings),
 
+        // What the Webmin and Hub pages do to every string before Mustache escapes it.
+        .target(name: "TemplateValues", swiftSettings: swiftSettings),
+
         // Webmin module: CGI programs (one multi-call binary) on the engine.
         .target(
             name: "BamWebmin",
-            dependencies: ["BamEngine", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["BamEngine", "TemplateValues", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bam-webmin", dependencies: ["BamWebmin"], swiftSettings: swiftSettings),
 
@@ -81,7 +84,7 @@ let package = Package(
         .target(
             name: "BamHub",
             dependencies: [
-                "BamEngine", "HTTP", "CSQLite", "CPostgres",
+                "BamEngine", "HTTP", "CSQLite", "CPostgres", "TemplateValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -177,4 +177,21 @@ struct WebTests {
         #expect(try w.hub.call("GET", "/api/backup/subkey/", form: ["apikey": newKey]).status == 200)
         #expect(try w.hub.call("GET", "/api/backup/records/", headers: [(name: "subkey", value: w.subkey)]).status == 200)
     }
+
+    @Test("a quote fused with a combining mark stays inside its attribute; control bytes show as \\xNN")
+    func fusedQuoteInAttribute() throws {
+        let hub = try HubTestServer("web-escape", database: .sqlite)
+        try hub.start()
+        let web = WebClient(base: hub.baseURL)
+        let csrf = try #require(WebClient.hiddenField("csrf", in: try web.get("/signin").bodyText))
+        // The sign-in page shows the email it was given back in value="…".
+        let r = try web.post("/signin", ["email": "x\"\u{301} autofocus onfocus=alert(1) y=\"\u{1B}[2J", "apikey": "WRONG", "csrf": csrf])
+        #expect(r.status == 401)
+        // (Outside #expect: its macro mangles a literal with a fused quote.)
+        let page = Array(r.bodyText.utf8)
+        let fusedQuote = Array("\"\u{301}".utf8)
+        let shown = Array("value=\"x\u{FFFD}\u{301} autofocus onfocus=alert(1) y=&quot;\\x1B[2J\"".utf8)
+        #expect(page.firstRange(of: fusedQuote) == nil, "an unescaped quote reached the page:\n\(r.bodyText)")
+        #expect(page.firstRange(of: shown) != nil, "\(r.bodyText)")
+    }
 }

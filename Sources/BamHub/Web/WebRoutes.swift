@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
+import TemplateValues
 
 /// The account's web pages, rendered on the server from mustache templates
 /// (HTML-escaped by default). Sign-in is email + API key; the session is a
@@ -143,7 +144,7 @@ public struct WebRoutes: Sendable {
     }
 
     private func page(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let html = templates.render(values, withTemplate: name) ?? "template \(name) missing"
+        let html = templates.render(TemplateValues.displayable(values), withTemplate: name) ?? "template \(name) missing"
         return Response(status: status, headers: [
             .contentType: "text/html; charset=utf-8",
             .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",

@@ -1,10 +1,12 @@
 import BamEngine
 import Foundation
 import Mustache
+import TemplateValues
 
 /// The module's Mustache templates (`templates/*.mustache` in the module
 /// directory). Every page is `header` + its own template + `footer`, like
-/// Webmin's ui_print_header/ui_print_footer; `{{ }}` HTML-escapes.
+/// Webmin's ui_print_header/ui_print_footer; `{{ }}` HTML-escapes, after
+/// `TemplateValues` has made every string safe for its escaping.
 public struct PageRenderer {
     let library: MustacheLibrary
 
@@ -24,7 +26,7 @@ public struct PageRenderer {
     }
 
     public func render(_ template: String, _ context: [String: Any]) -> String {
-        guard let text = library.render(context, withTemplate: template) else {
+        guard let text = library.render(TemplateValues.displayable(context), withTemplate: template) else {
             return "<div class=\"alert alert-danger\">missing template \(HTML.escape(template))</div>"
         }
         return text
