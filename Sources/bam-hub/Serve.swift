@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Open connections allowed from one TCP peer address; more are closed at once (0: no limit). Behind a reverse proxy every connection comes from the proxy: raise it or set 0 there.", valueName: "N"))
     var maxConnectionsPerAddress: Int = ConnectionLimits.defaultPerAddress
 
-    @Option(help: ArgumentHelp("Open connections in all; more wait until one closes (0: only the open-file limit, which also lowers N).", valueName: "N"))
+    @Option(help: ArgumentHelp("Open connections in all; more wait in the listen queue until one closes. Never more than the open-file limit allows (0: that limit only).", valueName: "N"))
     var maxConnections: Int = ConnectionLimits.defaultTotal
 
     func run() async throws {
