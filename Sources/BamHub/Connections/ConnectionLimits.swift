@@ -2,7 +2,8 @@ import Foundation
 
 /// How long a connection may stay silent and how many connections the Hub
 /// holds, so that idle or half-open connections cannot use up its file
-/// descriptors and lock out other clients. Every value of 0 turns that limit off.
+/// descriptors and lock out other clients. 0 turns a limit off (the total
+/// then is only what the open-file limit allows).
 public struct ConnectionLimits: Sendable, Equatable {
     /// Seconds a new connection has to send its first complete request head.
     public var headerTimeout: Int
