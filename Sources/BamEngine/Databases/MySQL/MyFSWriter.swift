@@ -166,33 +166,25 @@ final class MyFSWriter {
         }
         guard let db = database else { return }  // left out by the limits
 
-        if SQLText.hasPrefix(sql, "CREATE TABLE") {
+        let isSequence = SQLText.hasPrefix(sql, "CREATE SEQUENCE")
+        if isSequence || SQLText.hasPrefix(sql, "CREATE TABLE") {
+            // A sequence is a table to MariaDB (DROP TABLE drops it, limits
+            // name it as one): its definition goes where a table's does,
+            // and its position, the DO SETVAL that follows, beside it.
             try closeTable()
-            guard let name = SQLText.firstQuotedName(sql) else { throw fail(lineNumber, source, "CREATE TABLE without a name") }
+            guard let name = SQLText.firstQuotedName(sql) else {
+                throw fail(lineNumber, source, "\(isSequence ? "CREATE SEQUENCE" : "CREATE TABLE") without a name")
+            }
             let path = db.path + "/" + MyFSLayout.tablesDirectory + "/" + SQLText.fileName(name)
             try Posix.makeDirectories(path, mode: 0o700)
             try Posix.writeFileAtomically(path + "/" + MyFSLayout.initFile, sql + Array(";\n".utf8), mode: 0o600)
             let keeps = !MyFSLayout.isLogTable(database: db.name, table: name)
                 && selection.includes(database: String(decoding: db.name, as: UTF8.self), table: String(decoding: name, as: UTF8.self))
             table = Table(database: db.name, name: name, path: path, keepsRows: keeps,
-                          insertPrefix: Array("INSERT INTO ".utf8) + SQLText.mysqlQuoted(name) + Array(" VALUES".utf8))
+                          insertPrefix: Array("INSERT INTO ".utf8) + SQLText.mysqlQuoted(name) + Array(" VALUES".utf8),
+                          isSequence: isSequence)
             summary.tables += 1
             sessionSettings.removeAll()
-            return
-        }
-        if SQLText.hasPrefix(sql, "CREATE SEQUENCE") {
-            // A sequence is a table to MariaDB (DROP TABLE drops it, limits
-            // name it as one): its definition goes where a table's does,
-            // and its position, the DO SETVAL that follows, beside it.
-            try closeTable()
-            guard let name = SQLText.firstQuotedName(sql) else { throw fail(lineNumber, source, "CREATE SEQUENCE without a name") }
-            let path = db.path + "/" + MyFSLayout.tablesDirectory + "/" + SQLText.fileName(name)
-            try Posix.makeDirectories(path, mode: 0o700)
-            try Posix.writeFileAtomically(path + "/" + MyFSLayout.initFile, sql + Array(";\n".utf8), mode: 0o600)
-            table = Table(database: db.name, name: name, path: path,
-                          keepsRows: selection.includes(database: String(decoding: db.name, as: UTF8.self), table: String(decoding: name, as: UTF8.self)),
-                          insertPrefix: [], isSequence: true)
-            summary.tables += 1
             return
         }
         if SQLText.hasPrefix(sql, "DO SETVAL(") || SQLText.hasPrefix(sql, "SELECT SETVAL(") {
