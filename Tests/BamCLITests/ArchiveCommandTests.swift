@@ -93,6 +93,46 @@ struct ArchiveCommandTests {
         }
     }
 
+    /// A PAX header whose record is shorter than its own length prefix,
+    /// then one file: the reader trapped on it (exit 132) before issue #15.
+    static func malformedPaxTar(entryName: String) -> [UInt8] {
+        let records = Array("2 path=x\n".utf8)
+        let pax = TarHeaderEncoder.ustarBlock(
+            TarEntry(name: Array("././@PaxHeader".utf8), type: .regular, mode: 0o644, uid: 0, gid: 0, size: Int64(records.count), mtime: 1),
+            typeFlag: 0x78)
+        let data = Array("content".utf8)
+        let file = TarHeaderEncoder.encode(TarEntry(name: Array(entryName.utf8), type: .regular, mode: 0o644, uid: 0, gid: 0, size: Int64(data.count), mtime: 1))
+        return pax + records + [UInt8](repeating: 0, count: TarHeaderEncoder.padding(records.count))
+            + file + data + [UInt8](repeating: 0, count: TarHeaderEncoder.padding(data.count) + 10_240)
+    }
+
+    @Test("a malformed PAX record in a volume is damage (exit 12) naming the volume, for restore and verify")
+    func malformedPaxVolume() throws {
+        let s = try CLISandbox("pax-volume")
+        try s.initialise()
+        try s.storeCraftedFullSet(volume: Self.malformedPaxTar(entryName: "snapshot/a"))
+        for command in [["restore", "--raw-download", s.path("out")], ["verify"]] {
+            let r = try s.bam(command + ["--address", s.address])
+            #expect(r.status == 12, "\(command[0]): \(r.stderr)")
+            #expect(r.stderr.contains(".vol1.difftar"), "the message names the volume: \(r.stderr)")
+            #expect(r.stderr.contains("PAX record"), "\(r.stderr)")
+        }
+    }
+
+    @Test("a malformed PAX record in the signature archive stops an incremental backup with exit 12")
+    func malformedPaxSignatures() throws {
+        let s = try CLISandbox("pax-sigtar")
+        try s.initialise()
+        try s.makeSource()
+        try s.storeCraftedFullSet(volume: [UInt8](repeating: 0, count: 10_240),
+                                  signatures: Self.malformedPaxTar(entryName: "snapshot/a"))
+        // The crafted set is from 2023: a long interval makes this an incremental.
+        let r = try s.bam(["backup", "--raw-upload", s.source, "--address", s.address, "--full-backup", "50Y"])
+        #expect(r.status == 12, "\(r.stderr)")
+        #expect(r.stderr.contains("signatures"), "the message names the signature archive: \(r.stderr)")
+        #expect(r.stderr.contains("PAX record"), "\(r.stderr)")
+    }
+
     @Test("tar entries that would leave the destination are refused (exit 13) and write nothing outside",
           arguments: ["symlink", "dotdot", "absolute"])
     func hostileEntries(kind: String) throws {

@@ -80,8 +80,9 @@ final class CLISandbox {
     /// Stores a hand-made full set whose only volume is `volume` (a plain
     /// tar), encrypted with the registry's secret by the real gpg, with a
     /// manifest carrying its true hash: only the content is hostile.
-    func storeCraftedFullSet(volume: [UInt8]) throws {
-        try storeCraftedSet(volumes: [volume])
+    /// `signatures` is the signature archive (a plain tar), empty by default.
+    func storeCraftedFullSet(volume: [UInt8], signatures: [UInt8] = CLISandbox.tarEnd) throws {
+        try storeCraftedSet(volumes: [volume], signatures: signatures)
     }
 
     /// The end time of the crafted full set; incrementals follow it.
@@ -92,7 +93,7 @@ final class CLISandbox {
     /// set, or with `incremental` the incremental that ends that many
     /// seconds after the previous one (`after`, default the full set).
     func storeCraftedSet(volumes: [[UInt8]], incremental: Int64? = nil, after: Int64 = craftedFullTime,
-                         gpgArguments: [String] = []) throws {
+                         gpgArguments: [String] = [], signatures: [UInt8] = CLISandbox.tarEnd) throws {
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         let start: Int64? = incremental == nil ? nil : after
         let end = incremental.map { after + $0 } ?? after
@@ -107,7 +108,7 @@ final class CLISandbox {
             manifest.volumes.append(VolumeInfo(number: index + 1, startPath: [], startBlock: nil, endPath: [], endBlock: nil, sha1: sha1))
         }
         try Posix.writeFileAtomically(target + "/" + name(.manifest), try gpgEncrypt(manifest.render()), mode: 0o600)
-        try Posix.writeFileAtomically(target + "/" + name(.signatures), try gpgEncrypt([UInt8](repeating: 0, count: 10_240)), mode: 0o600)
+        try Posix.writeFileAtomically(target + "/" + name(.signatures), try gpgEncrypt(signatures), mode: 0o600)
     }
 
     /// A tar entry with its data and padding, for crafted volumes.

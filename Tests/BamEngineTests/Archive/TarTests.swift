@@ -104,6 +104,53 @@ struct TarTests {
             #expect("\(error)".contains("truncated"))
         }
     }
+
+    /// A PAX extended header holding `records` as they are, then one entry.
+    func paxArchive(_ records: [UInt8]) -> [UInt8] {
+        let header = TarEntry(name: Array("././@PaxHeader".utf8), type: .regular, mode: 0o644, uid: 0, gid: 0, size: Int64(records.count), mtime: 0)
+        return TarHeaderEncoder.ustarBlock(header, typeFlag: 0x78) + records
+            + [UInt8](repeating: 0, count: TarHeaderEncoder.padding(records.count))
+            + entry(Array("snapshot/a".utf8), [1, 2, 3]) + [UInt8](repeating: 0, count: 1024)
+    }
+
+    /// Records whose length prefix lies: the first two trapped (issue #15:
+    /// a slice with its end before its start, an addition past Int.max).
+    static let malformedPaxRecords: [String] = [
+        "2 path=x\n",                                 // shorter than its own prefix
+        "6 a=b\n9223372036854775807 path=x\n",        // i + length overflows
+        "99 path=x\n",                                // runs past the header
+        "0 path=x\n",
+        "-5 path=x\n",
+        "+9 path=x\n",
+        "9 path=xy",                                   // no newline
+        "7 path\n",                                   // no '='
+        "12345678901234567890123 path=x\n",           // not a length
+        "path=x\n",
+    ]
+
+    @Test("a malformed PAX record is damage naming the archive and the header, never a trap",
+          arguments: malformedPaxRecords)
+    func malformedPax(records: String) throws {
+        do {
+            _ = try readAll(paxArchive(Array(records.utf8)))
+            Issue.record("a malformed PAX record must fail")
+        } catch let error as BamError {
+            guard case .corrupt = error else { Issue.record("expected damage, got \(error)"); return }
+            #expect("\(error)".contains("archive.tar"), "\(error)")
+            #expect("\(error)".contains("PAX record"), "\(error)")
+            #expect("\(error)".contains("@PaxHeader"), "\(error)")
+        }
+    }
+
+    @Test("well-formed PAX records are read, an empty value included")
+    func wellFormedPax() throws {
+        let records = TarHeaderEncoder.paxRecord("path", Array("snapshot/from-pax".utf8)) + TarHeaderEncoder.paxRecord("uname", [])
+        let read = try readAll(paxArchive(records))
+        #expect(read.count == 1)
+        #expect(read[0].0.name == Array("snapshot/from-pax".utf8))
+        #expect(read[0].0.userName == [])
+        #expect(read[0].1 == [1, 2, 3])
+    }
 }
 
 @Suite("Manifest and names")

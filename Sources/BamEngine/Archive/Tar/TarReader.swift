@@ -100,7 +100,7 @@ public final class TarReader {
                 if data.count < size { throw truncated("an extended header") }
                 let padding = TarHeaderEncoder.padding(Int(size))
                 if try take(padding, { _ in }) < padding { throw truncated("an extended header") }
-                if typeFlag == 0x78 { try parsePax(data, into: &pax) }
+                if typeFlag == 0x78 { try parsePax(data, header: field(block, 0, 100), into: &pax) }
                 if typeFlag == 0x4c { longName = Array(data.prefix { $0 != 0 }) }
                 if typeFlag == 0x4b { longLink = Array(data.prefix { $0 != 0 }) }
                 continue
@@ -233,19 +233,38 @@ public final class TarReader {
         }
     }
 
-    private func parsePax(_ data: [UInt8], into pax: inout [String: [UInt8]]) throws {
+    /// PAX records, "<length> <key>=<value>\n" where the length counts the
+    /// whole record. Everything about a record is checked before it is
+    /// sliced: a hostile length must give an error naming the archive and
+    /// the header, never a trap.
+    private func parsePax(_ data: [UInt8], header: [UInt8], into pax: inout [String: [UInt8]]) throws {
+        func malformed(_ offset: Int, _ why: String) -> BamError {
+            .corrupt(what: label, reason: "malformed PAX record at byte \(offset) of the extended header \(Posix.display(header)) after \(entryCount) entries: \(why)")
+        }
         var i = 0
         while i < data.count {
-            guard let space = data[i...].firstIndex(of: 0x20),
-                  let length = Int(String(decoding: data[i..<space], as: UTF8.self)),
-                  length > 0, i + length <= data.count
-            else { throw BamError.corrupt(what: label, reason: "malformed PAX record") }
-            let record = data[(space + 1)..<(i + length - 1)]  // drop trailing newline
-            if let eq = record.firstIndex(of: 0x3d) {
-                let key = String(decoding: record[record.startIndex..<eq], as: UTF8.self)
-                pax[key] = Array(record[(eq + 1)...])
+            // Twenty digits hold any length; a longer prefix is not a length.
+            guard let space = data[i..<min(data.count, i + 21)].firstIndex(of: 0x20) else {
+                throw malformed(i, "no length followed by a space")
             }
-            i += length
+            let digits = data[i..<space]
+            guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                  let length = Int(String(decoding: digits, as: UTF8.self)) else {
+                throw malformed(i, "the length is not a decimal number")
+            }
+            guard length <= data.count - i else {
+                throw malformed(i, "its length \(length) runs past the end of the header (\(data.count - i) bytes left)")
+            }
+            let end = i + length  // one past the newline
+            guard end >= space + 2 else {  // room for at least the space and the newline
+                throw malformed(i, "its length \(length) is shorter than the record")
+            }
+            guard data[end - 1] == 0x0a else { throw malformed(i, "it does not end with a newline") }
+            let record = data[(space + 1)..<(end - 1)]
+            guard let eq = record.firstIndex(of: 0x3d) else { throw malformed(i, "it has no '='") }
+            let key = String(decoding: record[record.startIndex..<eq], as: UTF8.self)
+            pax[key] = Array(record[(eq + 1)...])
+            i = end
         }
     }
 }
