@@ -5,7 +5,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: deps build test demo bench install clean
+.PHONY: deps build test demo bench install clean fuzz
 .PHONY: deb man
 
 deps:
@@ -22,6 +22,12 @@ test: deps
 demo: deps
 	$(SWIFT) build
 	scripts/demo.sh .build/debug/bam
+
+# The parsers of untrusted input under libFuzzer and AddressSanitizer
+# (Fuzz/): each target for FUZZ_SECONDS (default 600); fails on any crash,
+# hang or leak and prints the reproducer.
+fuzz: deps
+	scripts/fuzz.sh
 
 bench: deps
 	$(SWIFT) build -c release

@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "BamEngine", targets: ["BamEngine"]),
         .executable(name: "bam-webmin", targets: ["bam-webmin"]),
         .executable(name: "bam-hub", targets: ["bam-hub"]),
+        // For the fuzz package (Fuzz/), which reaches the CGI and Hub parsers.
+        .library(name: "BamWebmin", targets: ["BamWebmin"]),
+        .library(name: "BamHub", targets: ["BamHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
