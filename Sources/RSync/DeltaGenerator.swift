@@ -7,21 +7,21 @@ public final class DeltaGenerator {
     private var signature: OpaquePointer?
     private let job: RSyncJob
 
+    /// A signature that fails to load (damaged, truncated) is an error, and
+    /// whatever librsync allocated for it is freed: an init that throws
+    /// never reaches `deinit`.
     public init(signature bytes: [UInt8]) throws {
         var sumset: OpaquePointer?
-        let loader = try RSyncJob(rs_loadsig_begin(&sumset), what: "loading a signature")
-        try bytes.withUnsafeBytes { try loader.feed($0, eof: true) { _ in } }
-        guard let sumset else { throw RSyncError(message: "empty signature") }
-        signature = sumset
-        let built = rs_build_hash_table(sumset)
-        if built != RS_DONE {
-            rs_free_sumset(sumset)
-            throw RSyncError(message: "signature is malformed: \(String(cString: rs_strerror(built)))")
-        }
         do {
-            job = try RSyncJob(rs_delta_begin(sumset), what: "delta")
+            let loader = try RSyncJob(rs_loadsig_begin(&sumset), what: "loading a signature")
+            try bytes.withUnsafeBytes { try loader.feed($0, eof: true) { _ in } }
+            guard let loaded = sumset else { throw RSyncError(message: "empty signature") }
+            let built = rs_build_hash_table(loaded)
+            if built != RS_DONE { throw RSyncError(message: "signature is malformed: \(String(cString: rs_strerror(built)))") }
+            job = try RSyncJob(rs_delta_begin(loaded), what: "delta")
+            signature = loaded
         } catch {
-            rs_free_sumset(sumset)
+            if let sumset { rs_free_sumset(sumset) }
             throw error
         }
     }
