@@ -26,7 +26,7 @@ enum ExtrasTargets {
     }
 
     static func newpkgs(_ input: [UInt8]) {
-        _ = Profile.parsePackages(text(input))
+        _ = try? Profile.parsePackages(text(input), file: "newpkgs")
     }
 
     static func backupConf(_ input: [UInt8]) {
