@@ -11,7 +11,13 @@ enum KeyTargets {
         _ = try? KeyPacketV1.isProtected(input)
         _ = try? KeyPacketV1.storedFingerprint(input)
         _ = try? KeyPacketV1.open(input, passphrase: [])
-        _ = try? KeyPacketV1.open(input, passphrase: passphrase)
+        // A protected header asks for up to 80,001 SHA-256 and AES passes,
+        // which bam accepts (the original's packets need them) and which a
+        // sanitized debug build takes longer than the hang timeout for: the
+        // rounds are opened only when cheap (the bounds check runs for all).
+        if input.count >= KeyPacketV1.headerLength, input[1] == 0, input[2] <= 1, input[3] == 0, input[4] <= 1 {
+            _ = try? KeyPacketV1.open(input, passphrase: passphrase)
+        }
     }
 
     /// v2 ends with a checksum over the rest, which random bytes would

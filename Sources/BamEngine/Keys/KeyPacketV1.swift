@@ -100,12 +100,22 @@ enum KeyPacketV1 {
     /// margin: no writer of this frozen format ever used anything else.
     static let maximumStoredRounds = protectedRounds / 1000
 
+    /// The most ciphertext a reader accepts. Every cipher round passes over
+    /// all of it, so the work is rounds times length: a 27-character secret
+    /// (bam's and the original's) makes 64 bytes; 256 leaves room for a
+    /// secret of 229 bytes and keeps the work within 80,001 passes of 256.
+    static let maximumCiphertextLength = 256
+
     /// The stored round counts (/1000), after checking the packet's shape
     /// and that the work they ask for is bounded.
     private static func header(_ packet: [UInt8]) throws -> (hash: Int, cipher: Int) {
         let body = packet.count - ciphertextOffset
         guard packet.count > ciphertextOffset, body % 16 == 0, body >= 32 else {
             throw BamError.corrupt(what: KeyPacket.what, reason: "a v1 packet of \(packet.count) bytes is truncated or malformed")
+        }
+        guard body <= maximumCiphertextLength else {
+            throw BamError.corrupt(what: KeyPacket.what,
+                                   reason: "its \(body)-byte ciphertext is beyond the \(maximumCiphertextLength) bytes a v1 secret can need")
         }
         let hash = Int(packet[1]) << 8 | Int(packet[2])
         let cipher = Int(packet[3]) << 8 | Int(packet[4])

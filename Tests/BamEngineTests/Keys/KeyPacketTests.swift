@@ -185,6 +185,22 @@ import Glibc
         #expect(thrownError({ try KeyPacket.open(base64(packet), passphrase: "p") }) != nil)
     }
 
+    /// The work is rounds times ciphertext: within the round bound, a v1
+    /// packet with a megabyte of ciphertext would still ask for 80,001 AES
+    /// passes over it. Found by the key-v1 fuzz target's timeouts.
+    @Test("a v1 ciphertext longer than any secret needs is refused at once")
+    func v1RefusesHugeCiphertext() throws {
+        let packet = try bytes(KeyPacket.seal(secret: secret, passphrase: "p", format: .v1))
+        let started = Date()
+        let long = packet + [UInt8](repeating: 0x41, count: 1 << 20)
+        guard case .corrupt(_, let reason)? = thrownError({ try KeyPacket.open(base64(long), passphrase: "p") }) else {
+            Issue.record("a huge v1 ciphertext was not refused"); return
+        }
+        #expect(reason.contains("ciphertext is beyond the 256 bytes"), "\(reason)")
+        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(try KeyPacket.open(base64(packet), passphrase: "p") == secret, "the genuine 75-byte packet still opens")
+    }
+
     // MARK: passphrases
 
     @Test func wrongPassphraseIsReportedAsSuch() throws {
