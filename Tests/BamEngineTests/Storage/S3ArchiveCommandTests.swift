@@ -6,8 +6,9 @@ import Testing
 import Glibc
 #endif
 
-/// `bam backup/restore/verify` against a real S3 server (moto, signatures
-/// checked) on 127.0.0.1: round trips, credentials, preflight, faults.
+/// `bam backup/restore/verify` against real S3 servers (moto and, for the
+/// tests taking a kind, `rclone serve s3`; signatures checked) on
+/// 127.0.0.1: round trips, credentials, preflight, faults.
 @Suite(.serialized) struct S3ArchiveCommandTests {
     private func differences(_ a: String, _ b: String) throws -> [String] {
         try TreeComparer(expected: a, actual: b).differences()
@@ -15,8 +16,8 @@ import Glibc
 
     /// Keys with spaces and unicode in the prefix and the file names; the
     /// credentials come from the registry's `credentials` file.
-    @Test func roundTripWithCredentialsFileAndUnicodePrefix() throws {
-        let box = try BamS3Sandbox("s3-cli", prefix: "backups/hôte n°1/日本 dir")
+    @Test(arguments: S3ServerKind.allCases) func roundTripWithCredentialsFileAndUnicodePrefix(_ kind: S3ServerKind) throws {
+        let box = try BamS3Sandbox("s3-cli", prefix: "backups/hôte n°1/日本 dir", on: kind)
         try box.initialise()
         try box.writeCredentialsFile()
         box.environmentCredentials = nil
@@ -49,7 +50,7 @@ import Glibc
         try box.initialise()
         try box.makeSource(randomMiB: 0)
         let secret = "wrongSecretKeyThatMustNotLeak0123456789"
-        box.environmentCredentials = S3Credentials(accessKey: box.moto.credentials.accessKey, secretKey: secret)
+        box.environmentCredentials = S3Credentials(accessKey: box.server.credentials.accessKey, secretKey: secret)
         let r = try box.bam(["backup", "--raw-upload", box.source, "--address", box.address])
         #expect(r.status != 0)
         #expect(r.output.contains("secret key is wrong") || r.output.contains("SignatureDoesNotMatch"), "\(r.output)")
@@ -77,8 +78,8 @@ import Glibc
         let cached = (try? FileManager.default.subpathsOfDirectory(atPath: box.cache)) ?? []
         #expect(!cached.contains { $0.hasSuffix(".difftar.gpg") || $0.hasSuffix(BackupResumeJournal.fileName) }, "\(cached)")
 
-        box.port = box.moto.port
-        let missing = "s3+http://127.0.0.1:\(box.moto.port)/no-such-bucket-\(UInt32.random(in: 0...UInt32.max))/p"
+        box.port = box.server.port
+        let missing = "s3+http://127.0.0.1:\(box.server.port)/no-such-bucket-\(UInt32.random(in: 0...UInt32.max))/p"
         let m = try box.bam(["backup", "--raw-upload", box.source, "--address", missing])
         #expect(m.status != 0)
         #expect(m.output.contains("not found") && m.output.contains("no-such-bucket"), "\(m.output)")
@@ -95,7 +96,7 @@ import Glibc
         let box = try BamS3Sandbox("s3-faults")
         try box.initialise()
         try box.makeSource(randomMiB: 4)
-        let proxy = try FaultProxy(upstreamPort: box.moto.port,
+        let proxy = try FaultProxy(upstreamPort: box.server.port,
                                    plan: ["ok", "ok", "drop", "ok", "500", "ok", "503", "ok", "lost", "ok", "truncate", "ok", "ok", "stall", "ok", "ok", "ok"],
                                    stallSeconds: 3)
         defer { proxy.stop() }
@@ -113,8 +114,8 @@ import Glibc
     }
 
     /// Real duplicity (boto3 backend) restores what bam stored on S3.
-    @Test func duplicityRestoresBamS3Backup() throws {
-        let box = try BamS3Sandbox("s3-dup", prefix: "dup prefix/été")
+    @Test(arguments: S3ServerKind.allCases) func duplicityRestoresBamS3Backup(_ kind: S3ServerKind) throws {
+        let box = try BamS3Sandbox("s3-dup", prefix: "dup prefix/été", on: kind)
         try box.initialise()
         try box.makeSource(randomMiB: 2)
         try box.bamOK(["backup", "--raw-upload", box.source, "--address", box.address, "--volsize", "1"])
@@ -123,11 +124,11 @@ import Glibc
 
         let out = box.tree.area("dup-restored")
         let r = try runProcess("/usr/bin/duplicity", [
-            "restore", "--s3-endpoint-url", "http://127.0.0.1:\(box.moto.port)", "--s3-region-name", "us-east-1",
+            "restore", "--s3-endpoint-url", "http://127.0.0.1:\(box.server.port)", "--s3-region-name", "us-east-1",
             "--num-retries", "1", "--archive-dir", box.tree.area("dupcache"),
             "boto3+s3://\(box.bucket)/\(box.prefix)", out,
         ], environment: [
-            "AWS_ACCESS_KEY_ID": box.moto.credentials.accessKey, "AWS_SECRET_ACCESS_KEY": box.moto.credentials.secretKey,
+            "AWS_ACCESS_KEY_ID": box.server.credentials.accessKey, "AWS_SECRET_ACCESS_KEY": box.server.credentials.secretKey,
             "PASSPHRASE": try box.registry.loadSecret().value, "HOME": box.tree.root, "LANG": "C.UTF-8",
         ])
         #expect(r.status == 0, "\(r.output)")

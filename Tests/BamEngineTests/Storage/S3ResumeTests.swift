@@ -15,7 +15,7 @@ import Glibc
         var out: [String: String] = [:]
         for object in try box.direct().list() where object.name.contains(".vol") {
             let key = "/\(box.bucket)/" + SigV4Signer.uriEncode(box.prefix + "/" + object.name, keepSlash: true)
-            let r = try box.moto.request(method: "HEAD", path: key)
+            let r = try box.server.request(method: "HEAD", path: key)
             out[object.name] = r.header("ETag") ?? ""
         }
         return out

@@ -6,12 +6,12 @@ import Testing
 import Glibc
 #endif
 
-/// Two `bam backup` runs on one S3 prefix (real moto server): the second,
+/// Two `bam backup` runs on one S3 prefix (real moto and rclone servers): the second,
 /// started while the first is in the middle of its work, exits 14 naming
 /// it; the first completes a set that verifies and restores.
 @Suite(.serialized) struct S3TargetLockCommandTests {
-    @Test func secondBackupOnABusyPrefixExits14() throws {
-        let box = try BamS3Sandbox("s3-lock")
+    @Test(arguments: S3ServerKind.allCases) func secondBackupOnABusyPrefixExits14(_ kind: S3ServerKind) throws {
+        let box = try BamS3Sandbox("s3-lock", on: kind)
         try box.initialise()
         try box.makeSource(randomMiB: 16)
         let backup = ["backup", "--raw-upload", box.source, "--address", box.address, "--volsize", "2"]

@@ -67,4 +67,22 @@ import XML
         #expect(body.contains("<Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag></Part>"))
         #expect(body.contains("<PartNumber>2</PartNumber>"))
     }
+
+    @Test("rclone's InitiateMultipartUpload root gives its upload id like AWS's InitiateMultipartUploadResult")
+    func initiateResultUnderEitherRootName() throws {
+        let rclone = "<?xml version=\"1.0\"?><InitiateMultipartUpload><Bucket>b</Bucket><Key>k</Key><UploadId>u-1</UploadId></InitiateMultipartUpload>"
+        #expect(try S3InitiateResult.uploadID(Array(rclone.utf8)) == "u-1")
+        let aws = "<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><UploadId>u-2</UploadId></InitiateMultipartUploadResult>"
+        #expect(try S3InitiateResult.uploadID(Array(aws.utf8)) == "u-2")
+        #expect(throws: XMLParseError.self) { try S3InitiateResult.uploadID(Array("<Other><UploadId>u</UploadId></Other>".utf8)) }
+    }
+
+    @Test("a Content-Range gives where the body starts; anything else is no range")
+    func contentRangeStart() {
+        #expect(S3ContentRange.start("bytes 2-4/10") == 2)
+        #expect(S3ContentRange.start("bytes 0-9/*") == 0)
+        for bad in [nil, "", "bytes */10", "bytes 5-2/10", "bytes -1-3/10", "items 1-2/3", "bytes 99999999999999999999-1/2"] {
+            #expect(S3ContentRange.start(bad) == nil, "\(bad ?? "nil")")
+        }
+    }
 }

@@ -118,13 +118,30 @@ struct TargetLockTests {
         try expectOneWinner(backends: (0..<8).map { _ in try FileBackend(address: target.address) })
     }
 
-    @Test("of eight writers racing on one S3 prefix (If-None-Match), exactly one takes the lock")
-    func racingWritersOnS3() throws {
-        let moto = try MotoServer.get()
-        let first = try moto.backend(hint: "lock-race")
-        #expect(try first.createIsExclusive(), "moto honours If-None-Match: *")
+    @Test("of eight writers racing on one S3 prefix, exactly one takes the lock (If-None-Match on moto, read-back on rclone)",
+          arguments: S3ServerKind.allCases)
+    func racingWritersOnS3(_ kind: S3ServerKind) throws {
+        let server = try kind.server()
+        let first = try server.backend(hint: "lock-race")
+        #expect(try first.createIsExclusive() == (kind == .moto), "moto honours If-None-Match: *, rclone ignores it")
         let bucket = first.location.bucket
-        try expectOneWinner(backends: [first] + (1..<8).map { _ in try moto.backend(hint: "", bucket: bucket) })
+        try expectOneWinner(backends: [first] + (1..<8).map { _ in try server.backend(hint: "", bucket: bucket) })
+    }
+
+    @Test("a writer that comes after the lock is taken is refused, on every S3 server", arguments: S3ServerKind.allCases)
+    func laterWriterOnS3IsRefused(_ kind: S3ServerKind) throws {
+        let server = try kind.server()
+        let first = try server.backend(hint: "lock-later")
+        let second = try server.backend(hint: "", bucket: first.location.bucket)
+        let lock = try acquire(first)
+        defer { lock.release() }
+        #expect {
+            _ = try acquire(second)
+        } throws: { error in
+            guard case .locked = error as? BamError else { return false }
+            return true
+        }
+        try lock.confirmHeld()
     }
 
     @Test("where create is not exclusive, the read-back after settling still lets one writer through")

@@ -133,10 +133,13 @@ public final class S3Backend: StorageBackend {
         }
         guard r.isSuccess else { throw failure(r, operation: "reading", name: name) }
         if let range, r.status == 200 {
-            // The server ignored the Range header: keep only the range.
+            // The server ignored the Range header, or answered it with
+            // status 200: keep only the range of what came.
+            let start = try bodyStart(r, range: range, name: name)
             let tmp = path + ".range-\(getpid())"
             do {
-                try FileCopy.copy(from: path, to: tmp, mode: 0o600, range: range)
+                try FileCopy.copy(from: path, to: tmp, mode: 0o600,
+                                  range: (range.lowerBound - start)..<(range.upperBound - start))
                 if rename(tmp, path) != 0 { throw BamError.io(path: path, operation: "rename", errno: errno) }
             } catch {
                 unlink(tmp)
@@ -156,17 +159,19 @@ public final class S3Backend: StorageBackend {
         guard r.isSuccess else { throw failure(r, operation: "reading", name: name) }
         var got = r.bytesWritten
         if r.status == 200 {
-            // The server ignored the Range header and sent the whole object
-            // (to memory, not over the file): keep only the range.
-            guard Int64(r.body.count) >= range.upperBound else {
-                throw StorageError.failed(address: address, reason: "reading \(name): \(r.body.count) bytes where at least \(range.upperBound) were expected")
+            // The server ignored the Range header and sent the whole object,
+            // or answered the range with status 200 (to memory, not over
+            // the file): keep only the range.
+            let start = try bodyStart(r, range: range, name: name)
+            guard Int64(r.body.count) >= range.upperBound - start else {
+                throw StorageError.failed(address: address, reason: "reading \(name): \(r.body.count) bytes from \(start) where bytes up to \(range.upperBound) were expected")
             }
             let fd = open(path, O_WRONLY | O_CLOEXEC)
             if fd < 0 { throw StorageError.failed(address: address, reason: "reading \(name): \(path): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             do {
                 guard lseek(fd, off_t(range.lowerBound), SEEK_SET) >= 0 else { throw BamError.io(path: path, operation: "seek", errno: errno) }
-                try r.body.withUnsafeBytes { try Posix.writeAll(fd, $0.baseAddress! + Int(range.lowerBound), Int(range.count), path: path) }
+                try r.body.withUnsafeBytes { try Posix.writeAll(fd, $0.baseAddress! + Int(range.lowerBound - start), Int(range.count), path: path) }
             } catch {
                 throw StorageError.failed(address: address, reason: "reading \(name): \(error)")
             }
@@ -175,6 +180,17 @@ public final class S3Backend: StorageBackend {
         guard got == Int64(range.count) else {
             throw StorageError.failed(address: address, reason: "reading \(name): \(got) bytes of the \(range.count) asked for at \(range.lowerBound)")
         }
+    }
+
+    /// Where the body of a 200 answer to a ranged GET starts in the object:
+    /// 0 for the whole object, else its Content-Range, which must not start
+    /// after the range asked for.
+    private func bodyStart(_ r: HTTPResponse, range: Range<Int64>, name: String) throws -> Int64 {
+        guard let start = S3ContentRange.start(r.header("Content-Range")) else { return 0 }
+        guard start <= range.lowerBound else {
+            throw StorageError.failed(address: address, reason: "reading \(name): the server sent bytes from \(start) for a range from \(range.lowerBound)")
+        }
+        return start
     }
 
     public func head(name: String) throws -> StoredObject? {
@@ -199,10 +215,17 @@ public final class S3Backend: StorageBackend {
     // MARK: Small objects
 
     /// A PUT with `If-None-Match: *`: AWS, MinIO and moto refuse it with
-    /// 412 when the key exists, atomically. Servers that do not know the
-    /// header store the object anyway (`createIsExclusive` finds out);
-    /// those that reject it as not implemented get a HEAD then a PUT.
+    /// 412 when the key exists, atomically. Servers that ignore the header
+    /// (rclone: `createIsExclusive` finds out, once) would overwrite an
+    /// existing object, and those that reject it as not implemented store
+    /// nothing: both get a HEAD then a plain PUT, which never replaces an
+    /// object seen to exist (the caller reads back to settle a race).
     public func create(name: String, contents: [UInt8]) throws -> Bool {
+        guard try createIsExclusive() else {
+            if try head(name: name) != nil { return false }
+            try write(name: name, contents: contents)
+            return true
+        }
         switch try putIfAbsent(name: name, contents: contents) {
         case .created: return true
         case .exists: return false
@@ -287,6 +310,7 @@ public final class S3Backend: StorageBackend {
             if let keyMarker { query.append(("key-marker", keyMarker)) }
             if let idMarker { query.append(("upload-id-marker", idMarker)) }
             let r = try perform(Call(method: "GET", key: nil, query: query), operation: "listing unfinished uploads", name: nil)
+            if Self.listsNoUploads(r) { return out }
             guard r.isSuccess else { throw failure(r, operation: "listing unfinished uploads", name: nil) }
             let page: S3UploadsPage
             do { page = try S3UploadsPage.parse(r.body) } catch {
@@ -298,6 +322,15 @@ public final class S3Backend: StorageBackend {
             idMarker = page.nextUploadIDMarker
         }
         return out
+    }
+
+    /// rclone (gofakes3) answers the listing with 404 `NoSuchUpload` when
+    /// there is none, and servers without the call answer 501
+    /// `NotImplemented`: either way there is nothing this call can abort
+    /// (a server that cannot list uploads cannot be asked to abort them).
+    static func listsNoUploads(_ r: HTTPResponse) -> Bool {
+        let code = S3ErrorDocument.parse(r.body)?.code
+        return (r.status == 404 && code == "NoSuchUpload") || r.status == 501 || code == "NotImplemented"
     }
 
     public func abort(_ upload: S3MultipartUpload) throws {

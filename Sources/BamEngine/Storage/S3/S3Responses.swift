@@ -75,7 +75,8 @@ struct S3UploadsPage {
 enum S3InitiateResult {
     static func uploadID(_ body: [UInt8]) throws -> String {
         let root = try XMLDocument.parse(body)
-        guard root.name == "InitiateMultipartUploadResult", let id = root.text(of: "UploadId"), !id.isEmpty else {
+        // rclone (gofakes3) names the root InitiateMultipartUpload.
+        guard root.name == "InitiateMultipartUploadResult" || root.name == "InitiateMultipartUpload", let id = root.text(of: "UploadId"), !id.isEmpty else {
             throw XMLParseError(message: "no UploadId in the InitiateMultipartUpload response")
         }
         return id
@@ -107,3 +108,19 @@ enum S3CompleteResult {
 }
 
 extension S3ErrorDocument: Error {}
+
+/// Where the body of a GET starts in the object: its `Content-Range`
+/// (`bytes FIRST-LAST/TOTAL`), which rclone sends with a ranged answer
+/// whose status is 200 rather than 206. Nil when there is no such header
+/// or it is not a byte range; a 200 answer without it is the whole object.
+enum S3ContentRange {
+    static func start(_ header: String?) -> Int64? {
+        guard let header else { return nil }
+        let value = header.trimmingCharacters(in: .whitespaces)
+        guard value.hasPrefix("bytes ") else { return nil }
+        let span = value.dropFirst("bytes ".count).split(separator: "/", maxSplits: 1).first ?? ""
+        let bounds = span.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard bounds.count == 2, let first = Int64(bounds[0]), let last = Int64(bounds[1]), first >= 0, last >= first else { return nil }
+        return first
+    }
+}

@@ -4,27 +4,28 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs the built `bam` against a bucket prefix of the shared moto server:
+/// Runs the built `bam` against a bucket prefix of a shared S3 server (moto
+/// unless told):
 /// a registry, a cache and a source under one temporary tree. Credentials
 /// go through the environment (or the registry's `credentials` file),
 /// never argv.
 final class BamS3Sandbox {
     let tree: TestTree
-    let moto: MotoServer
+    let server: any S3TestServer
     let bucket: String
     let prefix: String
-    /// The port bam connects to: moto's, or a proxy's in front of it.
+    /// The port bam connects to: the server's, or a proxy's in front of it.
     var port: Int
     /// Credentials put in bam's environment; nil: none (the registry's file).
     var environmentCredentials: S3Credentials?
 
-    init(_ label: String, prefix: String = "backups/host 1") throws {
+    init(_ label: String, prefix: String = "backups/host 1", on kind: S3ServerKind = .moto) throws {
         tree = try TestTree(label)
-        moto = try MotoServer.get()
-        bucket = try moto.makeBucket(label)
+        server = try kind.server()
+        bucket = try server.makeBucket(label)
         self.prefix = prefix
-        port = moto.port
-        environmentCredentials = moto.credentials
+        port = server.port
+        environmentCredentials = server.credentials
     }
 
     var registry: Registry { Registry(path: tree.area("registry")) }
@@ -32,9 +33,9 @@ final class BamS3Sandbox {
     var cache: String { tree.area("cache") }
     var address: String { "s3+http://127.0.0.1:\(port)/\(bucket)/\(prefix)" }
 
-    /// A backend on the same prefix, straight to moto (for inspection).
+    /// A backend on the same prefix, straight to the server (for inspection).
     func direct() throws -> S3Backend {
-        try moto.backend(hint: "", bucket: bucket, prefix: prefix)
+        try server.backend(hint: "", bucket: bucket, prefix: prefix)
     }
 
     func environment() -> [String: String] {
@@ -83,9 +84,9 @@ final class BamS3Sandbox {
 
     func initialise() throws { try bamOK(["init", "--solo"]) }
 
-    /// Writes the moto key pair to the registry's `credentials` file.
+    /// Writes the server's key pair to the registry's `credentials` file.
     func writeCredentialsFile() throws {
-        let c = moto.credentials
+        let c = server.credentials
         try Posix.writeFileAtomically(registry.path + "/credentials",
                                       Array("accesskey=\(c.accessKey)\nsecretkey=\(c.secretKey)\n".utf8), mode: 0o600)
     }

@@ -13,11 +13,12 @@ import XML
 ///
 /// It is started through `MotoLaunch.rawURIPatch` so that moto checks
 /// signatures against the request URI as sent, as AWS does.
-final class MotoServer: @unchecked Sendable {
+final class MotoServer: S3TestServer, @unchecked Sendable {
+    let kind = S3ServerKind.moto
     let port: Int
     let credentials: S3Credentials
+    let counter = S3TestServerCounter()
     private let server: TestServerProcess
-    private let counter = Counter()
 
     static let freeCalls = 3
     private static let shared = Result<MotoServer, Error> { try MotoServer() }
@@ -58,67 +59,15 @@ final class MotoServer: @unchecked Sendable {
         unlink(log)
     }
 
-    var hostPort: String { "127.0.0.1:\(port)" }
-
-
-    /// A new, empty bucket.
-    func makeBucket(_ hint: String) throws -> String {
-        let bucket = "bam-\(hint)-\(counter.next())-\(UInt16.random(in: 0...UInt16.max))"
-        let r = try request(method: "PUT", path: "/" + bucket)
-        guard r.isSuccess else { throw TestServerError(description: "creating bucket \(bucket): HTTP \(r.status) \(r.bodyText)") }
-        return bucket
-    }
-
-    /// A backend on a new bucket (or `bucket`), with quick retries.
-    func backend(hint: String, bucket: String? = nil, prefix: String = "backups/host 1", options: S3Options = S3Options(),
-                 credentials: S3Credentials? = nil, port: Int? = nil) throws -> S3Backend {
-        let b = try bucket ?? makeBucket(hint)
-        var o = options
-        o.retryBaseDelay = min(o.retryBaseDelay, 0.05)
-        o.retryMaxDelay = min(o.retryMaxDelay, 0.5)
-        return try S3Backend(address: "s3+http://127.0.0.1:\(port ?? self.port)/\(b)/\(prefix)",
-                             credentials: credentials ?? self.credentials, options: o)
-    }
-
-    /// A signed request straight to the server.
-    func request(method: String, path: String, query: [(String, String)] = [], body: [UInt8] = []) throws -> HTTPResponse {
-        try Self.signed(port, credentials, service: "s3", method: method, path: path, query: query, body: body, headers: [])
-    }
-
     private static func iam(_ port: Int, _ credentials: S3Credentials, _ form: [String: String]) throws -> HTTPResponse {
         var params = form
         params["Version"] = "2010-05-08"
         let body = Array(SigV4Signer.canonicalQuery(params.map { ($0.key, $0.value) }).utf8)
-        let r = try signed(port, credentials, service: "iam", method: "POST", path: "/", query: [], body: body,
+        let r = try S3TestServerRequest.signed(port, credentials, service: "iam", method: "POST", path: "/", query: [], body: body,
                            headers: [("Content-Type", "application/x-www-form-urlencoded")])
         guard r.isSuccess else {
             throw TestServerError(description: "moto IAM \(form["Action"] ?? ""): HTTP \(r.status) \(r.bodyText)")
         }
         return r
-    }
-
-    private static func signed(_ port: Int, _ credentials: S3Credentials, service: String, method: String, path: String,
-                               query: [(String, String)], body: [UInt8], headers: [(String, String)]) throws -> HTTPResponse {
-        let host = "127.0.0.1:\(port)"
-        let hash = SigV4Signer.sha256Hex(body)
-        let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: service)
-        let added = signer.sign(method: method, canonicalURI: path, query: query, headers: [("host", host)] + headers,
-                                payloadHash: hash, date: Date())
-        let q = SigV4Signer.canonicalQuery(query)
-        let request = HTTPRequest(method: method, url: "http://\(host)\(path)\(q.isEmpty ? "" : "?" + q)",
-                                  headers: [("Host", host)] + headers.map { (name: $0.0, value: $0.1) } + added,
-                                  body: body.isEmpty ? .none : .bytes(body))
-        return try HTTPSession().perform(request)
-    }
-
-    private final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func next() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value
-        }
     }
 }
