@@ -42,6 +42,7 @@ struct DatabaseRestore {
                 progress.report(.phase("saving the PostgreSQL databases for rollback"))
                 try rollback.recordDatabaseSettings(settings)
                 before = try pg.databases()
+                try rollback.recordRoles(try pg.roleSnapshot())
                 _ = try pg.backup(to: rollback.pgfs, selection: selection.wholeDatabases)
             }
             progress.report(.phase("restoring PostgreSQL databases"))
@@ -53,7 +54,9 @@ struct DatabaseRestore {
     }
 
     /// `bam restore-rollback`: the pre-restore dumps back in, and the
-    /// databases the restore created dropped.
+    /// databases the restore created dropped; PostgreSQL roles back as they
+    /// were (MySQL accounts are rows of the `mysql` database, which the
+    /// dump holds when the restore replaced it).
     static func rollBack(_ store: RollbackStore, progress: ProgressReporter) throws {
         guard let settings = try store.databaseSettings() else { return }
         if Posix.fileExists(store.myfs) || !store.createdDatabases(engine: .mysql).isEmpty {
@@ -69,7 +72,13 @@ struct DatabaseRestore {
             progress.report(.phase("rolling back PostgreSQL databases"))
             let pg = PostgreSQLDatabases(settings: settings)
             try pg.drop(store.createdDatabases(engine: .pgsql))
+            let roles = try store.recordedRoles()
+            // Only with the pre-restore globals at hand to put back what
+            // this clears.
+            if let roles, Posix.fileExists(store.pgfs + "/" + PgFSLayout.globalsFile) { try pg.clearRoleChanges(since: roles) }
             _ = try pg.restore(from: store.pgfs, selection: DatabaseSelection(engine: .pgsql, limits: []))
+            // Last, when the restored databases no longer use them.
+            if let roles { try pg.dropRolesCreated(since: roles, progress: progress) }
         }
     }
 }

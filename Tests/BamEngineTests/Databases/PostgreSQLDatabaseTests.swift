@@ -136,4 +136,83 @@ struct PostgreSQLDatabaseTests {
         #expect(try target.orderedDump("shop") + target.orderedDump("legacy") == before)
         #expect(try target.sql("SELECT count(*) FROM pg_database WHERE datname = 'fresh'") == "0\n")
     }
+
+    /// Everything a role is: attributes and password (pg_authid), settings
+    /// global and per database, memberships with their options, comments.
+    /// No VALID UNTIL reads as 'infinity': PostgreSQL cannot unset one.
+    static func roleState(_ server: PostgreSQLServer) throws -> String {
+        try [
+            """
+            SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolconnlimit,
+                   coalesce(rolvaliduntil, 'infinity'), rolbypassrls, rolpassword FROM pg_authid ORDER BY rolname
+            """,
+            """
+            SELECT r.rolname, m.rolname, g.rolname, to_jsonb(a) - 'oid' - 'roleid' - 'member' - 'grantor' FROM pg_auth_members a
+            JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member LEFT JOIN pg_roles g ON g.oid = a.grantor ORDER BY 1, 2, 3
+            """,
+            """
+            SELECT coalesce(d.datname, '-'), r.rolname, s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+            LEFT JOIN pg_database d ON d.oid = s.setdatabase ORDER BY 1, 2
+            """,
+            "SELECT r.rolname, c.description FROM pg_shdescription c JOIN pg_roles r ON r.oid = c.objoid ORDER BY 1",
+        ].map { try server.sql($0) }.joined(separator: "--\n")
+    }
+
+    @Test("rollback puts the roles back: created ones dropped, attributes, memberships and settings as they were")
+    func rollbackRoles() throws {
+        let source = try PostgreSQLServer("roles-src")
+        let target = try PostgreSQLServer("roles-dst")
+        try target.sql("""
+            CREATE ROLE grp NOLOGIN; CREATE ROLE "odd role" LOGIN PASSWORD 'odd-pw' CONNECTION LIMIT 3;
+            GRANT grp TO "odd role"; ALTER ROLE "odd role" SET work_mem = '8MB';
+            CREATE ROLE plain NOLOGIN; COMMENT ON ROLE grp IS 'the group';
+            """)
+        try target.sql("CREATE DATABASE shop")
+        try target.sql("ALTER ROLE \"odd role\" IN DATABASE shop SET search_path = target_path")
+        try target.sql("CREATE TABLE t (id int); ALTER TABLE t OWNER TO \"odd role\";", database: "shop")
+        // The backup's roles: the same names with other attributes,
+        // memberships and settings, and new roles with memberships,
+        // settings and objects of their own.
+        try source.sql("""
+            CREATE ROLE grp NOLOGIN CREATEDB; CREATE ROLE "odd role" NOLOGIN CREATEROLE PASSWORD 'other-pw' CONNECTION LIMIT 9;
+            CREATE ROLE plain NOLOGIN; CREATE ROLE newgroup NOLOGIN; CREATE ROLE newcomer LOGIN PASSWORD 'new-pw'; CREATE ROLE squatter LOGIN;
+            GRANT grp TO "odd role" WITH ADMIN OPTION; GRANT newgroup TO "odd role"; GRANT grp TO newcomer; GRANT grp TO plain;
+            ALTER ROLE "odd role" SET work_mem = '64MB'; ALTER ROLE "odd role" SET statement_timeout = '5s';
+            ALTER ROLE newcomer SET work_mem = '1MB'; ALTER ROLE plain PASSWORD 'plain-pw' VALID UNTIL '2030-01-01';
+            ALTER ROLE plain SET search_path = a, "b c"; COMMENT ON ROLE grp IS 'theirs'; COMMENT ON ROLE plain IS 'was plain';
+            """)
+        try source.sql("CREATE DATABASE shop"); try source.sql("CREATE DATABASE fresh OWNER newcomer")
+        try source.sql("ALTER ROLE newcomer IN DATABASE shop SET search_path = source_path")
+        try source.sql("ALTER ROLE \"odd role\" IN DATABASE shop SET search_path = source_path")
+        try source.sql("CREATE TABLE t (id int); ALTER TABLE t OWNER TO newcomer; GRANT SELECT ON t TO squatter;", database: "shop")
+        try source.sql("CREATE TABLE f (id int); ALTER TABLE f OWNER TO newcomer;", database: "fresh")
+
+        let work = try TestTree("pg-roles")
+        let (root, settings) = try Self.settingsRoot(work, source)
+        _ = try DatabaseBackup(root: root, settings: settings, limits: [], progress: SilentProgress()).run(extras: work.area("extras"))
+        let (targetRoot, targetSettings) = try Self.settingsRoot(work, target)
+        let before = try Self.roleState(target)
+        let store = RollbackStore(root: targetRoot)
+        try Posix.makeDirectories(store.path, mode: 0o700)
+        _ = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: [], progress: SilentProgress()).run(extras: work.area("extras"), rollback: store)
+        #expect(try Self.roleState(target) != before, "the restore changed the roles")
+        #expect(try target.sql("SELECT tableowner FROM pg_tables WHERE tablename = 't'", database: "shop") == "newcomer\n")
+        // Made after the restore by a role it created: not the restore's to take away.
+        try target.sql("CREATE TABLE later (id int); ALTER TABLE later OWNER TO squatter;")
+
+        let warnings = WarningCollector(forwardingTo: SilentProgress())
+        try DatabaseRestore.rollBack(store, progress: warnings)
+        #expect(warnings.warnings.count == 1, "\(warnings.warnings)")
+        #expect(warnings.warnings.first?.contains("squatter") == true && warnings.warnings.first?.contains("postgres") == true, "\(warnings.warnings)")
+        #expect(try target.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'squatter'") == "1\n", "kept: it owns a table made since")
+        try target.sql("DROP TABLE later; DROP ROLE squatter;")
+        let after = try Self.roleState(target)
+        if before != after {
+            try Posix.writeFileAtomically("/tmp/bam-pg-roles-before.txt", Array(before.utf8), mode: 0o644)
+            try Posix.writeFileAtomically("/tmp/bam-pg-roles-after.txt", Array(after.utf8), mode: 0o644)
+        }
+        #expect(before == after, "roles differ (see /tmp/bam-pg-roles-before.txt and -after.txt)")
+        #expect(try target.sql("SELECT tableowner FROM pg_tables WHERE tablename = 't'", database: "shop") == "odd role\n")
+        #expect(try target.sql("SELECT count(*) FROM pg_database WHERE datname = 'fresh'") == "0\n")
+    }
 }

@@ -28,7 +28,7 @@ struct SystemDatabaseTests {
         let (pgSource, pgTarget) = (try PostgreSQLServer("sys-src"), try PostgreSQLServer("sys-dst"))
         try mysqlSource.sql("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, v BLOB); INSERT INTO app.t VALUES (1, 0x00FF), (2, NULL);")
         try mysqlTarget.sql("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, v BLOB); INSERT INTO app.t VALUES (9, 0x09);")
-        try pgSource.sql("CREATE DATABASE pgapp")
+        try pgSource.sql("CREATE DATABASE pgapp"); try pgSource.sql("CREATE ROLE appuser LOGIN")
         try pgSource.sql("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'ünï');", database: "pgapp")
         try Self.conf(system.conf, mysql: mysqlSource, pgsql: pgSource)
 
@@ -57,11 +57,13 @@ struct SystemDatabaseTests {
         #expect(restored.databases?.mysql?.databases == ["app"])
         #expect(try mysqlTarget.sql("SELECT id, HEX(v) FROM app.t ORDER BY id;") == "1\t00FF\n2\tNULL\n")
         #expect(try pgTarget.sql("SELECT v FROM t", database: "pgapp") == "ünï\n")
+        #expect(try pgTarget.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'appuser'") == "1\n")
         #expect(Posix.fileExists(target + RollbackStore.location + "/myfs/app/tables/t/rows"), "pre-restore dump kept")
 
         _ = try SystemRollback(root: target, registry: system.registry).run()
         #expect(try mysqlTarget.sql("SELECT id, HEX(v) FROM app.t ORDER BY id;") == "9\t09\n")
         #expect(try pgTarget.sql("SELECT count(*) FROM pg_database WHERE datname = 'pgapp'") == "0\n")
+        #expect(try pgTarget.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'appuser'") == "0\n", "the restore's role goes too")
     }
 
     @Test("conf keys for the servers are checked, with the line at fault")

@@ -35,7 +35,7 @@ struct PostgreSQLDatabases {
         return try ChildProcess(prefix + arguments, stdin: stdin, stdout: stdout, environment: env)
     }
 
-    private func psql(_ sql: String, database: String = "postgres") throws -> [String] {
+    func psql(_ sql: String, database: String = "postgres") throws -> [String] {
         let (prefix, env) = try asUser("psql")
         let out = try ChildProcess.output(prefix + ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"] + connection + ["--dbname=" + database, "-c", sql],
                                           environment: env,
@@ -154,4 +154,7 @@ struct PostgreSQLDatabases {
     }
 
     static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+    /// A string literal (standard_conforming_strings, on since 9.1).
+    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 }
