@@ -9,14 +9,15 @@ public struct HubServerConfiguration: Sendable {
     public var port: Int
     public var database: String
     public var templates: String
-    public var geoipIPv4: String
+    /// The GeoIP IPv4 file the administrator named; nil: tor-geoipdb's, if installed.
+    public var geoipIPv4: String?
     public var geoipIPv6: String?
     public var clients: ClientAddressPolicy
     public var secureCookies: Bool
     public var connections: ConnectionLimits
 
     public init(host: String, port: Int, database: String, templates: String,
-                geoipIPv4: String = GeoIPDatabase.defaultIPv4Path, geoipIPv6: String? = GeoIPDatabase.defaultIPv6Path,
+                geoipIPv4: String? = nil, geoipIPv6: String? = GeoIPDatabase.defaultIPv6Path,
                 clients: ClientAddressPolicy = ClientAddressPolicy(), secureCookies: Bool = false,
                 connections: ConnectionLimits = ConnectionLimits()) {
         self.host = host
@@ -34,11 +35,20 @@ public struct HubServerConfiguration: Sendable {
 /// The Hub server: the API and the web pages on one Hummingbird router.
 public enum HubServer {
     /// Serves until SIGINT/SIGTERM. `onListening` gets the bound address
-    /// (with the real port when 0 was asked for).
-    public static func run(_ config: HubServerConfiguration, onListening: @escaping @Sendable (String, Int) -> Void) async throws {
+    /// (with the real port when 0 was asked for); `onWarning` what the
+    /// administrator should fix though the Hub serves.
+    public static func run(_ config: HubServerConfiguration, onWarning: @escaping @Sendable (String) -> Void = { _ in },
+                           onListening: @escaping @Sendable (String, Int) -> Void) async throws {
         let store = try SQLStore(database: config.database)
         try store.migrate()
-        let geoip = try GeoIPDatabase(ipv4Path: config.geoipIPv4, ipv6Path: config.geoipIPv6)
+        let geoip: GeoIPDatabase
+        if let loaded = try GeoIPDatabase.forServing(ipv4Path: config.geoipIPv4, ipv6Path: config.geoipIPv6) {
+            geoip = loaded
+        } else {
+            onWarning("no GeoIP data: \(GeoIPDatabase.defaultIPv4Path) is missing (install tor-geoipdb, or pass --geoip);"
+                      + " every client gets the default region")
+            geoip = .empty
+        }
         let service = HubService(store: store, router: RegionRouter(geoip: geoip))
         let templates = try await WebRoutes.loadTemplates(directory: config.templates)
 

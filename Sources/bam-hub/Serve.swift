@@ -13,8 +13,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Directory of the web page templates (default: $BAM_HUB_TEMPLATES, /usr/share/bam-hub/templates, ./templates/hub).", valueName: "DIR"))
     var templates: String?
 
-    @Option(help: ArgumentHelp("Tor GeoIP IPv4 ranges file.", valueName: "PATH"))
-    var geoip: String = GeoIPDatabase.defaultIPv4Path
+    @Option(help: ArgumentHelp("Tor GeoIP IPv4 ranges file; it must be readable. Default: /usr/share/tor/geoip (package tor-geoipdb); without it every client gets the default region, with a warning at start.", valueName: "PATH"))
+    var geoip: String?
 
     @Option(help: ArgumentHelp("Tor GeoIP IPv6 ranges file.", valueName: "PATH"))
     var geoip6: String = GeoIPDatabase.defaultIPv6Path
@@ -67,7 +67,9 @@ struct Serve: AsyncParsableCommand {
             connections: ConnectionLimits(headerTimeout: headerTimeout, idleTimeout: idleTimeout,
                                           perAddress: maxConnectionsPerAddress, total: maxConnections))
         do {
-            try await HubServer.run(config) { host, port in
+            try await HubServer.run(config, onWarning: { message in
+                FileHandle.standardError.write(Data("bam-hub: warning: \(message)\n".utf8))
+            }) { host, port in
                 print("bam-hub listening on \(host):\(port)")
                 fflush(stdout)
             }

@@ -88,4 +88,39 @@ struct GeoIPTests {
         try hub.start(extra: ["--trust-proxy-header", "X-Forwarded-For", "--trusted-proxy", "192.0.2.1"])
         #expect(try create(de).contains("/home/bam/"))
     }
+
+    @Test("without tor-geoipdb the Hub serves, every client from the default region, with one warning")
+    func missingDefaultGeoIP() throws {
+        let hub = try HubTestServer("nogeoip", database: .sqlite)
+        let apiKey = try hub.addAccount("nogeo@example.com")
+        try hub.addFileRegion("home", lat: 0, lon: -30, isDefault: true)
+        try hub.addFileRegion("eu", lat: 50.1, lon: 8.7)
+        try hub.start(extra: ["--trust-proxy-header", "X-Forwarded-For", "--trusted-proxy", "127.0.0.1"], withoutTorGeoIPDB: true)
+        let r = try hub.call("GET", "/api/backup/subkey/", form: ["apikey": apiKey])
+        #expect(r.status == 200)
+        let sk = try #require((try HubTestServer.json(r) as? [String: Any])?["subkey"] as? String)
+        // A German address, which goes to "eu" when GeoIP data is there (proxyHeader above).
+        let de = try Self.address(in: "DE")
+        let created = try hub.call("POST", "/api/backup/record/create/", form: ["key": TestKeys.protected, "turnkey_version": "generic"],
+                                   headers: [(name: "subkey", value: sk), (name: "X-Forwarded-For", value: de)])
+        let address = try #require((try HubTestServer.json(created) as? [String: Any])?["address"] as? String)
+        #expect(address.contains("/home/bam/"), "\(address)")
+        #expect(try hub.call("GET", "/signin").status == 200)
+        let warning = "bam-hub: warning: no GeoIP data: /usr/share/tor/geoip is missing (install tor-geoipdb, or pass --geoip);"
+            + " every client gets the default region"
+        #expect(hub.serveLog.components(separatedBy: warning).count == 2, "\(hub.serveLog)")
+    }
+
+    @Test("a GeoIP file named with --geoip that is missing stops serve with exit 64")
+    func missingExplicitGeoIP() throws {
+        let hub = try HubTestServer("badgeoip", database: .sqlite)
+        let missing = hub.directory + "/no-such-geoip"
+        // timeout: a serve that wrongly starts fails the test (124) instead of hanging it.
+        let r = try Child.run("/usr/bin/timeout", ["60", try HubTestServer.binary(), "serve", "--listen", "127.0.0.1:0",
+                                                   "--database", hub.database, "--templates", HubTestServer.packageRoot + "/templates/hub",
+                                                   "--geoip", missing])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("cannot read GeoIP file \(missing)"), "\(r.stderr)")
+        #expect(!r.stdout.contains("listening"))
+    }
 }

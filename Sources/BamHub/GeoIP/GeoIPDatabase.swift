@@ -14,6 +14,23 @@ public struct GeoIPDatabase: Sendable {
     public static let defaultIPv4Path = "/usr/share/tor/geoip"
     public static let defaultIPv6Path = "/usr/share/tor/geoip6"
 
+    /// No ranges: every address is unknown, so every client gets the default region.
+    public static let empty = GeoIPDatabase(v4: [], v6: [])
+
+    private init(v4: [Range4], v6: [Range6]) {
+        self.v4 = v4
+        self.v6 = v6
+    }
+
+    /// The ranges `bam-hub serve` routes by. A named IPv4 file (nil: the
+    /// default) must be readable. The default file may be missing, as
+    /// tor-geoipdb is only recommended: then nil, and the caller serves
+    /// without GeoIP rather than not at all. A default file that is there
+    /// but unreadable or malformed is still an error.
+    public static func forServing(ipv4Path: String?, ipv6Path: String?) throws -> GeoIPDatabase? {
+        if ipv4Path == nil && !FileManager.default.fileExists(atPath: defaultIPv4Path) { return nil }
+        return try GeoIPDatabase(ipv4Path: ipv4Path ?? defaultIPv4Path, ipv6Path: ipv6Path)
+    }
 
     /// Loads both files; a missing IPv6 file is allowed, a missing IPv4 one is not.
     public init(ipv4Path: String = defaultIPv4Path, ipv6Path: String? = defaultIPv6Path) throws {

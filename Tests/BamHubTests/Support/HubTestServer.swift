@@ -87,13 +87,19 @@ final class HubTestServer: @unchecked Sendable {
     }
 
     /// Starts `bam-hub serve` on a free port, under `openFileLimit`
-    /// descriptors (RLIMIT_NOFILE) when one is given.
-    func start(extra: [String] = [], openFileLimit: Int? = nil) throws {
+    /// descriptors (RLIMIT_NOFILE) when one is given. `withoutTorGeoIPDB`
+    /// runs it in a mount namespace where /usr/share/tor is empty, as on a
+    /// host without tor-geoipdb (the build host has it).
+    func start(extra: [String] = [], openFileLimit: Int? = nil, withoutTorGeoIPDB: Bool = false) throws {
         starts += 1
         let log = directory + "/serve-\(starts).log"
         var argv = [try Self.binary(), "serve", "--listen", "127.0.0.1:0", "--database", database,
                     "--templates", Self.packageRoot + "/templates/hub"] + extra
         if let openFileLimit { argv = ["sh", "-c", "ulimit -n \(openFileLimit) && exec \"$@\"", "sh"] + argv }
+        if withoutTorGeoIPDB {
+            let hide = "if [ -d /usr/share/tor ]; then mount -t tmpfs tmpfs /usr/share/tor || exit 99; fi; exec \"$@\""
+            argv = ["unshare", "--mount", "--map-root-user", "sh", "-c", hide, "sh"] + argv
+        }
         let process = try TestServerProcess(name: "bam-hub", argv: argv, logPath: log)
         server = process
         let deadline = Date().addingTimeInterval(60)
@@ -110,6 +116,11 @@ final class HubTestServer: @unchecked Sendable {
             usleep(50_000)
         }
         throw TestServerError(description: "bam-hub serve did not start: \(process.logTail())")
+    }
+
+    /// What the running (or last) `bam-hub serve` printed.
+    var serveLog: String {
+        (try? String(contentsOfFile: directory + "/serve-\(starts).log", encoding: .utf8)) ?? ""
     }
 
     func stop() {
