@@ -19,7 +19,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 passed=0
 fail() { echo "test-deb: FAIL: $*" >&2; exit 1; }
 pass() { passed=$((passed + 1)); echo "test-deb: ok $passed - $*"; }
-for tool in mmdebstrap lintian dpkg-deb dpkg-shlibdeps chroot mount; do
+for tool in mmdebstrap lintian dpkg-deb dpkg-shlibdeps chroot mount curl python3; do
     command -v "$tool" >/dev/null || fail "$tool is missing (run scripts/install-deps.sh)"
 done
 [ "$(id -u)" = 0 ] || fail "needs root (chroot into a Debian root)"
@@ -74,7 +74,9 @@ if [ ! -f "$tarball" ]; then
     mv "$tarball.partial" "$tarball"
 fi
 root=$(mktemp -d "${BAM_TEST_TMP:-/tmp}/bam-test-deb-XXXXXX")
+hub_pid=  # the bam-hub serve started in the root, while it runs
 cleanup() {
+    if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
     umount "$root/proc" 2>/dev/null || true
     rm -rf "$root"
 }
@@ -194,6 +196,8 @@ pass "with systemd: bam schedule on/off is what systemctl sees; logrotate rotate
 
 # --- bam-hub (when built: its product is in Package.swift) ---------------------
 if $has_hub; then
+    dpkg-deb -f "$(deb bam-hub)" Recommends | grep -qw tor-geoipdb || fail "bam-hub does not recommend tor-geoipdb"
+    # Without recommends: the Hub must also work where tor-geoipdb is absent.
     in_root apt-get install -y -qq --no-install-recommends /tmp/debs/bam-hub_${version}_${arch}.deb >/dev/null
     in_root getent passwd bam-hub >/dev/null || fail "no system user bam-hub"
     [ "$(in_root stat -c '%U %a' /var/lib/bam-hub)" = "bam-hub 750" ] || fail "/var/lib/bam-hub is not bam-hub's, mode 0750"
@@ -204,11 +208,57 @@ if $has_hub; then
     analysis=$(in_root systemd-analyze verify --man=no /lib/systemd/system/bam-hub.service 2>&1) \
         || fail "systemd-analyze finds faults in bam-hub.service: $analysis"
     [ -z "$analysis" ] || fail "systemd-analyze warns about bam-hub.service: $analysis"
+    pass "bam-hub: system user, enabled service, settings readable by the service only"
+
+    # The service as its unit starts it (systemd does not run in a chroot):
+    # as its User=, the ExecStart= line with the variables of its
+    # EnvironmentFile=, in which the listen address is moved to a free port as
+    # an administrator would. In a root without tor-geoipdb (issue #16: the
+    # Hub exited 64 there and the enabled unit restarted in a loop).
+    if in_root dpkg-query -W -f='${Status}' tor-geoipdb 2>/dev/null | grep -q 'install ok installed'; then
+        fail "tor-geoipdb is installed in the test root: the check below would prove nothing"
+    fi
+    [ ! -e "$root/usr/share/tor/geoip" ] || fail "the test root has /usr/share/tor/geoip: the check below would prove nothing"
+    unit=$root/lib/systemd/system/bam-hub.service
+    unit_user=$(sed -n 's/^User=//p' "$unit")
+    unit_env_file=$(sed -n 's/^EnvironmentFile=-\{0,1\}//p' "$unit")
+    unit_exec=$(sed -n 's/^ExecStart=//p' "$unit")
+    [ -n "$unit_user" ] && [ -n "$unit_env_file" ] && [ -n "$unit_exec" ] \
+        || fail "bam-hub.service lacks User=, EnvironmentFile= or ExecStart="
+    hub_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    sed -i "s/^BAM_HUB_LISTEN=.*/BAM_HUB_LISTEN=127.0.0.1:$hub_port/" "$root$unit_env_file"
+    grep -qx "BAM_HUB_LISTEN=127.0.0.1:$hub_port" "$root$unit_env_file" || fail "$unit_env_file has no BAM_HUB_LISTEN line"
+    mapfile -t unit_env < <(grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$root$unit_env_file")
+    unit_home=$(in_root getent passwd "$unit_user" | cut -d: -f6)
+    # systemd expands ${VAR} in ExecStart= from that environment; sh does the same here.
+    chroot "$root" setpriv --reuid="$unit_user" --regid="$unit_user" --init-groups \
+        env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin HOME="$unit_home" USER="$unit_user" \
+        LOGNAME="$unit_user" "${unit_env[@]}" sh -c "exec $unit_exec" >"$root/tmp/bam-hub.log" 2>&1 &
+    hub_pid=$!
+    hub_status=000
+    for _ in $(seq 1 120); do
+        if ! kill -0 "$hub_pid" 2>/dev/null; then
+            hub_exit=0; wait "$hub_pid" || hub_exit=$?; hub_pid=
+            fail "bam-hub serve, started as bam-hub.service starts it, exited with status $hub_exit: $(cat "$root/tmp/bam-hub.log")"
+        fi
+        hub_status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$hub_port/signin" || true)
+        [ "$hub_status" = 200 ] && break
+        sleep 0.5
+    done
+    [ "$hub_status" = 200 ] || fail "GET /signin from the packaged bam-hub: HTTP $hub_status; log: $(cat "$root/tmp/bam-hub.log")"
+    grep -q 'warning: no GeoIP data' "$root/tmp/bam-hub.log" \
+        || fail "bam-hub did not warn that it has no GeoIP data: $(cat "$root/tmp/bam-hub.log")"
+    [ "$(stat -c %U "$root/var/lib/bam-hub/hub.sqlite")" = "$unit_user" ] || fail "the Hub's database is not $unit_user's"
+    kill "$hub_pid"
+    wait "$hub_pid" || true
+    hub_pid=
+    pass "bam-hub serve, as bam-hub.service starts it, answers GET /signin with 200 without tor-geoipdb, and warns"
+
     in_root apt-get remove -y -qq bam-hub >/dev/null
     [ -f "$root/etc/bam-hub/bam-hub.conf" ] || fail "remove took /etc/bam-hub/bam-hub.conf"
     in_root dpkg --purge bam-hub >/dev/null 2>&1
     [ ! -e "$root/etc/bam-hub" ] || fail "purge left /etc/bam-hub"
-    pass "bam-hub: system user, enabled service, conffile kept on remove and gone on purge"
+    pass "bam-hub: conffile kept on remove and gone on purge"
 else
     echo "test-deb: bam-hub checks NOT RUN: no bam-hub package (its SwiftPM product is not in this tree)"
 fi
