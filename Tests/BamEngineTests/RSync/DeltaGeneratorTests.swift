@@ -9,7 +9,7 @@ struct DeltaGeneratorTests {
     /// A signature header (librsync's MD4 signature magic) with nothing
     /// after it, then bytes that are no signature: what a damaged signature
     /// archive hands over. Found by the signature fuzz target.
-    static let damaged: [[UInt8]] = [[0x72, 0x73, 0x01, 0x34], [0x72, 0x73, 0x01, 0x36, 0, 0, 8, 0, 0, 0, 0, 8, 1, 2, 3], [1, 2, 3, 4]]
+    static let damaged: [[UInt8]] = [[0x72, 0x73, 0x01, 0x34], [1, 2, 3, 4]]
 
     /// That nothing stays allocated is checked by the fuzzer's leak
     /// detection: the first input above is in Fuzz/Corpus/signature, which
