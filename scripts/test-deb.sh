@@ -248,7 +248,7 @@ if $has_hub; then
     [ "$hub_status" = 200 ] || fail "GET /signin from the packaged bam-hub: HTTP $hub_status; log: $(cat "$root/tmp/bam-hub.log")"
     grep -q 'warning: no GeoIP data' "$root/tmp/bam-hub.log" \
         || fail "bam-hub did not warn that it has no GeoIP data: $(cat "$root/tmp/bam-hub.log")"
-    [ "$(stat -c %U "$root/var/lib/bam-hub/hub.sqlite")" = "$unit_user" ] || fail "the Hub's database is not $unit_user's"
+    [ "$(in_root stat -c %U /var/lib/bam-hub/hub.sqlite)" = "$unit_user" ] || fail "the Hub's database is not $unit_user's"
     kill "$hub_pid"
     wait "$hub_pid" || true
     hub_pid=
