@@ -12,20 +12,11 @@ extension RollbackStore {
     var databaseSettingsFile: String { path + "/databases.json" }
 
     func recordDatabaseSettings(_ settings: DatabaseSettings) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try Posix.writeFileAtomically(databaseSettingsFile, Array(try encoder.encode(settings)) + [0x0a], mode: 0o600)
+        try saveJSON(settings, to: databaseSettingsFile)
     }
 
     func databaseSettings() throws -> DatabaseSettings? {
-        guard Posix.fileExists(databaseSettingsFile) else { return nil }
-        do {
-            return try JSONDecoder().decode(DatabaseSettings.self, from: Data(try Posix.readFile(databaseSettingsFile)))
-        } catch let error as BamError {
-            throw error
-        } catch {
-            throw BamError.corrupt(what: databaseSettingsFile, reason: "\(error)")
-        }
+        try loadJSON(DatabaseSettings.self, from: databaseSettingsFile)
     }
 
     func recordCreatedDatabases(_ names: [String], engine: DatabaseLimit.Engine) throws {
@@ -40,20 +31,30 @@ extension RollbackStore {
     var pgsqlRolesFile: String { path + "/roles-pgsql.json" }
 
     func recordRoles(_ snapshot: PgRoleSnapshot) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try Posix.writeFileAtomically(pgsqlRolesFile, Array(try encoder.encode(snapshot)) + [0x0a], mode: 0o600)
+        try saveJSON(snapshot, to: pgsqlRolesFile)
     }
 
     /// nil for a store written before bam recorded roles.
     func recordedRoles() throws -> PgRoleSnapshot? {
-        guard Posix.fileExists(pgsqlRolesFile) else { return nil }
+        try loadJSON(PgRoleSnapshot.self, from: pgsqlRolesFile)
+    }
+
+    /// The store's JSON files: sorted keys, private, one line.
+    private func saveJSON<T: Encodable>(_ value: T, to file: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try Posix.writeFileAtomically(file, Array(try encoder.encode(value)) + [0x0a], mode: 0o600)
+    }
+
+    /// nil when the file is not there; what does not decode is damage.
+    private func loadJSON<T: Decodable>(_ type: T.Type, from file: String) throws -> T? {
+        guard Posix.fileExists(file) else { return nil }
         do {
-            return try JSONDecoder().decode(PgRoleSnapshot.self, from: Data(try Posix.readFile(pgsqlRolesFile)))
+            return try JSONDecoder().decode(type, from: Data(try Posix.readFile(file)))
         } catch let error as BamError {
             throw error
         } catch {
-            throw BamError.corrupt(what: pgsqlRolesFile, reason: "\(error)")
+            throw BamError.corrupt(what: file, reason: "\(error)")
         }
     }
 }
