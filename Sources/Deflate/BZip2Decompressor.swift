@@ -31,30 +31,18 @@ public final class BZip2Decompressor: StreamDecompressor {
         output.deallocate()
     }
 
-    /// Decompresses `input`, handing the bytes it decodes to `emit`. Input
-    /// after the end of the stream is not decoded (gpg ignores it too).
-    public func decompress(_ input: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var offset = 0
-        while offset < input.count && !isFinished {
-            let count = min(input.count - offset, 1 << 30)
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self))
-            stream.pointee.avail_in = UInt32(count)
-            repeat {
-                stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: CChar.self)
-                stream.pointee.avail_out = UInt32(output.count)
-                let before = stream.pointee.avail_in
-                let code = BZ2_bzDecompress(stream)
-                if code != BZ_OK && code != BZ_STREAM_END { throw DeflateError.corrupt(Self.reason(code)) }
-                let produced = output.count - Int(stream.pointee.avail_out)
-                if produced > 0 { try emit(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
-                if code == BZ_STREAM_END { isFinished = true }
-                // A decoder that neither reads nor writes would spin forever.
-                if produced == 0 && before > 0 && stream.pointee.avail_in == before && !isFinished {
-                    throw DeflateError.corrupt("the bzip2 decoder made no progress")
-                }
-            } while !isFinished && (stream.pointee.avail_out == 0 || stream.pointee.avail_in > 0)
-            offset += count
-        }
+    public var outputBuffer: UnsafeMutableRawBufferPointer { output }
+
+    public func markFinished() { isFinished = true }
+
+    public func step(_ input: UnsafeRawBufferPointer) throws -> (consumed: Int, produced: Int, finished: Bool) {
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: CChar.self))
+        stream.pointee.avail_in = UInt32(input.count)
+        stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: CChar.self)
+        stream.pointee.avail_out = UInt32(output.count)
+        let code = BZ2_bzDecompress(stream)
+        if code != BZ_OK && code != BZ_STREAM_END { throw DeflateError.corrupt(Self.reason(code)) }
+        return (input.count - Int(stream.pointee.avail_in), output.count - Int(stream.pointee.avail_out), code == BZ_STREAM_END)
     }
 
     private static func reason(_ code: Int32) -> String {

@@ -23,31 +23,19 @@ public final class Inflater: StreamDecompressor {
         output.deallocate()
     }
 
-    /// Decompresses `input`, handing the bytes it decodes to `emit`. Input
-    /// after the end of the stream is not decoded (it is ignored, as gpg
-    /// ignores it).
-    public func decompress(_ input: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var offset = 0
-        while offset < input.count && !isFinished {
-            let count = min(input.count - offset, 1 << 30)
-            state.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self))
-            state.pointee.avail_in = UInt32(count)
-            repeat {
-                state.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                state.pointee.avail_out = UInt32(output.count)
-                let before = state.pointee.avail_in
-                let code = isal_inflate(state)
-                if code < 0 || code == ISAL_NEED_DICT { throw DeflateError.corrupt(Self.reason(code)) }
-                let produced = output.count - Int(state.pointee.avail_out)
-                if produced > 0 { try emit(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
-                if bam_isal_inflate_finished(state) != 0 { isFinished = true }
-                // A decoder that neither reads nor writes would spin forever.
-                if produced == 0 && before > 0 && state.pointee.avail_in == before && !isFinished {
-                    throw DeflateError.corrupt("the decoder made no progress")
-                }
-            } while !isFinished && (state.pointee.avail_out == 0 || state.pointee.avail_in > 0)
-            offset += count
-        }
+    public var outputBuffer: UnsafeMutableRawBufferPointer { output }
+
+    public func markFinished() { isFinished = true }
+
+    public func step(_ input: UnsafeRawBufferPointer) throws -> (consumed: Int, produced: Int, finished: Bool) {
+        state.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        state.pointee.avail_in = UInt32(input.count)
+        state.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        state.pointee.avail_out = UInt32(output.count)
+        let code = isal_inflate(state)
+        if code < 0 || code == ISAL_NEED_DICT { throw DeflateError.corrupt(Self.reason(code)) }
+        return (input.count - Int(state.pointee.avail_in), output.count - Int(state.pointee.avail_out),
+                bam_isal_inflate_finished(state) != 0)
     }
 
     private static func reason(_ code: Int32) -> String {
