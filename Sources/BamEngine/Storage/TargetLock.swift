@@ -23,12 +23,18 @@ import Glibc
 /// heartbeat. A lock is stale, and taken over with a warning, when its
 /// holder is a process of this very machine (same host name and boot id)
 /// that no longer exists, or when its heartbeat is older than `staleAfter`.
-/// A takeover re-reads the stale lock, deletes it only if it is still the
-/// same one, creates its own, waits `settleDelay` and reads back: of two
-/// takers at once, the one whose lock is there goes on, the other fails.
-/// A holder that was silent that long and renews its heartbeat just as it
-/// is taken over overwrites the taker's lock; the taker's read-back then
-/// finds the holder and fails, so still only one writer goes on.
+/// Deleting the stale lock and creating one's own are two steps, so a
+/// takeover first creates a claim object named after the stale lock's id
+/// (`bam-lock.takeover-<id>`), with the same exclusive create: of many
+/// writers that found one stale lock, only the one that made the claim may
+/// delete it; the others fail as they would on a live lock. The claim
+/// stays while the taker holds the lock (a writer that saw the stale lock
+/// long ago cannot claim it again) and goes with its release. The taker
+/// re-reads the lock after claiming and deletes it only if it is still the
+/// stale one, then creates its own, waits `settleDelay` and reads back. A
+/// holder that was silent that long and renews its heartbeat just as it is
+/// taken over overwrites the taker's lock; the taker's read-back then finds
+/// the holder and fails, so still only one writer goes on.
 ///
 /// A lock whose content bam did not write (garbage, hostile bytes, too
 /// large) is never taken over: the writer fails and the message says so.
@@ -55,6 +61,10 @@ public final class TargetLock: @unchecked Sendable {
     private let state = NSLock()
     private var lostReason: String?
     private var released = false
+    /// The claims this run made to take over a stale lock: kept while the
+    /// lock is held (so that no writer that saw the stale lock long ago can
+    /// claim it again), removed with it.
+    private var claims: [String] = []
     private let stopRefreshing = DispatchSemaphore(value: 0)
     private let refresherDone = DispatchSemaphore(value: 0)
 
@@ -110,9 +120,34 @@ public final class TargetLock: @unchecked Sendable {
         } catch {
             warn("could not remove the lock \(Self.objectName) from \(backend.address): \(error); it is taken over once stale")
         }
+        removeClaims()
+    }
+
+    /// Removes this run's takeover claims, if it made any.
+    private func removeClaims() {
+        state.lock()
+        let mine = claims
+        claims = []
+        state.unlock()
+        for claim in mine.reversed() {
+            do { try backend.delete(name: claim) } catch {
+                warn("could not remove the takeover claim \(claim) from \(backend.address): \(error); it can be deleted")
+            }
+        }
     }
 
     // MARK: Taking
+
+    /// The claim a taker makes on the stale lock of `stale` before deleting it.
+    static func claimName(of stale: TargetLockHolder) -> String {
+        "\(objectName).takeover-\(stale.id)"
+    }
+
+    /// Whether `name` is the lock or a takeover claim: bam's, never an
+    /// archive file.
+    public static func isLockObject(_ name: String) -> Bool {
+        name == objectName || name.hasPrefix(objectName + ".takeover-")
+    }
 
     private enum Content {
         case absent
@@ -120,13 +155,20 @@ public final class TargetLock: @unchecked Sendable {
         case holder(TargetLockHolder)
     }
 
-    private func readHolder() throws -> Content {
-        guard let bytes = try backend.read(name: Self.objectName, limit: TargetLockHolder.sizeLimit) else { return .absent }
+    private func readHolder(_ name: String = objectName) throws -> Content {
+        guard let bytes = try backend.read(name: name, limit: TargetLockHolder.sizeLimit) else { return .absent }
         guard let other = TargetLockHolder.parse(bytes) else { return .unreadable(size: bytes.count) }
         return .holder(other)
     }
 
     private func take() throws {
+        do { try takeRounds() } catch {
+            removeClaims()
+            throw error
+        }
+    }
+
+    private func takeRounds() throws {
         let exclusive = try backend.createIsExclusive()
         // Each round ends with the lock taken, a refusal, or a lock that
         // changed under us (released or taken over): look again.
@@ -150,17 +192,49 @@ public final class TargetLock: @unchecked Sendable {
                 throw BamError.locked("\(backend.address) is locked by another writer: \(other.describe(now: now)); "
                                       + "try again when it has finished (a lock with no heartbeat for \(timing.staleAfter / 60) min is taken over)")
             }
-            // Delete only the stale lock seen, never one a faster taker
-            // just made; the read-back after creating catches the rest.
-            guard case .holder(let again) = try readHolder(), again.id == other.id else { continue }
+            guard try removeStale(Self.objectName, heldBy: other, depth: 0) else { continue }
             warn("taking over the stale lock on \(backend.address) of \(other.describe(now: now)): \(reason)")
-            try backend.delete(name: Self.objectName)
             if try backend.create(name: Self.objectName, contents: holder.render()) {
                 try settleAndConfirm()
                 return
             }
         }
         throw BamError.locked("\(backend.address): the lock \(Self.objectName) kept changing hands; another writer is busy with this target")
+    }
+
+    /// Deletes object `name` (the lock, or a claim) which was seen held by
+    /// the stale `stale`, if this run wins the claim on it and it is still
+    /// that holder's; false when it changed meanwhile (look again). A claim
+    /// left by a taker that died before finishing is stale by the same
+    /// rules as a lock, and is removed the same way, through a claim on it.
+    private func removeStale(_ name: String, heldBy stale: TargetLockHolder, depth: Int) throws -> Bool {
+        let claim = Self.claimName(of: stale)
+        if try backend.create(name: claim, contents: holder.render()) {
+            state.lock()
+            claims.append(claim)
+            state.unlock()
+        } else {
+            let now = Int64(time(nil))
+            switch try readHolder(claim) {
+            case .absent: return false
+            case .unreadable(let size):
+                throw BamError.locked("\(backend.address) holds a takeover claim \(claim) (\(size) bytes) that bam did not write; "
+                                      + "if no backup is writing to this target, delete it")
+            case .holder(let claimant):
+                guard claimant.id != holder.id else { break }
+                guard depth < 2, staleness(of: claimant, now: now) != nil else {
+                    throw BamError.locked("\(backend.address) is being taken over by another writer from a stale lock: "
+                                          + "\(claimant.describe(now: now)); try again later")
+                }
+                _ = try removeStale(claim, heldBy: claimant, depth: depth + 1)
+                return false
+            }
+        }
+        // Delete only what was seen stale: its holder may have released
+        // it, and another writer made a fresh one, in the meantime.
+        guard case .holder(let again) = try readHolder(name), again.id == stale.id else { return false }
+        try backend.delete(name: name)
+        return true
     }
 
     /// Why `other` is stale, or nil when it may still be writing.

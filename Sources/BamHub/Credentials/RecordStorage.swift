@@ -61,7 +61,7 @@ public struct RecordStorage {
             throw HubAPIError(status: 409, name: "BackupRecord.Busy", detail: message)
         }
         do {
-            for object in stored where object.name != TargetLock.objectName { try storage.delete(name: object.name) }
+            for object in stored where !TargetLock.isLockObject(object.name) { try storage.delete(name: object.name) }
         } catch {
             lock.release()
             throw error

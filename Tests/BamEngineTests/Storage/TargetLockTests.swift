@@ -153,7 +153,7 @@ struct TargetLockTests {
 
     /// Starts every writer at once; exactly one must hold the lock, the
     /// others fail with `.locked`, and the object names the winner.
-    func expectOneWinner(backends: [StorageBackend]) throws {
+    func expectOneWinner(backends: [StorageBackend], timing: TargetLock.Timing = quick) throws {
         let results = Results()
         let start = DispatchSemaphore(value: 0)
         let group = DispatchGroup()
@@ -161,7 +161,7 @@ struct TargetLockTests {
             group.enter()
             Thread {
                 start.wait()
-                do { results.add(.success(try self.acquire(backend))) } catch { results.add(.failure(error)) }
+                do { results.add(.success(try self.acquire(backend, timing: timing))) } catch { results.add(.failure(error)) }
                 group.leave()
             }.start()
         }
@@ -243,6 +243,42 @@ struct TargetLockTests {
         try expectOneWinner(backends: (0..<6).map { _ in try FileBackend(address: target.address) })
     }
 
+    @Test("a taker slow to delete the stale lock cannot remove the lock a faster taker made: one winner, no claim left")
+    func slowTakerCannotDeleteTheWinnersLock() throws {
+        let tree = try TestTree("lock-takeover-slow")
+        let target = try fileTarget(tree)
+        try target.write(name: TargetLock.objectName, contents: Self.holder(heartbeatAge: 3600).render())
+        // No settle wait to hide the slow taker behind: only the claim can.
+        var noWait = Self.quick
+        noWait.settleDelay = 0
+        let slow = SlowDeleteBackend(try FileBackend(address: target.address), delay: 0.5)
+        try expectOneWinner(backends: [slow, try FileBackend(address: target.address)], timing: noWait)
+        #expect(try target.list().filter { TargetLock.isLockObject($0.name) }.isEmpty)
+    }
+
+    @Test("a takeover claim of a live taker refuses; one left by a dead taker is removed through a claim on it")
+    func takeoverClaims() throws {
+        let tree = try TestTree("lock-claims")
+        let target = try fileTarget(tree)
+        let stale = Self.holder(heartbeatAge: 3600)
+        try target.write(name: TargetLock.objectName, contents: stale.render())
+        var claimant = Self.holder(host: "taker.example", pid: 99, heartbeatAge: 5)
+        claimant.id = "fedcba9876543210fedcba9876543210"
+        try target.write(name: TargetLock.claimName(of: stale), contents: claimant.render())
+        #expect { try acquire(target) } throws: { error in
+            guard case .locked(let message) = error as? BamError else { return false }
+            return message.contains("being taken over") && message.contains("pid 99 on taker.example")
+        }
+        #expect(try target.read(name: TargetLock.objectName, limit: 4096) == stale.render())
+
+        claimant.heartbeat -= 3600
+        try target.write(name: TargetLock.claimName(of: stale), contents: claimant.render())
+        let lock = try acquire(target)
+        #expect(try target.read(name: TargetLock.objectName, limit: 4096).flatMap(TargetLockHolder.parse)?.id == lock.holder.id)
+        lock.release()
+        #expect(try target.list().filter { TargetLock.isLockObject($0.name) }.isEmpty)
+    }
+
     @Test("a lock bam did not write is never taken over, and its bytes are not echoed")
     func unreadableLockIsRefused() throws {
         let tree = try TestTree("lock-garbage")
@@ -317,5 +353,27 @@ final class NonExclusiveBackend: StorageBackend {
         Thread.sleep(forTimeInterval: 0.01)  // widen the race the read-back must settle
         try base.write(name: name, contents: contents)
         return true
+    }
+}
+
+/// A backend whose deletes of the lock stall, as a writer descheduled
+/// between finding a lock stale and deleting it.
+final class SlowDeleteBackend: StorageBackend {
+    let base: StorageBackend
+    let delay: TimeInterval
+    init(_ base: StorageBackend, delay: TimeInterval) { self.base = base; self.delay = delay }
+    var address: String { base.address }
+    func preflight() throws { try base.preflight() }
+    func list() throws -> [StoredObject] { try base.list() }
+    func put(name: String, fromFile path: String) throws { try base.put(name: name, fromFile: path) }
+    func get(name: String, range: Range<Int64>?, toFile path: String) throws { try base.get(name: name, range: range, toFile: path) }
+    func head(name: String) throws -> StoredObject? { try base.head(name: name) }
+    func read(name: String, limit: Int) throws -> [UInt8]? { try base.read(name: name, limit: limit) }
+    func write(name: String, contents: [UInt8]) throws { try base.write(name: name, contents: contents) }
+    func createIsExclusive() throws -> Bool { try base.createIsExclusive() }
+    func create(name: String, contents: [UInt8]) throws -> Bool { try base.create(name: name, contents: contents) }
+    func delete(name: String) throws {
+        if name == TargetLock.objectName { Thread.sleep(forTimeInterval: delay) }
+        try base.delete(name: name)
     }
 }
