@@ -6,9 +6,10 @@ import Testing
 import Glibc
 #endif
 
-/// The Hub as a user meets it: a real `bam-hub` on SQLite, its storage a
-/// moto S3 server (credentials from moto's STS) or a directory, and the
-/// built `bam` on throwaway roots linked to it with an API key.
+/// The Hub as a user meets it: a real `bam-hub` on SQLite, its storage one
+/// of two real S3 servers (moto, credentials from its STS; `rclone serve
+/// s3`, the region's own keys) or a directory, and the built `bam` on
+/// throwaway roots linked to it with an API key.
 @Suite("bam with a Hub: init, backup, list, status, passphrase, restore by id", .serialized)
 struct HubEndToEndTests {
     /// Server A backs up a changed Debian root through the Hub; server B,
@@ -16,10 +17,10 @@ struct HubEndToEndTests {
     /// with A's passphrase onto a fresh root where other users came first —
     /// with the local restore test's result (owners by name, modes,
     /// contents, the deletion, users mapped to free ids).
-    @Test("server B restores server A's backup by id through a Hub with S3 storage")
-    func twoServersThroughTheHub() throws {
-        let a = try CLISandbox("hub-a"), b = try CLISandbox("hub-b")
-        let world = try HubTestWorld(directory: a.path("hub"), storage: .moto)
+    @Test("server B restores server A's backup by id through a Hub with S3 storage", arguments: HubS3Kind.allCases)
+    func twoServersThroughTheHub(s3: HubS3Kind) throws {
+        let a = try CLISandbox("hub-a-\(s3)"), b = try CLISandbox("hub-b-\(s3)")
+        let world = try HubTestWorld(directory: a.path("hub"), storage: s3.storage)
         let src = a.path("root"), tgt = b.path("root"), confA = a.path("conf"), confB = b.path("conf")
         try Posix.makeDirectories(confA, mode: 0o755)
         try Posix.makeDirectories(confB, mode: 0o755)
@@ -36,13 +37,13 @@ struct HubEndToEndTests {
         #expect(initA.status == 0, "\(initA.stdout)\(initA.stderr)")
         let linked = try CLISandbox.json(initA.stdout)
         #expect(linked["profile"] as? String == "downloaded", "\(linked)")
-        #expect(linked["credentials"] as? String == "iamrole", "\(linked)")
+        #expect(linked["credentials"] as? String == s3.credentialsType, "\(linked)")
         for file in ["secret", "key", "sub_apikey", "hub", "credentials", "profile/dirindex"] {
             #expect(CLISandbox.mode(a.registry.path + "/" + file) == 0o600, "\(file) is 0600")
         }
         #expect(try Posix.readFile(a.registry.path + "/hub") == Array((world.url + "\n").utf8))
         let credentials = String(decoding: try Posix.readFile(a.registry.path + "/credentials"), as: UTF8.self)
-        #expect(credentials.contains("sessiontoken="), "temporary keys come with a session token")
+        #expect(credentials.contains("sessiontoken=") == (s3 == .moto), "only temporary keys come with a session token")
         let statusBefore = try a.bam(["status"])
         #expect(statusBefore.status == 10, "\(statusBefore.stdout)\(statusBefore.stderr)")
 
@@ -56,7 +57,7 @@ struct HubEndToEndTests {
         let summary = try CLISandbox.json(backup.stdout)
         let id = try #require(summary["backup_id"] as? String)
         let address = try #require(summary["address"] as? String)
-        #expect(address.hasPrefix("s3+http://127.0.0.1:\(world.moto?.port ?? 0)/bam-hub-e2e/"), "\(address)")
+        #expect(address.hasPrefix("s3+http://127.0.0.1:\(world.s3Port)/bam-hub-e2e/"), "\(address)")
         #expect(try HubBackupRegistration.load(a.registry)?.backupID == id)
         let statusAfter = try a.bam(["status", "--json"])
         #expect(statusAfter.status == 0, "\(statusAfter.stdout)\(statusAfter.stderr)")
@@ -222,4 +223,19 @@ struct HubEndToEndTests {
         #expect(cachedRestore.status == 0, "\(cachedRestore.stdout)\(cachedRestore.stderr)")
         #expect(cachedRestore.stderr.contains("cached address"), "\(cachedRestore.stderr)")
     }
+}
+
+/// The S3 servers the Hub's whole flow is tried against.
+enum HubS3Kind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// moto behind an STS role: temporary keys with a session token.
+    case moto
+    /// `rclone serve s3`: no STS, so the region's plain keys.
+    case rclone
+
+    var testDescription: String { rawValue }
+
+    var storage: HubTestWorld.Storage { self == .moto ? .moto : .rclone }
+
+    /// The credentials type the Hub hands out for such a region.
+    var credentialsType: String { self == .moto ? "iamrole" : "iamuser" }
 }

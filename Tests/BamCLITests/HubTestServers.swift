@@ -6,19 +6,24 @@ import Glibc
 #endif
 
 /// A real `bam-hub` on SQLite with one account and one storage region —
-/// a moto S3 server (its STS hands out the temporary keys) or a directory —
-/// all under `directory`.
+/// a moto S3 server (its STS hands out the temporary keys), an `rclone
+/// serve s3` (the region's own keys: it has no STS) or a directory — all
+/// under `directory`.
 final class HubTestWorld {
     let directory: String
     let database: String
     private(set) var hub: TestServerProcess?
     private(set) var moto: TestServerProcess?
+    private(set) var rclone: RcloneLaunch?
     let email = "owner@example.com"
     private(set) var apiKey = ""
 
     var url: String { "http://127.0.0.1:\(hub?.port ?? 0)" }
 
-    enum Storage { case moto, directory(String) }
+    enum Storage { case moto, rclone, directory(String) }
+
+    /// The port of the region's S3 server, 0 for a directory.
+    var s3Port: Int { moto?.port ?? rclone?.port ?? 0 }
 
     init(directory: String, storage: Storage) throws {
         self.directory = directory
@@ -43,6 +48,14 @@ final class HubTestWorld {
                           "--lat", "50", "--lon", "8", "--access-key", "AKIAHUBREGIONKEY",
                           "--sts-role", "arn:aws:iam::123456789012:role/bam-backups", "--secret-key-stdin", "--default"],
                          stdin: "hub-region-secret\n")
+        case .rclone:
+            let server = try RcloneLaunch()
+            rclone = server
+            // rclone serves each top-level directory as a bucket.
+            try Posix.makeDirectories(server.root + "/bam-hub-e2e", mode: 0o700)
+            try hubAdmin(["region", "add", "local-s3", "--endpoint", "http://\(server.hostPort)", "--bucket", "bam-hub-e2e",
+                          "--lat", "50", "--lon", "8", "--access-key", server.accessKey, "--secret-key-stdin", "--default"],
+                         stdin: server.secretKey + "\n")
         case let .directory(path):
             try Posix.makeDirectories(path, mode: 0o700)
             try hubAdmin(["region", "add", "local-dir", "--endpoint", "file://" + path, "--bucket", "backups",
@@ -51,7 +64,14 @@ final class HubTestWorld {
         try startHub()
     }
 
-    deinit { stopHub(); moto?.stop() }
+    deinit {
+        stopHub()
+        moto?.stop()
+        if let rclone {
+            rclone.stop()
+            try? FileManager.default.removeItem(atPath: rclone.root)
+        }
+    }
 
     func startHub() throws {
         let port = try TestServerProcess.freePort()

@@ -135,4 +135,33 @@ import Glibc
         let d = try differences(box.source, out)
         #expect(d.isEmpty, "\(d.prefix(10))")
     }
+
+    /// bam restores a chain that real duplicity (boto3 backend) stored on
+    /// S3: the other direction of the format oracle, on both servers.
+    @Test(arguments: S3ServerKind.allCases) func bamRestoresDuplicityS3Backup(_ kind: S3ServerKind) throws {
+        let box = try BamS3Sandbox("s3-dup-in", prefix: "dup in/été", on: kind)
+        try box.initialise()
+        try box.makeSource(randomMiB: 2)
+        let passphrase = try box.registry.loadSecret().value
+        func duplicity(_ arguments: [String]) throws {
+            let r = try runProcess("/usr/bin/duplicity", arguments + [
+                "--s3-endpoint-url", "http://127.0.0.1:\(box.server.port)", "--s3-region-name", "us-east-1",
+                "--num-retries", "1", "--volsize", "1", "--archive-dir", box.tree.area("dupcache"),
+                box.source, "boto3+s3://\(box.bucket)/\(box.prefix)",
+            ], environment: [
+                "AWS_ACCESS_KEY_ID": box.server.credentials.accessKey, "AWS_SECRET_ACCESS_KEY": box.server.credentials.secretKey,
+                "PASSPHRASE": passphrase, "HOME": box.tree.root, "LANG": "C.UTF-8",
+            ])
+            #expect(r.status == 0, "duplicity \(arguments.first ?? ""): \(r.output)")
+        }
+        try duplicity(["full"])
+        sleep(1)
+        try box.tree.file("source/etc/app.conf", "key = changed by the incremental\n")
+        try duplicity(["incremental"])
+
+        let out = box.tree.area("bam-restored")
+        try box.bamOK(["restore", "--raw-download", out, "--address", box.address])
+        let d = try differences(box.source, out)
+        #expect(d.isEmpty, "\(d.prefix(10))")
+    }
 }
