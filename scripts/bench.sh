@@ -1,5 +1,6 @@
 #!/bin/bash
-# Benchmarks bam against duplicity 0.8 on the shared corpus, in the same
+# Benchmarks bam against duplicity 0.8 on the project's generated corpus
+# (scripts/bench/make-corpus.py, changed by change-corpus.py), in the same
 # run, with the same passphrase, volume size and file:// target, and prints
 # each figure and the ratio duplicity/bam (higher is better for bam).
 #   BENCH_SCALE   corpus scale (default 1.0: ~550 MB, 21,600 files)
@@ -7,18 +8,16 @@
 set -euo pipefail
 bam="$(realpath "${1:-.build/release/bam}")"
 here="$(cd "$(dirname "$0")/.." && pwd)"
-shared="${BAM_SHARED:-$here/../shared}"
 scale="${BENCH_SCALE:-1.0}"
 dir="${BENCH_DIR:-/tmp/bam-bench}"
 volsize=25
 
-[ -f "$shared/bench/mkcorpus.py" ] || { echo "bench: $shared/bench/mkcorpus.py not found (set BAM_SHARED)" >&2; exit 1; }
 mkdir -p "$dir"
 pristine="$dir/corpus-$scale"
 if [ ! -f "$pristine.done" ]; then
     echo "generating the corpus (scale $scale) in $pristine ..."
     rm -rf "$pristine"
-    python3 "$shared/bench/mkcorpus.py" "$pristine" "$scale" >/dev/null
+    python3 "$here/scripts/bench/make-corpus.py" "$pristine" "$scale"
     touch "$pristine.done"
 fi
 
@@ -43,8 +42,8 @@ measure bam-full "$bam" backup --raw-upload "$src" --address "file://$run/bam-ta
 measure dup-full "${dup[@]}" full "$src" "file://$run/dup-target"
 bam_full_size=$(du -sb "$run/bam-target" | cut -f1); dup_full_size=$(du -sb "$run/dup-target" | cut -f1)
 
-echo "incremental after mutate.py ..."
-python3 "$shared/bench/mutate.py" "$src" >/dev/null
+echo "incremental after change-corpus.py ..."
+python3 "$here/scripts/bench/change-corpus.py" "$src"
 sleep 1
 measure bam-inc "$bam" backup --raw-upload "$src" --address "file://$run/bam-target" --volsize "$volsize" --quiet
 measure dup-inc "${dup[@]}" incremental "$src" "file://$run/dup-target"

@@ -155,7 +155,7 @@ struct APITests {
     func profiles(database: TestDatabase) throws {
         let hub = try HubTestServer("profiles", database: database)
         let apiKey = try hub.addAccount("dave@example.com")
-        let profileDir = HubTestServer.packageRoot + "/../shared/reference/tklbam-profiles/turnkey-drupal6-2009.10-hardy-x86"
+        let profileDir = HubTestServer.packageRoot + "/Tests/Fixtures/tklbam-profiles/turnkey-drupal6-2009.10-hardy-x86"
         var r = try hub.admin(["profile", "import", profileDir])
         #expect(r.status == 0, "\(r.stderr)")
         // The same profile as a tar.gz under another id.
