@@ -1,4 +1,5 @@
 import ArgumentParser
+import BamEngine
 
 /// The root command: lists the subcommands; each lives in its own file
 /// under `Commands/`.
@@ -9,7 +10,10 @@ public struct Bam: ParsableCommand {
         discussion: """
             bam backs up what changed on a server since it was installed, \
             encrypted, as duplicity-format volumes, and restores it onto a \
-            fresh install. Exit codes: see 'bam help exit-codes' in README.md.
+            fresh install.
+
+            Exit codes (every command; 'bam status' has its own, see its help):
+            \(BamExitStatus.allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n"))
             """,
         version: BamVersion.string,
         subcommands: [Init.self, Backup.self, Restore.self, RestoreRollback.self, Verify.self, Passphrase.self, Escrow.self, Internal.self,

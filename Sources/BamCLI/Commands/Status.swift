@@ -8,10 +8,12 @@ extension Bam {
         static let configuration = CommandConfiguration(
             abstract: "Show whether this server is initialised and when it was last backed up.",
             discussion: """
-                Exit codes: 0 backed up, 10 initialised but never backed up, \
-                11 not initialised. On a server linked to a Hub the record is \
-                refreshed from the Hub; when it is unreachable, the cached record \
-                is shown with a warning.
+                Exit codes, this command's own (the original tklbam-status's): \
+                \(StatusExitStatus.backedUp.rawValue) backed up, \(StatusExitStatus.noBackup.rawValue) initialised \
+                but never backed up, \(StatusExitStatus.notInitialised.rawValue) not initialised; a failure to \
+                find out is 1 (or 12, 14 as for every command), never 10 or 11. \
+                On a server linked to a Hub the record is refreshed from the Hub; \
+                when it is unreachable, the cached record is shown with a warning.
                 """)
 
         @Flag(help: "Print only the one-line status.")
@@ -20,15 +22,23 @@ extension Bam {
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
-        static let noBackup: Int32 = 10
-        static let notInitialised: Int32 = 11
-
         func run() throws {
-            var exitCode: Int32 = 0
+            var exitCode = StatusExitStatus.backedUp
+            do {
+                try report(&exitCode)
+            } catch let error as ExitCode where error.rawValue == StatusExitStatus.noBackup.rawValue
+                        || error.rawValue == StatusExitStatus.notInitialised.rawValue {
+                // A failure must not read as a state.
+                throw ExitCode(BamExitStatus.failure.rawValue)
+            }
+            if exitCode != .backedUp { throw ExitCode(exitCode.rawValue) }
+        }
+
+        private func report(_ exitCode: inout StatusExitStatus) throws {
             try output.run { reporter in
                 let registry = registryOptions.registry
                 guard registry.isInitialised else {
-                    exitCode = Self.notInitialised
+                    exitCode = .notInitialised
                     reporter.summary([("status", .string("not-initialised")), ("registry", .string(registry.path))], text: short
                         ? "bam: NOT INITIALISED"
                         : "bam: NOT INITIALISED\n\n  To initialise, link this server to a Hub account with 'bam init APIKEY',\n  or run 'bam init --solo' to back up without a Hub.")
@@ -40,7 +50,7 @@ extension Bam {
                     : try HubBackupRegistration.load(registry)
                 var fields: [(String, JSONValue)] = [("registry", .string(registry.path)), ("hub_linked", .bool(linked))]
                 guard let registration, let updated = registration.updated else {
-                    exitCode = Self.noBackup
+                    exitCode = .noBackup
                     fields.insert(("status", .string("no-backup")), at: 0)
                     if let address = registration?.address { fields.append(("address", .string(address))) }
                     reporter.summary(fields, text: "bam: No backups have yet been created")
@@ -61,7 +71,6 @@ extension Bam {
                 }
                 reporter.summary(fields, text: text)
             }
-            if exitCode != 0 { throw ExitCode(exitCode) }
         }
     }
 }

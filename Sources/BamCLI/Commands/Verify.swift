@@ -45,7 +45,7 @@ extension Bam {
                 ], text: diffs.isEmpty
                     ? "verified \(result.restore.volumes) volume(s), \(result.restore.files) files of \(BackupTime.display(result.restore.time))" + (compare.map { "; identical to \($0)" } ?? "")
                     : "\(diffs.count) difference(s) from \(compare ?? "")")
-                if !diffs.isEmpty { throw ExitCode(BamExitCode.failure) }
+                if !diffs.isEmpty { throw ExitCode(BamExitStatus.failure.rawValue) }
             }
         }
     }

@@ -22,7 +22,7 @@ struct OutputOptions: ParsableArguments {
             throw error
         } catch {
             reporter.finish()
-            let code = BamExitCode.code(for: error)
+            let code = BamExitStatus.of(error).rawValue
             if json {
                 reporter.emitJSON(.object([("type", .string("exit_error")), ("code", .int(Int64(code))), ("message", .string("\(error)"))]))
             } else {

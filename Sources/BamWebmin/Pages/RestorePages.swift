@@ -18,8 +18,6 @@ enum RestoreFormPage {
 /// again; a backup of another appliance type (exit 10) asks for a
 /// confirmation to force it. Uploaded keys live 0600 and only for the run.
 enum RestoreRunPage {
-    static let wrongPassphrase: Int32 = 11
-    static let incompatible: Int32 = 10
 
     static func handle(_ env: PageEnvironment) throws {
         try env.requireRight(env.acl.restore, "restore backups")
@@ -42,8 +40,8 @@ enum RestoreRunPage {
             "ok": result.status == 0,
             "status": Int(result.status),
             "what": restore.simulate ? "The restore simulation" : "The restore",
-            "askPassphrase": result.status == wrongPassphrase,
-            "askForce": result.status == incompatible && !restore.force,
+            "askPassphrase": result.status == BamExitStatus.wrongPassphrase.rawValue,
+            "askForce": result.status == BamExitStatus.incompatible.rawValue && !restore.force,
             "hidden": restore.hiddenFields(force: false),
             "hiddenForce": restore.hiddenFields(force: true),
             "hasKey": restore.keyPacket != nil,
