@@ -66,149 +66,36 @@ extension Bam {
             return "/var/cache/bam"
         }
 
+        /// The options as the engine's typed request.
+        var request: BackupRequest {
+            var r = BackupRequest(registry: registryOptions.registry.path)
+            r.root = system.root
+            r.confDirectory = system.conf
+            r.cacheRoot = cacheRoot
+            r.rawSource = rawUpload
+            r.address = address
+            r.fullBackup = fullBackup
+            r.volumeSize = volsize
+            r.forceProfile = forceProfile
+            r.skipFiles = skipFiles
+            r.skipPackages = skipPackages
+            r.skipDatabase = skipDatabase
+            r.simulate = simulate
+            r.dumpDirectory = dump
+            r.limits = limits
+            return r
+        }
+
         func validate() throws {
-            let sizes = BamConf.volsizeRange
-            if let volsize, !sizes.contains(volsize) { throw ValidationError("--volsize must be between \(sizes.lowerBound) and \(sizes.upperBound) MiB") }
-            if let fullBackup { do { _ = try FullBackupPolicy.parse(fullBackup) } catch { throw ValidationError("--full-backup: \(error)") } }
-            if rawUpload != nil {
-                if address == nil { throw ValidationError("--raw-upload needs --address") }
-                if simulate || dump != nil || !limits.isEmpty || forceProfile != nil || skipFiles || skipPackages || skipDatabase {
-                    throw ValidationError("--raw-upload backs up a directory as it is: it takes no limits, profile, --skip-*, --simulate or --dump")
-                }
-            }
-            if simulate && dump != nil { throw ValidationError("--simulate and --dump exclude each other") }
-            for limit in limits {
-                do { _ = try Overrides.parseLimit(limit) } catch { throw ValidationError("\(error)") }
-            }
+            do { try request.validate() } catch { throw ValidationError("\(error)") }
         }
 
         func run() throws {
             try output.run { reporter in
                 storage.install(registry: registryOptions.registry)
-                if let rawUpload { try runRaw(rawUpload, reporter) } else { try runSystem(reporter) }
+                let outcome = try BackupUseCase(request, progress: reporter).run()
+                reporter.summary(try JSONValue.encoding(outcome), text: outcome.text(elapsed: reporter.elapsed))
             }
-        }
-
-        private func runSystem(_ reporter: CommandReporter) throws {
-            let registry = registryOptions.registry
-            var options = SystemBackupOptions(registry: registry)
-            options.root = system.root
-            options.confDirectory = system.conf
-            // Linked to a Hub (and no --address): the Hub's profile, fresh
-            // storage credentials, and the record whose address the Hub chose.
-            var hub: (session: HubSession, record: HubRecord?)?
-            if address == nil && registry.isHubLinked {
-                let session = try HubSession(registry: registry, warn: { reporter.report(.warning($0)) })
-                let profileID = ProfileID.detect(root: system.root)
-                if forceProfile == nil { try session.updateProfile(profileID: profileID) }
-                var record: HubRecord?
-                if !simulate && dump == nil {
-                    record = try session.backupRecord(profileID: profileID).record
-                    try session.refreshCredentials(backupID: record?.backupID)
-                }
-                hub = (session, record)
-            }
-            options.address = try hub?.record?.address ?? address ?? ((simulate || dump != nil) ? nil : RegistryBackupAddress.load(registry))
-            options.cacheRoot = cacheRoot
-            options.limits = try limits.map(Overrides.parseLimit)
-            if skipFiles { options.skipFiles = true }
-            if skipPackages { options.skipPackages = true }
-            if skipDatabase { options.skipDatabase = true }
-            options.forceProfile = forceProfile
-            options.simulate = simulate
-            options.dumpDirectory = dump
-            options.fullBackup = try fullBackup.map(FullBackupPolicy.parse)
-            options.volumeSize = volsize
-            if let hub, let record = hub.record { hub.session.setInProgress(record, true) }
-            let result: SystemBackupResult
-            do {
-                result = try SystemBackup(options: options, passphrase: { try registry.loadSecret().bytes }, progress: reporter).run()
-            } catch {
-                if let hub, let record = hub.record { hub.session.setInProgress(record, false) }
-                throw error
-            }
-            if let hub, let record = hub.record, result.archive != nil {
-                defer { hub.session.setInProgress(record, false) }
-                try hub.session.backupDone(record)
-            }
-
-            let delta = result.delta
-            var fields: [(String, JSONValue)] = [
-                ("operation", .string("backup")),
-                ("mode", .string(simulate ? "simulate" : dump != nil ? "dump" : "upload")),
-                ("root", .string(system.root)),
-                ("profile_id", .string(result.profileID)),
-                ("profile", .string(result.profile)),
-                ("overwritten", .int(Int64(delta?.overwritten ?? 0))),
-                ("stat_changed", .int(Int64(delta?.statChanged ?? 0))),
-                ("deleted", .int(Int64(delta?.deleted ?? 0))),
-                ("new_packages", .array(result.newPackages.map { .string($0) })),
-                ("mysql_databases", .array((result.databases?.mysql?.databases ?? []).map { .string($0) })),
-                ("pgsql_databases", .array((result.databases?.pgsql ?? []).map { .string($0) })),
-            ]
-            var text = "profile \(result.profileID) (\(result.profile)): \(delta?.overwritten ?? 0) changed or new file(s), \(delta?.statChanged ?? 0) owner/mode change(s), \(delta?.deleted ?? 0) deletion(s); \(result.newPackages.count) new package(s)"
-            if let d = result.databases, d.mysql != nil || d.pgsql != nil {
-                text += "\ndatabases: MySQL \(d.mysql.map { "\($0.databases.joined(separator: " ")) (\($0.tables) tables, \($0.rows) rows)" } ?? "none"); PostgreSQL \(d.pgsql?.joined(separator: " ") ?? "none")"
-            }
-            if simulate {
-                fields.append(("file_list", .array(result.overlayPaths.map { .string($0) })))
-                text += "\nwould back up:\n" + result.overlayPaths.map { "  " + $0 }.joined(separator: "\n")
-                if !result.newPackages.isEmpty { text += "\nnew packages: " + result.newPackages.joined(separator: " ") }
-                text += "\n(simulation: nothing was stored)"
-            } else if let dump {
-                fields.append(("dump", .string(dump)))
-                text += "\nextract written to \(dump)"
-            } else if let archive = result.archive, let address = options.address {
-                // The registry remembers where its backup went, so a plain
-                // `bam restore` (or the next `bam backup`) needs no --address.
-                // Solo, --address makes the registry point there; linked to a
-                // Hub, --address is a one-off target and the Hub's record
-                // stays. `updated` feeds 'bam status'.
-                if self.address != nil && !registry.isHubLinked {
-                    try HubBackupRegistration(address: address, updated: HubBackupRegistration.timestamp()).save(in: registry)
-                } else if hub == nil, var registration = try HubBackupRegistration.load(registry) {
-                    registration.updated = HubBackupRegistration.timestamp()
-                    try registration.save(in: registry)
-                }
-                if let record = hub?.record { fields.append(("backup_id", .string(record.backupID))) }
-                let s = archive.statistics
-                let kind = archive.incremental ? "incremental" : "full"
-                fields += [
-                    ("kind", .string(kind)), ("time", .string(BackupTime.format(archive.time))), ("address", .string(address)),
-                    ("files", .int(Int64(s.sourceFiles))), ("volumes", .int(Int64(s.volumes))), ("stored_bytes", .int(s.storedBytes)),
-                ]
-                text += "\n\(kind) backup \(BackupTime.format(archive.time)) to \(address): \(s.sourceFiles) entries, \(s.volumes) volume(s), \(ByteCount.format(s.storedBytes)) in \(String(format: "%.1f", reporter.elapsed)) s"
-            }
-            reporter.summary(fields, text: text)
-        }
-
-        private func runRaw(_ source: String, _ reporter: CommandReporter) throws {
-            let secret = try registryOptions.registry.loadSecret()
-            let address = self.address!
-            var options = ArchiveBackupOptions(source: source, address: address, cacheRoot: cacheRoot)
-            options.volumeSize = Int64(volsize ?? 25) << 20
-            options.fullBackup = try FullBackupPolicy.parse(fullBackup ?? "1M")
-            let result = try ArchiveBackup(options: options, passphrase: secret.bytes, progress: reporter).run()
-            let s = result.statistics
-            let kind = result.incremental ? "incremental" : "full"
-            reporter.summary([
-                ("operation", .string("backup")),
-                ("kind", .string(kind)),
-                ("time", .string(BackupTime.format(result.time))),
-                ("address", .string(address)),
-                ("files", .int(Int64(s.sourceFiles))),
-                ("bytes", .int(s.sourceBytes)),
-                ("new", .int(Int64(s.newFiles))),
-                ("changed", .int(Int64(s.changedFiles))),
-                ("deleted", .int(Int64(s.deletedFiles))),
-                ("unchanged", .int(Int64(s.unchangedFiles))),
-                ("volumes", .int(Int64(s.volumes))),
-                ("stored_bytes", .int(s.storedBytes)),
-            ], text: """
-                \(kind) backup \(BackupTime.format(result.time)) to \(address)
-                files: \(s.sourceFiles) (\(ByteCount.format(s.sourceBytes))); new \(s.newFiles), changed \(s.changedFiles), deleted \(s.deletedFiles), unchanged \(s.unchangedFiles)
-                stored: \(s.volumes) volume(s), \(ByteCount.format(s.storedBytes)) in \(String(format: "%.1f", reporter.elapsed)) s
-                """)
         }
     }
 }

@@ -86,12 +86,3 @@ final class CommandReporter: ProgressReporter {
         fflush(stdout)
     }
 }
-
-enum ByteCount {
-    static func format(_ n: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var v = Double(n); var i = 0
-        while v >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
-        return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
-    }
-}
