@@ -11,7 +11,7 @@
 set -euo pipefail
 BIN="$1"; OUT="$2"; PKG="${3:-}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PAGES="index init backup restore restore-run rollback passphrase escrow options overrides profile schedule"
+PAGES="index init backup job restore restore-run rollback passphrase escrow options overrides profile schedule"
 
 [ -x "$BIN" ] || { echo "no executable CGI program at $BIN" >&2; exit 1; }
 M="$OUT/bam"

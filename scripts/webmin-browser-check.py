@@ -222,12 +222,29 @@ def main():
         browser.wait_load()
         browser.events.clear()
         browser.eval("document.getElementById('run-backup').click()")
-        browser.wait_load(timeout=300)
+        browser.wait_load(timeout=60)
+        check(browser.eval("location.pathname") == "/bam/backup.cgi", "the backup form posted to backup.cgi")
+        check(browser.eval("!!document.getElementById('job')"), "the backup started a job and shows its page")
+        browser.shot(os.path.join(OUT, "backup-job.png"))
+        # The job page reloads itself (meta refresh to job.cgi) until the job ends.
+        state = "none"
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            try:
+                state = browser.eval("document.getElementById('job') ? document.getElementById('job').dataset.state : 'none'")
+            except Exception:
+                state = "loading"
+            if state == "finished":
+                break
+            time.sleep(0.5)
         status = browser.eval("document.getElementById('result') ? document.getElementById('result').dataset.status : 'none'")
         lines = browser.eval("document.getElementById('output') ? document.getElementById('output').textContent : ''") or ""
-        browser.shot(os.path.join(OUT, "backup-run.png"))
-        check(status == "0", f"Run Backup submits and finishes (exit {status}); output: {lines.strip()[-200:]!r}")
-        check(browser.eval("location.pathname") == "/bam/backup.cgi", "the backup form posted to backup.cgi")
+        browser.shot(os.path.join(OUT, "backup-finished.png"))
+        check(status == "0", f"Run Backup's job finishes (state {state}, exit {status}); output: {lines.strip()[-200:]!r}")
+        browser.events.clear()
+        browser.call("Page.navigate", {"url": base + "index.cgi"}, session=True)
+        browser.wait_load()
+        check(browser.eval("!!document.getElementById('last-jobs')"), "the index lists the finished run")
     finally:
         browser.close()
         server.shutdown()

@@ -12,6 +12,7 @@ public enum CGIMain {
         "index.cgi": IndexPage.handle,
         "init.cgi": InitPage.handle,
         "backup.cgi": BackupPage.handle,
+        "job.cgi": JobPage.handle,
         "restore.cgi": RestoreFormPage.handle,
         "restore-run.cgi": RestoreRunPage.handle,
         "rollback.cgi": RollbackPage.handle,

@@ -42,6 +42,20 @@ struct WebminRunTests {
         return result
     }
 
+    /// The job page a POST started, once its job has ended (it runs on
+    /// after the CGI that started it exited).
+    static func finished(_ s: WebminSandbox, _ started: WebminSandbox.Response) throws -> WebminSandbox.Response {
+        guard let range = started.body.range(of: "id=\"job\" data-id=\"") else { return started }
+        let id = String(started.body[range.upperBound...].prefix { $0 != "\"" })
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline {
+            let page = try s.cgi("job.cgi", query: "id=" + id)
+            if page.body.contains("data-state=\"finished\"") { return page }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw BamError.external("job \(id) did not finish in 300 s")
+    }
+
     static func result(_ r: WebminSandbox.Response) -> Int? {
         guard let range = r.body.range(of: "id=\"result\" data-status=\"") else { return nil }
         return Int(r.body[range.upperBound...].prefix { $0 != "\"" })
@@ -71,12 +85,12 @@ struct WebminRunTests {
         #expect(profile.body.contains("id=\"dirindex\""))
 
         token = try s.token()
-        let simulation = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "simulate"), ("csrf", token)]))
+        let simulation = try Self.finished(s, try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "simulate"), ("csrf", token)])))
         #expect(Self.result(simulation) == 0, "\(simulation.body)")
         #expect(simulation.body.contains("/srv/data/new.txt") && simulation.body.contains("simulation: nothing was stored"))
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: s.target)) ?? []).isEmpty)
 
-        let backup = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]))
+        let backup = try Self.finished(s, try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)])))
         #expect(Self.result(backup) == 0, "\(backup.body)")
         #expect(backup.body.contains("full backup"))
         let index = try s.cgi("index.cgi")
@@ -106,6 +120,62 @@ struct WebminRunTests {
         #expect(!(try s.cgi("index.cgi").body.contains("id=\"rollback-section\"")))
     }
 
+    /// A backup started from the page runs in-process in its own session:
+    /// no bam binary exists, the POST answers while the backup still runs,
+    /// the index shows it running, a second start is refused, its hook
+    /// sees none of Webmin's secrets, and the next visit shows its result.
+    @Test("a backup job outlives its request, in its own session, without a bam binary; progress and result on the next visit")
+    func backupJob() throws {
+        let s = try WebminSandbox("job")
+        let src = s.base + "/src"
+        try Self.populate(src)
+        try s.configure(bamPath: try WebminSandbox.binary("bam"), root: src)
+        #expect(try s.bam(["init", "--solo"]).status == 0)
+        try RegistryBackupAddress.save("file://" + s.target, in: Registry(path: s.registry))
+        try Posix.makeDirectories(s.registry + "/profile", mode: 0o755)
+        _ = try ProfileCreator(root: src, conf: try DirIndexConf.parse("/etc\n-/etc/passwd*\n-/etc/group*\n/srv\n", file: "test"))
+            .create(in: s.registry + "/profile")
+        try Posix.writeFileAtomically(src + "/srv/data/new.txt", Array("new\n".utf8), mode: 0o644)
+        // A hook that records its environment and session, then takes its time.
+        let seen = s.base + "/hook"
+        try s.write(s.conf + "/hooks.d/10-record", """
+            #!/bin/sh
+            if [ "$2" = pre ]; then env > \(seen).env; ps -o sid= -p $$ > \(seen).sid; sleep 3; fi
+            exit 0
+            """, mode: 0o755)
+        try s.configure(bamPath: s.base + "/no-such-bam", root: src)
+        let token = try s.token()
+
+        let started = Date()
+        let response = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]),
+                                 extra: ["HTTP_COOKIE": "sid=abc", "REMOTE_PASS": "webmin-login-password"])
+        #expect(Date().timeIntervalSince(started) < 2.5, "the page answers before the backup is done")
+        #expect(response.body.contains("data-state=\"running\""), "\(response.body)")
+        let index = try s.cgi("index.cgi")
+        #expect(index.body.contains("id=\"running-job\""), "\(index.body)")
+        let second = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]))
+        #expect(second.refused && second.body.contains("still running"), "\(second.body)")
+
+        let done = try Self.finished(s, response)
+        #expect(Self.result(done) == 0, "\(done.body)")
+        #expect(done.body.contains("full backup") && done.body.contains("id=\"job-volumes\">1<"), "\(done.body)")
+        let environment = s.read(seen + ".env") ?? ""
+        #expect(environment.contains("BAM_ROOT=\(src)"))
+        for secret in ["SESSION_ID=", "REMOTE_PASS=", "HTTP_COOKIE=", "webmin-login-password"] {
+            #expect(!environment.contains(secret), "the job's hook saw \(secret)")
+        }
+        let hookSession = Int32((s.read(seen + ".sid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(hookSession != 0 && hookSession != getsid(0), "the job runs in a session of its own")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: s.target)) ?? []).contains { $0.hasSuffix(".manifest.gpg") })
+
+        // The index lists the finished run with its outcome and a link.
+        let after = try s.cgi("index.cgi")
+        #expect(!after.body.contains("id=\"running-job\""))
+        #expect(after.body.contains("id=\"last-jobs\"") && after.body.contains("job.cgi?id="), "\(after.body)")
+        // A job id the store did not make is no path.
+        #expect(try s.cgi("job.cgi", query: "id=../../etc").refused)
+    }
+
     @Test("escrow key download, restore with the uploaded key: wrong passphrase re-asks, right one restores; key file removed")
     func escrowRestore() throws {
         let s = try WebminSandbox("escrow")
@@ -115,10 +185,10 @@ struct WebminRunTests {
         #expect(try s.bam(["init", "--solo"]).status == 0)
         try s.write(s.conf + "/conf", "force-profile empty\n")
         let token = try s.token()
-        let backup = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]))
+        let backup = try Self.finished(s, try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)])))
         #expect(Self.result(backup) != 0, "no address yet: the backup must fail")
         try RegistryBackupAddress.save("file://" + s.target, in: Registry(path: s.registry))
-        #expect(Self.result(try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]))) == 0)
+        #expect(Self.result(try Self.finished(s, try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)])))) == 0)
 
         // Mismatched and empty escrow passphrases are refused; then download.
         let mismatch = try s.cgi("escrow.cgi", method: "POST", body: .form([("protect", "passphrase"), ("passphrase", "a"), ("confirm", "b"), ("csrf", token)]))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import BamEngine
+@testable import BamWebmin
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -85,14 +86,23 @@ struct WebminSecurityTests {
         let plain = try s.cgi("backup.cgi", method: "POST", body: .raw("mode=backup", contentType: "text/plain;charset=UTF-8"))
         #expect(plain.refused)
         #expect(Self.actingCalls(s.read(calls)).isEmpty)
-        // The control: the same backup request, properly made, runs.
+        #expect(Self.jobs(s) == 0, "refused requests started jobs")
+        // The control: the same backup request, properly made, starts a job.
         let ok = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]))
         #expect(!ok.refused, "\(ok.body)")
-        #expect(Self.actingCalls(s.read(calls)).count == 1)
+        #expect(Self.jobs(s) == 1)
+        _ = try WebminRunTests.finished(s, ok)
         let viaAuthentic = try s.cgi("backup.cgi", method: "POST", body: .raw("mode=simulate&csrf=\(token)", contentType: "text/plain;charset=UTF-8"),
                                      extra: ["HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_X_PJAX": "true"])
         #expect(!viaAuthentic.refused, "\(viaAuthentic.body)")
-        #expect(Self.actingCalls(s.read(calls)).count == 2)
+        #expect(Self.jobs(s) == 2)
+        _ = try WebminRunTests.finished(s, viaAuthentic)
+        #expect(Self.actingCalls(s.read(calls)).isEmpty, "backups run in-process, never through bam")
+    }
+
+    /// How many jobs the module has started.
+    static func jobs(_ s: WebminSandbox) -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: s.varDir + "/bam/jobs")) ?? []).filter(JobStore.isJobID).count
     }
 
     @Test("a user without the module is refused even the index, and gets no token")
@@ -117,13 +127,13 @@ struct WebminSecurityTests {
     func processHygiene() throws {
         let (s, calls) = try Self.sandbox("hygiene")
         let token = try s.token()
-        let r = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "simulate"), ("csrf", token)]),
+        let r = try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("csrf", token)]),
                           extra: ["HTTP_COOKIE": "sid=abc", "REMOTE_PASS": "webmin-login-password"])
         #expect(r.body.contains("&lt;b&gt;not html&lt;/b&gt; &amp; more"))
         #expect(!r.body.contains("<b>not html"))
         let log = Self.actingCalls(s.read(calls)).first ?? ""
         let args = log.split(separator: "\n").filter { $0.hasPrefix("ARG ") }.map { String($0.dropFirst(4)) }
-        #expect(args == ["backup", "--root", s.root, "--conf-dir", s.conf, "--simulate"])
+        #expect(args.prefix(5) == ["restore", "--root", s.root, "--conf-dir", s.conf], "\(args)")
         #expect(!log.contains("ENV SESSION_ID="))
         #expect(!log.contains("ENV REMOTE_PASS="))
         #expect(!log.contains("ENV HTTP_COOKIE="))
@@ -139,6 +149,7 @@ struct WebminSecurityTests {
         #expect(pass.contains("ARG passphrase\nARG --noninteractive\nENV"))
 
         // Webmin's action log line, in webmin_log's format.
+        _ = try WebminRunTests.finished(s, try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "simulate"), ("csrf", token)])))
         let webminLog = s.read(s.varDir + "/webmin.log") ?? ""
         #expect(webminLog.contains(" [") && webminLog.contains("] admin 0123456789abcdef 127.0.0.1 bam backup.cgi \"simulate\" \"backup\""), "\(webminLog)")
         #expect(!webminLog.contains("p4ss"))
@@ -223,12 +234,12 @@ struct WebminSecurityTests {
         try s.write(slow, "#!/bin/sh\necho 'first line'\nsleep 4\necho 'last line'\n", mode: 0o755)
         let token = try s.token()
         try s.configure(bamPath: slow)
-        let body = WebminSandbox.urlencode([("mode", "backup"), ("csrf", token)])
+        let body = WebminSandbox.urlencode([("source", "registry"), ("csrf", token)])
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: s.moduleDir + "/backup.cgi")
+        process.executableURL = URL(fileURLWithPath: s.moduleDir + "/restore-run.cgi")
         process.currentDirectoryURL = URL(fileURLWithPath: s.moduleDir)
         process.environment = [
-            "REQUEST_METHOD": "POST", "SCRIPT_NAME": "/bam/backup.cgi", "SCRIPT_FILENAME": s.moduleDir + "/backup.cgi",
+            "REQUEST_METHOD": "POST", "SCRIPT_NAME": "/bam/restore-run.cgi", "SCRIPT_FILENAME": s.moduleDir + "/restore-run.cgi",
             "REMOTE_USER": "admin", "SESSION_ID": "0123456789abcdef", "WEBMIN_CONFIG": s.etc, "WEBMIN_VAR": s.varDir,
             "HTTP_HOST": s.host, "HTTP_REFERER": s.referer, "CONTENT_TYPE": "application/x-www-form-urlencoded",
             "CONTENT_LENGTH": "\(body.utf8.count)", "PATH": "/usr/bin:/bin",

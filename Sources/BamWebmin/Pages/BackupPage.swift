@@ -1,25 +1,32 @@
-/// Runs a backup or a simulation (POST from the index) and streams bam's
-/// output as it comes.
+import BamEngine
+
+/// Starts a backup or a simulation (POST from the index) as a job that
+/// runs the engine in its own process, and shows the job's page.
 enum BackupPage {
     static func handle(_ env: PageEnvironment) throws {
         try env.requireRight(env.acl.backup, "run backups")
         try env.requireSubmission("Running a backup")
-        let simulate: Bool
+        let kind: JobRecord.Kind
         switch env.request.form.value("mode") ?? "" {
-        case "backup": simulate = false
-        case "simulate": simulate = true
+        case "backup": kind = .backup
+        case "simulate": kind = .simulate
         default: throw PageRefusal("Refused", "mode must be backup or simulate")
         }
-        var arguments = ["backup"] + env.settings.systemArguments
-        if simulate { arguments.append("--simulate") }
-        let title = simulate ? "Backup simulation" : "Backup"
-        env.log.record(env.request, action: simulate ? "simulate" : "backup", type: "backup", object: env.settings.root)
-        env.beginStream(title: title, intro: ["command": "bam " + arguments.joined(separator: " ")], help: "backup")
-        let result = try env.bam.stream(arguments) { env.streamLine($0) }
-        env.endStream(title: title, template: "run_result", [
-            "ok": result.status == 0,
-            "status": Int(result.status),
-            "what": simulate ? "The simulation" : "The backup",
-        ])
+        var request = BackupRequest(registry: env.settings.registry)
+        request.root = env.settings.root
+        request.confDirectory = env.settings.confDirectory
+        request.cacheRoot = env.settings.cacheDirectory
+        request.simulate = kind == .simulate
+        let store = JobStore(stateDirectory: try env.context.ensureStateDirectory())
+        let job: JobDirectory
+        do { job = try store.create(kind: kind, user: env.user, request: request) } catch let error as BamError {
+            if case .locked = error, let busy = store.running() {
+                throw PageRefusal("A job is running", "\(error). Its progress: job.cgi?id=\(busy.id)")
+            }
+            throw error
+        }
+        try JobLauncher.launch(job, environment: env.bam.environment)
+        env.log.record(env.request, action: kind.rawValue, type: "backup", object: env.settings.root)
+        JobPage.show(env, job)
     }
 }

@@ -4,6 +4,9 @@
 enum IndexPage {
     static func handle(_ env: PageEnvironment) throws {
         let state = SystemState.read(env, withHub: true)
+        let jobs = env.acl.backup ? JobStore(stateDirectory: env.context.stateDirectory).all() : []
+        let running = jobs.first { $0.isRunning }
+        let lastJobs = jobs.filter { !$0.isRunning }.prefix(5).map(JobPage.summary)
         env.page(title: env.moduleDescription, template: "index", [
             "initialised": state.initialised,
             "linkedToHub": state.linkedToHub,
@@ -22,6 +25,9 @@ enum IndexPage {
             "canConfigure": env.acl.configure,
             "canEscrow": env.acl.escrow && state.initialised,
             "root": env.settings.root,
+            "runningJob": running.map(JobPage.summary) as Any,
+            "lastJobs": Array(lastJobs),
+            "hasLastJobs": !lastJobs.isEmpty,
         ], help: "index")
     }
 }

@@ -1,0 +1,62 @@
+import BamEngine
+import Foundation
+
+/// A job's page (`job.cgi?id=...`): while it runs, its phase, files, bytes,
+/// volumes and time so far, reloading itself; once it ended, its outcome,
+/// summary and warnings. The id comes from the browser: only ids the job
+/// store makes are looked up.
+enum JobPage {
+    static func handle(_ env: PageEnvironment) throws {
+        try env.requireRight(env.acl.backup, "see backup jobs")
+        let store = JobStore(stateDirectory: env.context.stateDirectory)
+        guard let id = env.request.query.value("id"), let job = store.job(id) else {
+            throw PageRefusal("No such job", "there is no job with that id (only the last \(JobStore.kept) are kept)")
+        }
+        show(env, job)
+    }
+
+    static func show(_ env: PageEnvironment, _ job: JobDirectory) {
+        let record = try? job.loadRecord()
+        let title = record?.title ?? "Job"
+        var values = summary(job)
+        values["jobID"] = job.id
+        values["startedBy"] = record?.user ?? ""
+        values["started"] = record.map { BackupTime.display($0.started) } ?? ""
+        env.page(title: title, template: "job", values, help: "backup")
+    }
+
+    /// What the index and the job page show of a job.
+    static func summary(_ job: JobDirectory) -> [String: Any] {
+        let record = try? job.loadRecord()
+        let events = job.loadEvents()
+        let counts = events.last { $0.files != nil }
+        let phase = events.last { $0.kind == .phase }?.phase ?? "starting"
+        var values: [String: Any] = [
+            "id": job.id,
+            "what": record?.title ?? "Job",
+            "phase": phase,
+            "files": counts?.files ?? 0,
+            "bytes": ByteCount.format(counts?.bytes ?? 0),
+            "volumes": counts?.volumes ?? 0,
+            "warnings": events.filter { $0.kind == .warning }.compactMap(\.message),
+        ]
+        if let result = job.loadResult() {
+            values["finished"] = true
+            values["ok"] = result.status == 0
+            values["status"] = Int(result.status)
+            values["text"] = result.text
+            values["ended"] = BackupTime.display(result.ended)
+            values["duration"] = record.map { "\(max(0, result.ended - $0.started)) s" } ?? ""
+        } else if job.isRunning {
+            values["running"] = true
+            values["elapsed"] = record.map { "\(max(0, Int64(time(nil)) - $0.started)) s" } ?? ""
+        } else {
+            // The runner is gone without a result: it was killed or crashed.
+            values["finished"] = true
+            values["ok"] = false
+            values["status"] = Int(BamExitStatus.failure.rawValue)
+            values["text"] = "the job ended without a result (killed, or the machine restarted)"
+        }
+        return values
+    }
+}
