@@ -98,7 +98,7 @@ struct WebminRunTests {
 
         // Restore through the CGI onto one copy, with the CLI onto another.
         try s.configure(bamPath: try WebminSandbox.binary("bam"), root: viaCGI)
-        let restore = try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("csrf", token)]))
+        let restore = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("csrf", token)])))
         #expect(Self.result(restore) == 0, "\(restore.body)")
         let cli = try s.bam(["restore", "--root", viaCLI, "--conf-dir", s.conf])
         #expect(cli.status == 0, "\(cli.output)")
@@ -111,7 +111,7 @@ struct WebminRunTests {
         #expect(confirm.body.contains("id=\"rollback-form\""))
         let notConfirmed = try s.cgi("rollback.cgi", method: "POST", body: .form([("csrf", token)]))
         #expect(notConfirmed.refused)
-        let rollback = try s.cgi("rollback.cgi", method: "POST", body: .form([("confirm", "yes"), ("csrf", token)]))
+        let rollback = try Self.finished(s, try s.cgi("rollback.cgi", method: "POST", body: .form([("confirm", "yes"), ("csrf", token)])))
         #expect(Self.result(rollback) == 0, "\(rollback.body)")
         let cliRollback = try s.bam(["restore-rollback", "--root", viaCLI])
         #expect(cliRollback.status == 0, "\(cliRollback.output)")
@@ -201,28 +201,35 @@ struct WebminRunTests {
 
         // A restore with the key and a wrong passphrase: exit 11, re-ask form carrying the key (not the passphrase).
         try s.configure(bamPath: try WebminSandbox.binary("bam"), root: dst)
-        let wrong = try s.cgi("restore-run.cgi", method: "POST", body: .multipart([("source", "registry"), ("passphrase", "nope"), ("csrf", token)],
-                                                                               file: ("keyfile", "bam-escrow.key", Array(download.body.utf8))))
+        let wrong = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .multipart([("source", "registry"), ("passphrase", "nope"), ("csrf", token)],
+                                                                               file: ("keyfile", "bam-escrow.key", Array(download.body.utf8)))))
         #expect(Self.result(wrong) == 11, "\(wrong.body)")
         #expect(wrong.body.contains("id=\"reask-form\"") && wrong.body.contains("name=\"keydata\""))
         #expect(!wrong.body.contains("nope"))
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: s.varDir + "/bam/uploads")) ?? []).isEmpty, "uploaded key left behind")
         // The re-ask form's fields with the right passphrase.
-        let right = try s.cgi("restore-run.cgi", method: "POST", body: .form([("keydata", key), ("passphrase", "escrow pass"), ("csrf", token)]))
+        let right = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("keydata", key), ("passphrase", "escrow pass"), ("csrf", token)])))
         #expect(Self.result(right) == 0, "\(right.body)")
         #expect(s.read(dst + "/srv/data/readme") == "data\n")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: s.varDir + "/bam/uploads")) ?? []).isEmpty)
+        // The passphrases reached the jobs through a pipe: no job file holds them.
+        let jobs = s.varDir + "/bam/jobs"
+        for name in (FileManager.default.subpaths(atPath: jobs) ?? []) {
+            let text = s.read(jobs + "/" + name) ?? ""
+            #expect(!text.contains("escrow pass") && !text.contains("nope"), "\(name) holds a passphrase")
+            if name.hasSuffix(".json") || name.hasSuffix(".jsonl") { #expect(WebminSandbox.mode(jobs + "/" + name) == 0o600, "\(name)") }
+        }
 
         // Another appliance type (Debian 11): exit 10 and a confirmation form; confirmed, it restores.
         let other = s.base + "/other"
         try Self.populate(other)
         try Posix.writeFileAtomically(other + "/etc/os-release", Array("ID=debian\nVERSION_ID=\"11\"\n".utf8), mode: 0o644)
         try s.configure(bamPath: try WebminSandbox.binary("bam"), root: other)
-        let refused = try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("csrf", token)]))
+        let refused = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("csrf", token)])))
         #expect(Self.result(refused) == 10, "\(refused.body)")
         #expect(refused.body.contains("id=\"force-form\"") && refused.body.contains("name=\"force\" value=\"yes\""))
         #expect(!RollbackStore(root: other).exists, "the refused restore changed nothing, so saved no rollback store")
-        let forced = try s.cgi("restore-run.cgi", method: "POST", body: .form([("force", "yes"), ("csrf", token)]))
+        let forced = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("force", "yes"), ("csrf", token)])))
         #expect(Self.result(forced) == 0, "\(forced.body)")
         #expect(RollbackStore(root: other).exists)
 

@@ -193,6 +193,12 @@ final class WebminSandbox {
         return try Self.run(try Self.binary("bam"), arguments, stdin: stdin, environment: env)
     }
 
+    /// The permission bits of `path` (0 when it cannot be read).
+    static func mode(_ path: String) -> mode_t {
+        var st = stat()
+        return lstat(path, &st) == 0 ? st.st_mode & 0o7777 : 0
+    }
+
     /// A built product beside the test bundle, else .build/debug.
     static func binary(_ name: String) throws -> String {
         var candidates: [String] = []

@@ -82,101 +82,54 @@ extension Bam {
             return "/var/cache/bam"
         }
 
+        /// The options as the engine's typed request.
+        var request: RestoreRequest {
+            var r = RestoreRequest(registry: registryOptions.registry.path)
+            r.root = system.root
+            r.confDirectory = system.conf
+            r.cacheRoot = cacheRoot
+            r.backupID = backupID
+            r.extract = extract
+            r.rawDestination = rawDownload
+            r.address = address
+            r.time = time
+            r.path = path
+            r.refuseSpecialFiles = noSpecialFiles
+            r.limits = (limits ?? "").split(separator: " ").map(String.init)
+            r.skipFiles = skipFiles
+            r.skipPackages = skipPackages
+            r.skipDatabase = skipDatabase
+            r.simulate = simulate
+            r.force = force
+            return r
+        }
+
         func validate() throws {
-            if backupID != nil && address != nil {
-                throw ValidationError("a BACKUP_ID names its own address (the Hub's record): drop --address")
-            }
-            if rawDownload != nil {
-                if address == nil && backupID == nil { throw ValidationError("--raw-download needs --address or a BACKUP_ID") }
-                if extract != nil { throw ValidationError("--raw-download downloads from --address; it takes no EXTRACT") }
-            } else if path != nil {
-                throw ValidationError("--path only works with --raw-download")
-            } else if noSpecialFiles {
-                throw ValidationError("--no-special-files only works with --raw-download")
-            }
-            if let time { try TimeArgument.validate(time) }
-            if extract != nil && (address != nil || time != nil) {
-                throw ValidationError("an EXTRACT directory is restored as it is: it takes no --address or --time")
-            }
+            do { try request.validate() } catch { throw ValidationError("\(error)") }
         }
 
         func run() throws {
             try output.run { reporter in
                 storage.install(registry: registryOptions.registry)
-                let hub = try backupID.map { try HubRestoreSource.resolve(backupID: $0, registry: registryOptions.registry, reporter: reporter) }
-                if let rawDownload { try runRaw(rawDownload, hub, reporter) } else { try runSystem(hub, reporter) }
+                let packet = try keyfile.map { String(decoding: try Posix.readFile($0), as: UTF8.self) }
+                let noninteractive = self.noninteractive
+                let prompt = keyfile.map { "Passphrase for \($0): " }
+                let key = RestoreKey(packet: packet) { enginePrompt, open in
+                    try PassphrasePrompt.unlock(prompt: prompt ?? enginePrompt, noninteractive: noninteractive, open)
+                }
+                var request = self.request
+                let outcome: RestoreOutcome
+                do {
+                    outcome = try RestoreUseCase(request, key: key, progress: reporter).run()
+                } catch BamError.incompatible(let message) where !force && !noninteractive && !output.json && isatty(0) != 0 {
+                    // On a terminal, ask (as the original does) instead of exiting 10.
+                    guard try PassphrasePrompt.confirm("\(message).\nRestore anyway? [y/N] ") else { throw BamError.incompatible(message) }
+                    request.force = true
+                    outcome = try RestoreUseCase(request, key: key, progress: reporter).run()
+                }
+                reporter.summary(try JSONValue.encoding(outcome), text: outcome.text(elapsed: reporter.elapsed))
             }
         }
-
-        private func runSystem(_ hub: HubRestoreSource?, _ reporter: CommandReporter) throws {
-            let registry = registryOptions.registry
-            var options = SystemRestoreOptions(registry: registry)
-            options.root = system.root
-            options.confDirectory = system.conf
-            options.cacheRoot = cacheRoot
-            options.source = extract.map { .extract($0) } ?? .address(hub?.record.address ?? address)
-            options.time = try time.map(TimeArgument.parse)
-            options.limits = try (limits ?? "").split(separator: " ").map { try Overrides.parseLimit(String($0)) }
-            options.skipFiles = skipFiles
-            options.skipPackages = skipPackages
-            options.skipDatabase = skipDatabase
-            options.simulate = simulate
-            options.force = force
-            let keyfile = self.keyfile, noninteractive = self.noninteractive
-            func restore(force: Bool) throws -> SystemRestoreResult {
-                var attempt = options
-                attempt.force = force
-                return try SystemRestore(options: attempt, passphrase: {
-                    if let hub, keyfile == nil { return try hub.secret(noninteractive: noninteractive).bytes }
-                    return try BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registry).bytes
-                }, progress: reporter).run()
-            }
-            let result: SystemRestoreResult
-            do {
-                result = try restore(force: force)
-            } catch BamError.incompatible(let message) where !force && !noninteractive && !output.json && isatty(0) != 0 {
-                // On a terminal, ask (as the original does) instead of exiting 10.
-                guard try PassphrasePrompt.confirm("\(message).\nRestore anyway? [y/N] ") else { throw BamError.incompatible(message) }
-                result = try restore(force: true)
-            }
-            reporter.summary(SystemRestoreSummary.fields(result, root: system.root), text: SystemRestoreSummary.text(result, root: system.root))
-        }
-
-        private func runRaw(_ destination: String, _ hub: HubRestoreSource?, _ reporter: CommandReporter) throws {
-            let secret = try hub.flatMap { keyfile == nil ? $0 : nil }?.secret(noninteractive: noninteractive)
-                ?? BackupSecretSource.load(keyfile: keyfile, noninteractive: noninteractive, registry: registryOptions.registry)
-            let address = hub?.record.address ?? self.address!
-            var options = ArchiveRestoreOptions(address: address, destination: destination, scratchRoot: cacheRoot)
-            options.time = try time.map(TimeArgument.parse)
-            options.path = try path.map(RestorePathArgument.parse)
-            options.force = force
-            options.refuseSpecialFiles = noSpecialFiles
-            let result = try ArchiveRestore(options: options, passphrase: secret.bytes, progress: reporter).run()
-            reporter.summary([
-                ("operation", .string("restore")),
-                ("time", .string(BackupTime.format(result.time))),
-                ("destination", .string(destination)),
-                ("sets", .int(Int64(result.sets))),
-                ("volumes", .int(Int64(result.volumes))),
-                ("files", .int(Int64(result.files))),
-                ("bytes", .int(result.bytes)),
-            ], text: """
-                restored the backup of \(BackupTime.display(result.time)) into \(destination)
-                \(result.files) files, \(ByteCount.format(result.bytes)) from \(result.sets) set(s), \(result.volumes) volume(s) in \(String(format: "%.1f", reporter.elapsed)) s
-                """)
-        }
-    }
-}
-
-/// A `--path` argument: relative, no `..`; leading `./` and `/` and trailing
-/// `/` are dropped.
-enum RestorePathArgument {
-    static func parse(_ text: String) throws -> [UInt8] {
-        var parts = text.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        while parts.first == "." { parts.removeFirst() }
-        if parts.contains("..") { throw BamError.invalid("--path must not contain '..': \(text)") }
-        parts.removeAll { $0 == "." }
-        return Array(parts.joined(separator: "/").utf8)
     }
 }
 

@@ -30,18 +30,10 @@ extension Bam {
 
         func run() throws {
             try output.run { reporter in
-                let result = try SystemRollback(root: system.root, registry: registryOptions.registry, progress: reporter).run()
-                reporter.summary([
-                    ("operation", .string("restore-rollback")),
-                    ("root", .string(system.root)),
-                    ("removed", .int(Int64(result.removed))),
-                    ("restored_files", .int(Int64(result.restoredFiles))),
-                    ("restored_metadata", .int(Int64(result.restoredMetadata))),
-                    ("purged_packages", .array(result.purgedPackages.map { .string($0) })),
-                ], text: """
-                    rolled back the last restore on \(system.root): removed \(result.removed) added path(s), put back \(result.restoredFiles) original file(s), reset owner/mode/times of \(result.restoredMetadata) path(s)
-                    purged: \(result.purgedPackages.isEmpty ? "no packages" : result.purgedPackages.joined(separator: " "))
-                    """)
+                var request = RollbackRequest(registry: registryOptions.registry.path)
+                request.root = system.root
+                let outcome = try RollbackUseCase(request, progress: reporter).run()
+                reporter.summary(try JSONValue.encoding(outcome), text: outcome.text)
             }
         }
     }

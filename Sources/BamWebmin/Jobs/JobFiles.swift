@@ -7,7 +7,7 @@ import Glibc
 /// What a job is: written by the page that starts it, before the runner
 /// exists, and never changed.
 public struct JobRecord: Codable, Sendable {
-    public enum Kind: String, Codable, Sendable { case backup, simulate }
+    public enum Kind: String, Codable, Sendable { case backup, simulate, restore, restoreSimulation = "restore-simulation", rollback }
     public var id: String
     public var kind: Kind
     /// The Webmin user who started it.
@@ -15,7 +15,29 @@ public struct JobRecord: Codable, Sendable {
     /// Seconds since the epoch.
     public var started: Int64
 
-    public var title: String { kind == .simulate ? "Backup simulation" : "Backup" }
+    public var title: String {
+        switch kind {
+        case .backup: return "Backup"
+        case .simulate: return "Backup simulation"
+        case .restore: return "Restore"
+        case .restoreSimulation: return "Restore simulation"
+        case .rollback: return "Rollback"
+        }
+    }
+}
+
+/// What a job runs: the engine request of one long operation.
+public enum JobRequest: Codable, Sendable {
+    case backup(BackupRequest)
+    case restore(RestoreRequest)
+    case rollback(RollbackRequest)
+}
+
+/// The secrets a restore job needs, handed to the runner through a pipe
+/// (never argv, the environment or a file).
+struct JobSecrets: Codable {
+    var keyPacket: String?
+    var passphrase: String
 }
 
 /// One line of a job's progress log (`events.jsonl`): what the engine
@@ -40,6 +62,8 @@ public struct JobResult: Codable, Sendable {
     public var text: String
     public var warnings: [String]
     public var backup: BackupOutcome?
+    public var restore: RestoreOutcome?
+    public var rollback: RollbackOutcome?
 }
 
 /// A job's directory under the module's state directory:
@@ -61,7 +85,12 @@ public struct JobDirectory: Sendable {
 
     public func loadRecord() throws -> JobRecord { try Self.decode(JobRecord.self, record) }
     public func loadResult() -> JobResult? { try? Self.decode(JobResult.self, result) }
-    func loadRequest() throws -> BackupRequest { try Self.decode(BackupRequest.self, request) }
+    func loadRequest() throws -> JobRequest { try Self.decode(JobRequest.self, request) }
+
+    /// The restore form a job was started from (without the passphrase),
+    /// kept for the forms that ask again after exit 10 or 11.
+    var form: String { path + "/form.json" }
+    func loadForm() -> RestoreForm? { try? Self.decode(RestoreForm.self, form) }
 
     /// The progress so far: the last line of each kind that matters.
     public func loadEvents() -> [JobEvent] {

@@ -16,7 +16,9 @@ enum JobLauncher {
     /// _GNU_SOURCE, which Swift's Glibc module does not define.
     private static let spawnSetSID: Int32 = 0x80
 
-    static func launch(_ job: JobDirectory, environment: [String: String]) throws {
+    /// Starts the runner of `job`; `secrets` reach it through a pipe on
+    /// descriptor 4.
+    static func launch(_ job: JobDirectory, environment: [String: String], secrets: JobSecrets? = nil) throws {
         // The lock is taken here and handed to the runner as descriptor 3:
         // the job counts as running from this moment, not from whenever
         // the runner gets scheduled.
@@ -36,6 +38,26 @@ enum JobLauncher {
         posix_spawn_file_actions_adddup2(&actions, logFD, 1)
         posix_spawn_file_actions_adddup2(&actions, logFD, 2)
         posix_spawn_file_actions_adddup2(&actions, lockFD, 3)
+        // The secrets: a pipe whose read end is the runner's descriptor 4,
+        // filled (a few hundred bytes: within the pipe's buffer) and closed
+        // before the runner starts.
+        var pipeFDs: [Int32] = [-1, -1]
+        defer { if pipeFDs[0] >= 0 { close(pipeFDs[0]) } }
+        if let secrets {
+            // pipe2 is _GNU_SOURCE-only in Swift's Glibc: pipe, then CLOEXEC,
+            // so no other child of this process inherits the secrets.
+            guard pipe(&pipeFDs) == 0 else { throw BamError.io(path: "pipe", operation: "create", errno: errno) }
+            for fd in pipeFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            let bytes = Array(try JSONEncoder().encode(secrets))
+            do { try Posix.writeAll(pipeFDs[1], bytes, path: "the job's secrets pipe") } catch {
+                close(pipeFDs[1])
+                throw error
+            }
+            close(pipeFDs[1])
+            posix_spawn_file_actions_adddup2(&actions, pipeFDs[0], 4)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 4, "/dev/null", O_RDONLY, 0)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -48,7 +70,7 @@ enum JobLauncher {
         posix_spawnattr_setflags(&attributes, Int16(spawnSetSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = [program, runnerFlag, job.path]
-        let env = environment.filter { !BamProcess.withheld.contains($0.key) }.map { "\($0.key)=\($0.value)" }
+        let env = environment.filter { !JobEnvironment.withheld.contains($0.key) }.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let status = withCStrings(argv) { cArgv in
             withCStrings(env) { cEnv in posix_spawn(&pid, program, &actions, &attributes, cArgv, cEnv) }

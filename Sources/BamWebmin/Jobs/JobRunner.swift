@@ -16,41 +16,85 @@ public enum JobRunner {
         exit(run(JobDirectory(path: arguments[2])))
     }
 
-    /// Closes every descriptor above the job's lock (3) that the CGI let
+    /// Closes every descriptor above the job's lock (3) and secrets (4) that the CGI let
     /// through: one left open on miniserv's pipe would keep the request
     /// open until the job ends.
     private static func closeInheritedDescriptors() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for fd in names.compactMap(Int32.init) where fd > 3 { close(fd) }
+        for fd in names.compactMap(Int32.init) where fd > 4 { close(fd) }
     }
 
     static func run(_ job: JobDirectory) -> Int32 {
-        let result: JobResult
+        var result: JobResult
         do {
             let record = try job.loadRecord()
             let request = try job.loadRequest()
             let log = try JobProgressLog(path: job.events)
-            StorageRegistry.defaults.registryPath = request.registry
             StorageRegistry.defaults.program = "bam-webmin"
+            let started = Date()
             do {
-                let started = Date()
-                let outcome = try BackupUseCase(request, progress: log).run()
+                result = try perform(request, log: log, started: started)
                 log.finish()
-                result = JobResult(status: BamExitStatus.success.rawValue, ended: Int64(time(nil)),
-                                   text: outcome.text(elapsed: Date().timeIntervalSince(started)), warnings: log.warnings, backup: outcome)
             } catch {
                 log.finish()
                 result = JobResult(status: BamExitStatus.of(error).rawValue, ended: Int64(time(nil)),
-                                   text: "\(record.title) failed: \(error)", warnings: log.warnings, backup: nil)
+                                   text: "\(record.title) failed: \(error)", warnings: log.warnings)
             }
         } catch {
             result = JobResult(status: BamExitStatus.failure.rawValue, ended: Int64(time(nil)),
-                               text: "the job could not start: \(error)", warnings: [], backup: nil)
+                               text: "the job could not start: \(error)", warnings: [])
         }
+        // The restore form (with an uploaded key) is kept only for the
+        // forms that ask again: after a wrong passphrase or another
+        // appliance's backup.
+        let again: Set<Int32> = [BamExitStatus.wrongPassphrase.rawValue, BamExitStatus.incompatible.rawValue]
+        if !again.contains(result.status) { _ = unlink(job.form) }
         do { try job.write(result, to: job.result) } catch {
             FileHandle.standardError.write(Data("bam-webmin: cannot write \(job.result): \(error)\n".utf8))
             return BamExitStatus.failure.rawValue
         }
         return result.status
+    }
+
+    /// Runs the job's operation in this process.
+    private static func perform(_ request: JobRequest, log: JobProgressLog, started: Date) throws -> JobResult {
+        func done(_ text: String) -> JobResult {
+            JobResult(status: BamExitStatus.success.rawValue, ended: Int64(time(nil)), text: text, warnings: log.warnings)
+        }
+        switch request {
+        case .backup(let backup):
+            StorageRegistry.defaults.registryPath = backup.registry
+            let outcome = try BackupUseCase(backup, progress: log).run()
+            var result = done(outcome.text(elapsed: Date().timeIntervalSince(started)))
+            result.backup = outcome
+            return result
+        case .restore(let restore):
+            StorageRegistry.defaults.registryPath = restore.registry
+            let secrets = try readSecrets()
+            let outcome = try RestoreUseCase(restore, key: .passphrase(secrets.passphrase, packet: secrets.keyPacket), progress: log).run()
+            var result = done(outcome.text(elapsed: Date().timeIntervalSince(started)))
+            result.restore = outcome
+            return result
+        case .rollback(let rollback):
+            let outcome = try RollbackUseCase(rollback, progress: log).run()
+            var result = done(outcome.text)
+            result.rollback = outcome
+            return result
+        }
+    }
+
+    /// The restore's key and passphrase from the launcher's pipe (descriptor 4).
+    private static func readSecrets() throws -> JobSecrets {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 1 << 20 {
+            let n = read(4, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += buffer[..<n]
+        }
+        close(4)
+        guard !bytes.isEmpty else { return JobSecrets(keyPacket: nil, passphrase: "") }
+        return try JSONDecoder().decode(JobSecrets.self, from: Data(bytes))
     }
 }

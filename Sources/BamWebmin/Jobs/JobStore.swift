@@ -45,7 +45,7 @@ public struct JobStore: Sendable {
 
     /// Makes the directory of a new job and writes what it is and what it
     /// will run; throws `BamError.locked` naming the running job, if any.
-    func create(kind: JobRecord.Kind, user: String, request: BackupRequest) throws -> JobDirectory {
+    func create(kind: JobRecord.Kind, user: String, request: JobRequest) throws -> JobDirectory {
         try Posix.makeDirectories(directory, mode: 0o700)
         // One launch at a time, so two clicks cannot both find no job running.
         let launch = try RunLock(path: directory + "/launch.lock", purpose: "job launch")

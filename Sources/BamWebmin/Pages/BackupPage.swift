@@ -17,15 +17,7 @@ enum BackupPage {
         request.confDirectory = env.settings.confDirectory
         request.cacheRoot = env.settings.cacheDirectory
         request.simulate = kind == .simulate
-        let store = JobStore(stateDirectory: try env.context.ensureStateDirectory())
-        let job: JobDirectory
-        do { job = try store.create(kind: kind, user: env.user, request: request) } catch let error as BamError {
-            if case .locked = error, let busy = store.running() {
-                throw PageRefusal("A job is running", "\(error). Its progress: job.cgi?id=\(busy.id)")
-            }
-            throw error
-        }
-        try JobLauncher.launch(job, environment: env.bam.environment)
+        let job = try JobPage.start(env, kind: kind, request: .backup(request))
         env.log.record(env.request, action: kind.rawValue, type: "backup", object: env.settings.root)
         JobPage.show(env, job)
     }

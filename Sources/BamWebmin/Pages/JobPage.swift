@@ -7,12 +7,29 @@ import Foundation
 /// store makes are looked up.
 enum JobPage {
     static func handle(_ env: PageEnvironment) throws {
-        try env.requireRight(env.acl.backup, "see backup jobs")
+        try env.requireRight(env.acl.backup || env.acl.restore, "see backup or restore jobs")
         let store = JobStore(stateDirectory: env.context.stateDirectory)
         guard let id = env.request.query.value("id"), let job = store.job(id) else {
             throw PageRefusal("No such job", "there is no job with that id (only the last \(JobStore.kept) are kept)")
         }
         show(env, job)
+    }
+
+    /// Creates a job and starts its runner; refuses (naming the running
+    /// job) while another runs.
+    static func start(_ env: PageEnvironment, kind: JobRecord.Kind, request: JobRequest, secrets: JobSecrets? = nil,
+                      form: RestoreForm? = nil) throws -> JobDirectory {
+        let store = JobStore(stateDirectory: try env.context.ensureStateDirectory())
+        let job: JobDirectory
+        do { job = try store.create(kind: kind, user: env.user, request: request) } catch let error as BamError {
+            if case .locked = error, let busy = store.running() {
+                throw PageRefusal("A job is running", "\(error). Its progress: job.cgi?id=\(busy.id)")
+            }
+            throw error
+        }
+        if let form { try job.write(form, to: job.form) }
+        try JobLauncher.launch(job, environment: env.environmentForJobs, secrets: secrets)
+        return job
     }
 
     static func show(_ env: PageEnvironment, _ job: JobDirectory) {
@@ -22,7 +39,22 @@ enum JobPage {
         values["jobID"] = job.id
         values["startedBy"] = record?.user ?? ""
         values["started"] = record.map { BackupTime.display($0.started) } ?? ""
-        env.page(title: title, template: "job", values, help: "backup")
+        let restoring = record?.kind == .restore || record?.kind == .restoreSimulation
+        values["restoring"] = restoring && values["ok"] as? Bool == true && record?.kind == .restore
+        if restoring, let status = values["status"] as? Int, let form = job.loadForm() {
+            values["askPassphrase"] = status == Int(BamExitStatus.wrongPassphrase.rawValue)
+            values["askForce"] = status == Int(BamExitStatus.incompatible.rawValue) && !form.force
+            values["hidden"] = form.hiddenFields(force: false)
+            values["hiddenForce"] = form.hiddenFields(force: true)
+            values["hasKey"] = form.keyPacket != nil
+        }
+        let help: String
+        switch record?.kind {
+        case .restore?, .restoreSimulation?: help = "restore"
+        case .rollback?: help = "rollback"
+        default: help = "backup"
+        }
+        env.page(title: title, template: "job", values, help: help)
     }
 
     /// What the index and the job page show of a job.

@@ -14,38 +14,28 @@ enum RestoreFormPage {
     }
 }
 
-/// Runs `bam restore` and streams it. A wrong passphrase (exit 11) asks
-/// again; a backup of another appliance type (exit 10) asks for a
-/// confirmation to force it. Uploaded keys live 0600 and only for the run.
+/// Starts a restore (or its simulation) as a job that runs the engine in
+/// its own process, and shows the job's page. A wrong passphrase (exit 11)
+/// asks again there; a backup of another appliance type (exit 10) asks for
+/// a confirmation to force it. An uploaded key reaches the job through a
+/// pipe, never a file, argv or the environment.
 enum RestoreRunPage {
 
     static func handle(_ env: PageEnvironment) throws {
         try env.requireRight(env.acl.restore, "restore backups")
         try env.requireSubmission("A restore")
-        let restore: RestoreRequest
-        do { restore = try RestoreRequest.parse(env.request.form, upload: env.request.file("keyfile")) } catch let invalid as WebminInput.Invalid {
+        let form: RestoreForm
+        do { form = try RestoreForm.parse(env.request.form, upload: env.request.file("keyfile")) } catch let invalid as WebminInput.Invalid {
             throw PageRefusal("Restore: invalid input", "\(invalid); nothing was done")
         }
-        let keyFile = try restore.storeKey(in: try env.context.ensureStateDirectory())
-        defer { if let keyFile { try? Posix.removeTree(Array(keyFile.utf8)) } }
-        let arguments = restore.arguments(settings: env.settings, keyFile: keyFile)
-        let title = restore.simulate ? "Restore simulation" : "Restore"
-        var logged: [(String, String)] = [("simulate", restore.simulate ? "1" : "0"), ("force", restore.force ? "1" : "0")]
-        if let t = restore.time { logged.append(("time", t)) }
-        env.log.record(env.request, action: restore.simulate ? "simulate" : "restore", type: "restore",
-                       object: restore.backupID ?? "registry", parameters: logged)
-        env.beginStream(title: title, intro: ["command": "bam " + arguments.map { $0 == keyFile ? "KEYFILE" : $0 }.joined(separator: " ")], help: "restore")
-        let result = try env.bam.stream(arguments, stdin: restore.passphrase + "\n") { env.streamLine($0) }
-        env.endStream(title: title, template: "restore_result", [
-            "ok": result.status == 0,
-            "status": Int(result.status),
-            "what": restore.simulate ? "The restore simulation" : "The restore",
-            "askPassphrase": result.status == BamExitStatus.wrongPassphrase.rawValue,
-            "askForce": result.status == BamExitStatus.incompatible.rawValue && !restore.force,
-            "hidden": restore.hiddenFields(force: false),
-            "hiddenForce": restore.hiddenFields(force: true),
-            "hasKey": restore.keyPacket != nil,
-            "simulate": restore.simulate,
-        ])
+        let request = form.request(settings: env.settings)
+        do { try request.validate() } catch { throw PageRefusal("Restore: invalid input", "\(error); nothing was done") }
+        let job = try JobPage.start(env, kind: form.simulate ? .restoreSimulation : .restore, request: .restore(request),
+                                    secrets: JobSecrets(keyPacket: form.keyPacket, passphrase: form.passphrase), form: form)
+        var logged: [(String, String)] = [("simulate", form.simulate ? "1" : "0"), ("force", form.force ? "1" : "0")]
+        if let t = form.time { logged.append(("time", t)) }
+        env.log.record(env.request, action: form.simulate ? "simulate" : "restore", type: "restore",
+                       object: form.backupID ?? "registry", parameters: logged)
+        JobPage.show(env, job)
     }
 }

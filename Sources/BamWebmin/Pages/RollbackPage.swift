@@ -1,7 +1,7 @@
 import BamEngine
 
 /// Undoes the last restore: GET shows a confirmation, the confirmed POST
-/// runs `bam restore-rollback` and streams it.
+/// starts the rollback as a job and shows its page.
 enum RollbackPage {
     static func handle(_ env: PageEnvironment) throws {
         try env.requireRight(env.acl.restore, "roll back restores")
@@ -14,10 +14,10 @@ enum RollbackPage {
             throw PageRefusal("Refused", "tick the confirmation to roll back; nothing was done")
         }
         guard store.exists else { throw PageRefusal("Nothing to roll back", "there is no rollback store in \(store.path)") }
-        let arguments = ["restore-rollback", "--root", env.settings.root]
+        var request = RollbackRequest(registry: env.settings.registry)
+        request.root = env.settings.root
+        let job = try JobPage.start(env, kind: .rollback, request: .rollback(request))
         env.log.record(env.request, action: "rollback", type: "restore", object: env.settings.root)
-        env.beginStream(title: "Rollback", intro: ["command": "bam " + arguments.joined(separator: " ")])
-        let result = try env.bam.stream(arguments) { env.streamLine($0) }
-        env.endStream(title: "Rollback", template: "run_result", ["ok": result.status == 0, "status": Int(result.status), "what": "The rollback"])
+        JobPage.show(env, job)
     }
 }

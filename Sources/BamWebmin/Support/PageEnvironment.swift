@@ -44,6 +44,9 @@ public final class PageEnvironment {
 
     public var registry: Registry { Registry(path: settings.registry) }
 
+    /// What a job started from this request runs with.
+    var environmentForJobs: [String: String] { JobEnvironment.make(settings: settings, request: request.environment) }
+
     /// Values every template may use.
     func baseContext(title: String, help: String?) -> [String: Any] {
         [
@@ -81,24 +84,6 @@ public final class PageEnvironment {
     // MARK: streaming
 
     /// Starts a streamed page: header, the `intro` template, an open <pre>.
-    public func beginStream(title: String, intro: [String: Any], help: String? = nil) {
-        var all = baseContext(title: title, help: help)
-        for (k, v) in intro where !isNil(v) { all[k] = v }
-        sendHeaders()
-        output.write(renderer.render("header", all) + renderer.render("stream_start", all))
-    }
-
-    public func streamLine(_ line: String) {
-        output.write(HTML.escape(line) + "\n")
-    }
-
-    /// Closes the <pre>, shows `template` (the outcome), the footer.
-    public func endStream(title: String, template: String, _ values: [String: Any]) {
-        var all = baseContext(title: title, help: nil)
-        for (k, v) in values where !isNil(v) { all[k] = v }
-        output.write(renderer.render("stream_end", all) + renderer.render(template, all) + renderer.render("footer", all))
-    }
-
     /// A refusal unless the request is a POST with fields (the token was
     /// checked before any page ran).
     public func requireSubmission(_ what: String) throws {

@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// A restore as the forms describe it, every field checked by type, and
-/// how it becomes a `bam restore` argv (secrets go to stdin).
-struct RestoreRequest {
+/// how it becomes the engine's request. Saved with a job (0600) for its
+/// re-ask forms, without the passphrase.
+struct RestoreForm: Codable {
     /// A Hub backup id, or nil for this server's own backup (the registry's address).
     var backupID: String?
     var time: String?
@@ -20,8 +21,12 @@ struct RestoreRequest {
     var keyPacket: String?
     var passphrase = ""
 
-    static func parse(_ form: FormFields, upload: UploadedFile?) throws -> RestoreRequest {
-        var r = RestoreRequest()
+    enum CodingKeys: String, CodingKey {
+        case backupID, time, limits, skipFiles, skipPackages, skipDatabase, simulate, force, keyPacket
+    }
+
+    static func parse(_ form: FormFields, upload: UploadedFile?) throws -> RestoreForm {
+        var r = RestoreForm()
         if let id = form.value("backup_id"), !id.isEmpty { r.backupID = try WebminInput.backupID(id) }
         if let t = form.value("time"), !t.trimmingCharacters(in: .whitespaces).isEmpty { r.time = try WebminInput.time(t) }
         r.limits = try WebminInput.limits(form.value("limits") ?? "")
@@ -39,20 +44,21 @@ struct RestoreRequest {
         return r
     }
 
-    func arguments(settings: ModuleSettings, keyFile: String?) -> [String] {
-        var a = ["restore"]
-        if let backupID { a.append(backupID) }
-        a += settings.systemArguments
-        if let time { a += ["--time", time] }
-        if !limits.isEmpty { a += ["--limits", limits.joined(separator: " ")] }
-        if skipFiles { a.append("--skip-files") }
-        if skipPackages { a.append("--skip-packages") }
-        if skipDatabase { a.append("--skip-database") }
-        if simulate { a.append("--simulate") }
-        if force { a.append("--force") }
-        if let keyFile { a += ["--keyfile", keyFile] }
-        a.append("--noninteractive")
-        return a
+    /// The engine's request for this form on this module's system.
+    func request(settings: ModuleSettings) -> BamEngine.RestoreRequest {
+        var r = BamEngine.RestoreRequest(registry: settings.registry)
+        r.root = settings.root
+        r.confDirectory = settings.confDirectory
+        r.cacheRoot = settings.cacheDirectory
+        r.backupID = backupID
+        r.time = time
+        r.limits = limits
+        r.skipFiles = skipFiles
+        r.skipPackages = skipPackages
+        r.skipDatabase = skipDatabase
+        r.simulate = simulate
+        r.force = force
+        return r
     }
 
     /// The fields a re-ask form carries (never the passphrase).
@@ -68,21 +74,5 @@ struct RestoreRequest {
         if force || self.force { f.append(("force", "yes")) }
         if let keyPacket { f.append(("keydata", keyPacket)) }
         return f.map { ["name": $0.0, "value": $0.1] }
-    }
-
-    /// Writes the escrow key to a 0600 file in the module's state
-    /// directory for `--keyfile`; the caller deletes it after the run.
-    func storeKey(in stateDirectory: String) throws -> String? {
-        guard let keyPacket else { return nil }
-        let directory = stateDirectory + "/uploads"
-        try Posix.makeDirectories(directory, mode: 0o700)
-        _ = chmod(directory, 0o700)
-        var random = SystemRandomNumberGenerator()
-        let name = directory + "/key-" + String(random.next(), radix: 16)
-        let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw BamError.io(path: name, operation: "create", errno: errno) }
-        defer { close(fd) }
-        try Posix.writeAll(fd, Array((keyPacket + "\n").utf8), path: name)
-        return name
     }
 }
