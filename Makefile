@@ -5,7 +5,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: deps build test demo bench install clean fuzz
+.PHONY: deps build test check demo bench install clean fuzz
 .PHONY: deb man
 
 deps:
@@ -17,6 +17,13 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	scripts/run-tests.sh
+
+# The fast loop: the tests that need no S3 server, duplicity, database
+# server, browser or Debian root (Tests/BamTestSupport/TestNeeds.swift);
+# no apt. `make test` runs everything.
+check:
+	$(SWIFT) build --build-tests
+	BAM_TEST_STANDALONE=1 $(SWIFT) test --skip-build
 
 # A debug build: it shares the build with `make test` and is quicker to make.
 demo: deps

@@ -78,7 +78,7 @@ let package = Package(
         // Depends on the executable so that `swift test` builds the binary it runs.
         .testTarget(name: "BamCLITests", dependencies: ["bam", "bam-hub", "BamEngine", "BamTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Runs the built bam-webmin (and bam) as miniserv would; depends on both so they get built.
-        .testTarget(name: "BamWebminTests", dependencies: ["bam-webmin", "bam", "BamWebmin", "BamEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "BamWebminTests", dependencies: ["bam-webmin", "bam", "BamWebmin", "BamEngine", "BamTestSupport"], swiftSettings: swiftSettings),
 
         // The Hub server (issue #6). Its databases are C libraries behind
         // Swift wrappers like the engine's; Hummingbird stays out of the engine.

@@ -10,7 +10,7 @@ import Glibc
 /// of two real S3 servers (moto, credentials from its STS; `rclone serve
 /// s3`, the region's own keys) or a directory, and the built `bam` on
 /// throwaway roots linked to it with an API key.
-@Suite("bam with a Hub: init, backup, list, status, passphrase, restore by id", .serialized)
+@Suite("bam with a Hub: init, backup, list, status, passphrase, restore by id", .serialized, .needs(.s3, .debianRoot))
 struct HubEndToEndTests {
     /// Server A backs up a changed Debian root through the Hub; server B,
     /// linked to the same account, lists A's backup and restores it by id

@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 @testable import BamEngine
@@ -7,7 +8,7 @@ import Glibc
 
 /// Whole-system backup, restore and rollback on real Debian roots, run as
 /// a user runs them: the built `bam`, throwaway registry, conf and target.
-@Suite("bam backup/restore/restore-rollback on a Debian root", .serialized)
+@Suite("bam backup/restore/restore-rollback on a Debian root", .serialized, .needs(.debianRoot))
 struct SystemCommandTests {
     /// Paths a package manager run changes that a rollback cannot put back
     /// byte for byte (apt's lists and caches, dpkg's database and logs).

@@ -7,7 +7,7 @@ import Testing
 /// python3-websocket). The browser signs in by typing into the form and
 /// clicking, follows links, deletes a backup through the confirmation page
 /// and rotates the API key; screenshots go to artifacts/ (gitignored).
-@Suite("Hub web pages in Chromium", .serialized)
+@Suite("Hub web pages in Chromium", .serialized, .needs(.browser))
 struct BrowserTests {
     static let driver = #"""
 import json, os, subprocess, sys, tempfile, time, urllib.request, base64, re, shutil

@@ -8,7 +8,7 @@ import Testing
 /// Credentials scoped to a record's prefix through STS AssumeRole, against a
 /// moto server (it speaks S3, STS and IAM on one port), and size refresh
 /// through S3 listing.
-@Suite("Hub credentials (STS on moto)", .serialized)
+@Suite("Hub credentials (STS on moto)", .serialized, .needs(.s3))
 struct STSTests {
     final class Moto: @unchecked Sendable {
         let port: Int

@@ -1,3 +1,4 @@
+import BamTestSupport
 @testable import BamHub
 import Foundation
 import Testing
@@ -14,7 +15,7 @@ struct StoreTests {
         return (store, dir)
     }
 
-    @Test("accounts, subkeys, regions, records, profiles, sessions", arguments: TestDatabase.allCases)
+    @Test("accounts, subkeys, regions, records, profiles, sessions", .needs(.databases), arguments: TestDatabase.allCases)
     func roundTrip(kind: TestDatabase) throws {
         let (store, dir) = try Self.store(kind)
         defer { try? FileManager.default.removeItem(atPath: dir) }

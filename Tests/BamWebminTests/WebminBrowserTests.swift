@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 import BamEngine
@@ -5,7 +6,7 @@ import BamEngine
 /// Headless Chromium loads every page through a small CGI server on
 /// 127.0.0.1 (scripts/webmin-browser-check.py) and submits the backup form;
 /// the screenshots land in artifacts/webmin/.
-@Suite("Webmin module in a browser", .serialized)
+@Suite("Webmin module in a browser", .serialized, .needs(.browser))
 struct WebminBrowserTests {
     @Test("Chromium loads each page and runs a backup from the index")
     func browser() throws {

@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 @testable import BamEngine
@@ -6,7 +7,7 @@ import Glibc
 #endif
 
 /// Real duplicity 0.8 is the format oracle, both ways.
-@Suite("Interop with duplicity", .serialized)
+@Suite("Interop with duplicity", .serialized, .needs(.duplicity))
 struct DuplicityInteropTests {
     static func iso(_ t: Int64) -> String {
         let s = BackupTime.format(t)

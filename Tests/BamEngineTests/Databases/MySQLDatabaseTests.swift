@@ -1,3 +1,4 @@
+import BamTestSupport
 import Crypto
 import Foundation
 import Testing
@@ -7,7 +8,7 @@ import Glibc
 #endif
 
 /// Backup and restore against real MariaDB servers the tests start.
-@Suite("MySQL/MariaDB databases: myfs backup and restore on real servers")
+@Suite("MySQL/MariaDB databases: myfs backup and restore on real servers", .needs(.databases))
 struct MySQLDatabaseTests {
     static func sha256(_ text: String) -> String {
         SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()

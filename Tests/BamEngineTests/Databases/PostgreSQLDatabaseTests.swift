@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 @testable import BamEngine
@@ -6,7 +7,7 @@ import Glibc
 #endif
 
 /// Backup and restore against real PostgreSQL 15 servers the tests start.
-@Suite("PostgreSQL databases: pgfs backup and restore on real servers")
+@Suite("PostgreSQL databases: pgfs backup and restore on real servers", .needs(.databases))
 struct PostgreSQLDatabaseTests {
     static let schema = #"""
         CREATE ROLE shopkeeper LOGIN PASSWORD 'keeper-pw';

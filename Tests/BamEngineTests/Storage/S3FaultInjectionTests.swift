@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 @testable import BamEngine
@@ -5,7 +6,7 @@ import Testing
 /// S3Backend through a proxy that drops connections, answers 500 and 503,
 /// loses answers, truncates bodies and stalls: every operation still
 /// completes, and what comes back is what went in.
-@Suite struct S3FaultInjectionTests {
+@Suite(.needs(.s3)) struct S3FaultInjectionTests {
     @Test func operationsSurviveInjectedFaults() throws {
         let moto = try MotoServer.get()
         let direct = try moto.backend(hint: "faults", prefix: "chain")

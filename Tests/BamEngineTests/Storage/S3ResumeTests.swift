@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 @testable import BamEngine
@@ -8,7 +9,7 @@ import Glibc
 /// `kill -9` of `bam backup` in the middle of its uploads, then a rerun:
 /// the same set is finished, volumes already stored are not sent again, no
 /// multipart upload is left, and the result restores identically.
-@Suite(.serialized) struct S3ResumeTests {
+@Suite(.serialized, .needs(.s3)) struct S3ResumeTests {
     /// The ETag of each stored volume (a re-upload changes it: every
     /// encryption uses a new session key).
     private func volumeETags(_ box: BamS3Sandbox) throws -> [String: String] {

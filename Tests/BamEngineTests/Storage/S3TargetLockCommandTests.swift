@@ -9,7 +9,7 @@ import Glibc
 /// Two `bam backup` runs on one S3 prefix (real moto and rclone servers): the second,
 /// started while the first is in the middle of its work, exits 14 naming
 /// it; the first completes a set that verifies and restores.
-@Suite(.serialized) struct S3TargetLockCommandTests {
+@Suite(.serialized, .needs(.s3)) struct S3TargetLockCommandTests {
     @Test(arguments: S3ServerKind.allCases) func secondBackupOnABusyPrefixExits14(_ kind: S3ServerKind) throws {
         let box = try BamS3Sandbox("s3-lock", on: kind)
         try box.initialise()

@@ -1,3 +1,4 @@
+import BamTestSupport
 import Foundation
 import Testing
 @testable import BamEngine
@@ -119,7 +120,7 @@ struct TargetLockTests {
     }
 
     @Test("of eight writers racing on one S3 prefix, exactly one takes the lock (If-None-Match on moto, read-back on rclone)",
-          arguments: S3ServerKind.allCases)
+          .needs(.s3), arguments: S3ServerKind.allCases)
     func racingWritersOnS3(_ kind: S3ServerKind) throws {
         let server = try kind.server()
         let first = try server.backend(hint: "lock-race")
@@ -128,7 +129,7 @@ struct TargetLockTests {
         try expectOneWinner(backends: [first] + (1..<8).map { _ in try server.backend(hint: "", bucket: bucket) })
     }
 
-    @Test("a writer that comes after the lock is taken is refused, on every S3 server", arguments: S3ServerKind.allCases)
+    @Test("a writer that comes after the lock is taken is refused, on every S3 server", .needs(.s3), arguments: S3ServerKind.allCases)
     func laterWriterOnS3IsRefused(_ kind: S3ServerKind) throws {
         let server = try kind.server()
         let first = try server.backend(hint: "lock-later")
