@@ -98,7 +98,7 @@ struct WebminRunTests {
 
         // Restore through the CGI onto one copy, with the CLI onto another.
         try s.configure(bamPath: try WebminSandbox.binary("bam"), root: viaCGI)
-        let restore = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("csrf", token)])))
+        let restore = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("confirm", "yes"), ("csrf", token)])))
         #expect(Self.result(restore) == 0, "\(restore.body)")
         let cli = try s.bam(["restore", "--root", viaCLI, "--conf-dir", s.conf])
         #expect(cli.status == 0, "\(cli.output)")
@@ -176,6 +176,55 @@ struct WebminRunTests {
         #expect(try s.cgi("job.cgi", query: "id=../../etc").refused)
     }
 
+    /// The restore page lists the sessions; a whole-system restore shows
+    /// its plan and runs only once confirmed; one path of a chosen time
+    /// restores into a chosen directory.
+    @Test("restore from the browser: sessions listed, the plan before the restore, one path into a directory")
+    func restoreChoices() throws {
+        let s = try WebminSandbox("choices")
+        let src = s.base + "/src", dst = s.base + "/dst"
+        for r in [src, dst] { try Self.populate(r) }
+        try s.configure(bamPath: s.base + "/no-such-bam", root: src)
+        #expect(try s.bam(["init", "--solo"]).status == 0)
+        try RegistryBackupAddress.save("file://" + s.target, in: Registry(path: s.registry))
+        try s.write(s.conf + "/conf", "force-profile empty\n")
+        let token = try s.token()
+        #expect(Self.result(try Self.finished(s, try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)])))) == 0)
+        let firstState = s.read(src + "/srv/data/readme")
+        sleep(1)
+        try s.write(src + "/srv/data/readme", "changed later\n")
+        #expect(Self.result(try Self.finished(s, try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)])))) == 0)
+
+        let form = try s.cgi("restore.cgi")
+        #expect(form.body.contains("id=\"sessions\""), "\(form.body)")
+        let times = form.body.components(separatedBy: "<td><code>").dropFirst().map { String($0.prefix { $0 != "<" }) }
+        #expect(times.count == 2, "\(times)")
+        #expect(form.body.contains(">full<") && form.body.contains(">incremental<"))
+
+        // The plan first: nothing changes on the target until confirmed.
+        try s.configure(bamPath: s.base + "/no-such-bam", root: dst)
+        let plan = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("csrf", token)])))
+        #expect(Self.result(plan) == 0, "\(plan.body)")
+        #expect(plan.body.contains("simulation: nothing was changed") && plan.body.contains("id=\"confirm-form\""), "\(plan.body)")
+        #expect(s.read(dst + "/srv/data/readme") == "data\n" && !RollbackStore(root: dst).exists)
+        let confirmFields = plan.body.components(separatedBy: "id=\"confirm-form\"")[1].components(separatedBy: "</form>")[0]
+        #expect(confirmFields.contains("name=\"confirm\" value=\"yes\""))
+        let restored = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("confirm", "yes"), ("csrf", token)])))
+        #expect(Self.result(restored) == 0, "\(restored.body)")
+        #expect(s.read(dst + "/srv/data/readme") == "changed later\n" && RollbackStore(root: dst).exists)
+
+        // One path, as of the first session, into a directory: the system stays.
+        let into = s.base + "/restored"
+        let files = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([
+            ("mode", "files"), ("path", "srv/data"), ("destination", into), ("time", times[1]), ("csrf", token)])))
+        #expect(Self.result(files) == 0, "\(files.body)")
+        #expect(s.read(into + "/readme") == firstState)
+        #expect(s.read(dst + "/srv/data/readme") == "changed later\n")
+        // A destination with '..' is refused before anything runs.
+        #expect(try s.cgi("restore-run.cgi", method: "POST", body: .form([
+            ("mode", "files"), ("path", "srv"), ("destination", s.base + "/../x"), ("csrf", token)])).refused)
+    }
+
     @Test("escrow key download, restore with the uploaded key: wrong passphrase re-asks, right one restores; key file removed")
     func escrowRestore() throws {
         let s = try WebminSandbox("escrow")
@@ -208,7 +257,7 @@ struct WebminRunTests {
         #expect(!wrong.body.contains("nope"))
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: s.varDir + "/bam/uploads")) ?? []).isEmpty, "uploaded key left behind")
         // The re-ask form's fields with the right passphrase.
-        let right = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("keydata", key), ("passphrase", "escrow pass"), ("csrf", token)])))
+        let right = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("keydata", key), ("passphrase", "escrow pass"), ("confirm", "yes"), ("csrf", token)])))
         #expect(Self.result(right) == 0, "\(right.body)")
         #expect(s.read(dst + "/srv/data/readme") == "data\n")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: s.varDir + "/bam/uploads")) ?? []).isEmpty)
@@ -225,11 +274,11 @@ struct WebminRunTests {
         try Self.populate(other)
         try Posix.writeFileAtomically(other + "/etc/os-release", Array("ID=debian\nVERSION_ID=\"11\"\n".utf8), mode: 0o644)
         try s.configure(bamPath: try WebminSandbox.binary("bam"), root: other)
-        let refused = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("csrf", token)])))
+        let refused = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("confirm", "yes"), ("csrf", token)])))
         #expect(Self.result(refused) == 10, "\(refused.body)")
         #expect(refused.body.contains("id=\"force-form\"") && refused.body.contains("name=\"force\" value=\"yes\""))
         #expect(!RollbackStore(root: other).exists, "the refused restore changed nothing, so saved no rollback store")
-        let forced = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("force", "yes"), ("csrf", token)])))
+        let forced = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("force", "yes"), ("confirm", "yes"), ("csrf", token)])))
         #expect(Self.result(forced) == 0, "\(forced.body)")
         #expect(RollbackStore(root: other).exists)
 

@@ -47,8 +47,10 @@ public enum JobRunner {
         // The restore form (with an uploaded key) is kept only for the
         // forms that ask again: after a wrong passphrase or another
         // appliance's backup.
+        // A simulation's form is kept too: its page offers to run the restore.
         let again: Set<Int32> = [BamExitStatus.wrongPassphrase.rawValue, BamExitStatus.incompatible.rawValue]
-        if !again.contains(result.status) { _ = unlink(job.form) }
+        let simulated = (try? job.loadRecord())?.kind == .restoreSimulation && result.status == 0
+        if !again.contains(result.status) && !simulated { _ = unlink(job.form) }
         do { try job.write(result, to: job.result) } catch {
             FileHandle.standardError.write(Data("bam-webmin: cannot write \(job.result): \(error)\n".utf8))
             return BamExitStatus.failure.rawValue

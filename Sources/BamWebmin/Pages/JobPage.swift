@@ -39,7 +39,7 @@ enum JobPage {
         values["jobID"] = job.id
         values["startedBy"] = record?.user ?? ""
         values["started"] = record.map { BackupTime.display($0.started) } ?? ""
-        let restoring = record?.kind == .restore || record?.kind == .restoreSimulation
+        let restoring = record?.kind == .restore || record?.kind == .restoreSimulation || record?.kind == .restoreFiles
         values["restoring"] = restoring && values["ok"] as? Bool == true && record?.kind == .restore
         if restoring, let status = values["status"] as? Int, let form = job.loadForm() {
             values["askPassphrase"] = status == Int(BamExitStatus.wrongPassphrase.rawValue)
@@ -47,10 +47,15 @@ enum JobPage {
             values["hidden"] = form.hiddenFields(force: false)
             values["hiddenForce"] = form.hiddenFields(force: true)
             values["hasKey"] = form.keyPacket != nil
+            // A plan shown: the form that runs it.
+            if record?.kind == .restoreSimulation, status == 0 {
+                values["askConfirm"] = true
+                values["confirmFields"] = form.confirmFields()
+            }
         }
         let help: String
         switch record?.kind {
-        case .restore?, .restoreSimulation?: help = "restore"
+        case .restore?, .restoreSimulation?, .restoreFiles?: help = "restore"
         case .rollback?: help = "rollback"
         default: help = "backup"
         }

@@ -17,12 +17,19 @@ struct RestoreForm: Codable {
     var skipDatabase = false
     var simulate = false
     var force = false
+    /// The user saw the plan (a simulation's page) and confirmed: a
+    /// whole-system restore runs only then.
+    var confirmed = false
+    /// Restore files into a directory (a raw download of one path)
+    /// instead of onto the system.
+    var filesPath: String?
+    var filesDestination: String?
     /// The escrow key's text (uploaded now, or carried by a re-ask form).
     var keyPacket: String?
     var passphrase = ""
 
     enum CodingKeys: String, CodingKey {
-        case backupID, time, limits, skipFiles, skipPackages, skipDatabase, simulate, force, keyPacket
+        case backupID, time, limits, skipFiles, skipPackages, skipDatabase, simulate, force, keyPacket, confirmed, filesPath, filesDestination
     }
 
     static func parse(_ form: FormFields, upload: UploadedFile?) throws -> RestoreForm {
@@ -35,6 +42,14 @@ struct RestoreForm: Codable {
         r.skipDatabase = form.flag("skip_database")
         r.simulate = form.flag("simulate")
         r.force = form.value("force") == "yes"
+        r.confirmed = form.value("confirm") == "yes"
+        if form.value("mode") == "files" {
+            // A path inside the backup (relative, as `--path` takes it) and
+            // a directory to put it in.
+            let path = (form.value("path") ?? "").trimmingCharacters(in: .whitespaces)
+            r.filesPath = path.isEmpty ? "" : String(try WebminInput.path(path.hasPrefix("/") ? path : "/" + path, field: "path").dropFirst())
+            r.filesDestination = try WebminInput.path(form.value("destination") ?? "", field: "destination")
+        }
         if let upload, !upload.bytes.isEmpty {
             r.keyPacket = try WebminInput.keyPacket(upload.bytes)
         } else if let carried = form.value("keydata"), !carried.isEmpty {
@@ -58,7 +73,32 @@ struct RestoreForm: Codable {
         r.skipDatabase = skipDatabase
         r.simulate = simulate
         r.force = force
+        if let filesDestination {
+            r.rawDestination = filesDestination
+            r.path = (filesPath ?? "").isEmpty ? nil : filesPath
+            r.address = backupID == nil ? (try? RegistryBackupAddress.load(Registry(path: settings.registry))) : nil
+            r.limits = []
+            r.skipFiles = false
+            r.skipPackages = false
+            r.skipDatabase = false
+            r.simulate = false
+        }
         return r
+    }
+
+    /// What a restore from this form is: a whole-system restore is only
+    /// simulated until the user confirmed the plan.
+    var kind: JobRecord.Kind {
+        if filesDestination != nil { return .restoreFiles }
+        return simulate || !confirmed ? .restoreSimulation : .restore
+    }
+
+    /// The fields of the form that runs the restore a simulation showed.
+    func confirmFields() -> [[String: String]] {
+        var confirmed = self
+        confirmed.simulate = false
+        confirmed.confirmed = true
+        return confirmed.hiddenFields(force: false)
     }
 
     /// The fields a re-ask form carries (never the passphrase).
@@ -72,6 +112,10 @@ struct RestoreForm: Codable {
         if skipDatabase { f.append(("skip_database", "1")) }
         if simulate { f.append(("simulate", "1")) }
         if force || self.force { f.append(("force", "yes")) }
+        if confirmed { f.append(("confirm", "yes")) }
+        if let filesDestination {
+            f += [("mode", "files"), ("path", filesPath ?? ""), ("destination", filesDestination)]
+        }
         if let keyPacket { f.append(("keydata", keyPacket)) }
         return f.map { ["name": $0.0, "value": $0.1] }
     }

@@ -1,7 +1,9 @@
 import BamEngine
 
-/// The advanced restore form: time, escrow key upload, passphrase, skip
-/// flags, limits. It only shows a form; restore-run.cgi acts.
+/// The restore form: this server's backup sessions to choose the time
+/// from; the whole-system restore (escrow key upload, passphrase, skip
+/// flags, limits), which first shows its plan; and the restore of one
+/// path into a directory. It only shows forms; restore-run.cgi acts.
 enum RestoreFormPage {
     static func handle(_ env: PageEnvironment) throws {
         try env.requireRight(env.acl.restore, "restore backups")
@@ -10,6 +12,21 @@ enum RestoreFormPage {
             values["backupID"] = try WebminInput.backupID(id)
         }
         values["address"] = try? RegistryBackupAddress.load(env.registry)
+        // This server's backup sessions, to choose the time from (names
+        // only: no key needed). A target that cannot be listed is said so.
+        if values["backupID"] == nil, values["address"] != nil {
+            do {
+                let list = try SessionListUseCase(SessionListRequest(registry: env.settings.registry)).run()
+                values["sessions"] = list.sessions.enumerated().map { index, session in
+                    ["time": BackupTime.format(session.time), "shown": BackupTime.display(session.time),
+                     "kind": session.incremental ? "incremental" : "full", "volumes": session.volumes,
+                     "size": ByteCount.format(session.storedBytes), "latest": index == 0] as [String: Any]
+                }
+                values["hasSessions"] = !list.sessions.isEmpty
+            } catch {
+                values["sessionsProblem"] = "the backup's sessions cannot be listed: \(error)"
+            }
+        }
         env.page(title: "Restore", template: "restore", values, help: "restore")
     }
 }
@@ -28,13 +45,15 @@ enum RestoreRunPage {
         do { form = try RestoreForm.parse(env.request.form, upload: env.request.file("keyfile")) } catch let invalid as WebminInput.Invalid {
             throw PageRefusal("Restore: invalid input", "\(invalid); nothing was done")
         }
-        let request = form.request(settings: env.settings)
+        var request = form.request(settings: env.settings)
+        // Until the user confirmed the plan, a whole-system restore only shows it.
+        if form.kind == .restoreSimulation { request.simulate = true }
         do { try request.validate() } catch { throw PageRefusal("Restore: invalid input", "\(error); nothing was done") }
-        let job = try JobPage.start(env, kind: form.simulate ? .restoreSimulation : .restore, request: .restore(request),
+        let job = try JobPage.start(env, kind: form.kind, request: .restore(request),
                                     secrets: JobSecrets(keyPacket: form.keyPacket, passphrase: form.passphrase), form: form)
         var logged: [(String, String)] = [("simulate", form.simulate ? "1" : "0"), ("force", form.force ? "1" : "0")]
         if let t = form.time { logged.append(("time", t)) }
-        env.log.record(env.request, action: form.simulate ? "simulate" : "restore", type: "restore",
+        env.log.record(env.request, action: form.kind == .restoreSimulation ? "simulate" : "restore", type: "restore",
                        object: form.backupID ?? "registry", parameters: logged)
         JobPage.show(env, job)
     }
