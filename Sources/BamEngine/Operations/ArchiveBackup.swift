@@ -89,11 +89,9 @@ public final class ArchiveBackup {
 
         // An interrupted run may have left multipart uploads: nothing can
         // complete them, and they stay billed until aborted.
-        if let s3 = backend as? S3Backend {
-            let aborted = try s3.abortUnfinishedUploads()
-            if aborted > 0 {
-                progress.report(.warning("aborted \(aborted) unfinished upload(s) left on \(backend.address) by an interrupted run"))
-            }
+        let aborted = try backend.abortUnfinishedUploads()
+        if aborted > 0 {
+            progress.report(.warning("aborted \(aborted) unfinished upload(s) left on \(backend.address) by an interrupted run"))
         }
 
         let resolver = ChainResolver(objects: try backend.list())

@@ -74,6 +74,22 @@ public protocol StorageBackend: AnyObject {
 
     /// Stores `contents` as `name`, replacing any object of that name.
     func write(name: String, contents: [UInt8]) throws
+
+    // Optional capabilities: a backend that has one says so, and drivers
+    // ask the protocol, never the backend's type.
+
+    /// Aborts the uploads an interrupted run left unfinished (they can
+    /// never complete, and an object store bills them); returns how many.
+    /// Backends without resumable uploads have none.
+    func abortUnfinishedUploads() throws -> Int
+
+    /// Whether `get(name:range:intoFileAt:)` works: several ranges of one
+    /// object fetched at once, each into its place in one file.
+    var fetchesRangesInPlace: Bool { get }
+
+    /// Writes the bytes `range` of object `name` at the same offsets of the
+    /// existing local file `path`.
+    func get(name: String, range: Range<Int64>, intoFileAt path: String) throws
 }
 
 extension StorageBackend {
@@ -88,6 +104,14 @@ extension StorageBackend {
 
     public func get(name: String, toFile path: String) throws {
         try get(name: name, range: nil, toFile: path)
+    }
+
+    public func abortUnfinishedUploads() throws -> Int { 0 }
+
+    public var fetchesRangesInPlace: Bool { false }
+
+    public func get(name: String, range: Range<Int64>, intoFileAt path: String) throws {
+        throw StorageError.unsupported("\(address) cannot fetch ranges into place")
     }
 }
 

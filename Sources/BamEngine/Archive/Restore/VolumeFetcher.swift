@@ -80,7 +80,7 @@ final class VolumeFetcher {
     var rangeTransfers = StorageRegistry.defaults.parallelTransfers
 
     private func download(_ name: String, to path: String) throws {
-        guard let s3 = backend as? S3Backend, rangeTransfers > 1, let size = try backend.head(name: name)?.size,
+        guard backend.fetchesRangesInPlace, rangeTransfers > 1, let size = try backend.head(name: name)?.size,
               size >= 2 * VolumeFetcher.rangeSize else {
             try backend.get(name: name, toFile: path)
             return
@@ -94,18 +94,13 @@ final class VolumeFetcher {
             while let k = state.take(below: count) {
                 let lower = Int64(k) * VolumeFetcher.rangeSize
                 do {
-                    try s3.get(name: name, range: lower..<min(size, lower + VolumeFetcher.rangeSize), intoFileAt: path)
+                    try self.backend.get(name: name, range: lower..<min(size, lower + VolumeFetcher.rangeSize), intoFileAt: path)
                 } catch {
                     state.fail(error)
                 }
             }
         }
-        let group = DispatchGroup()
-        for _ in 0..<min(rangeTransfers, count) {
-            group.enter()
-            Thread { work(); group.leave() }.start()
-        }
-        group.wait()
+        WorkerThreads.run(min(rangeTransfers, count), work)
         if let error = state.error { unlink(path); throw error }
     }
 

@@ -151,6 +151,8 @@ public final class S3Backend: StorageBackend {
     /// Writes bytes `range` (not empty) of an object into the existing file
     /// `path` at the same offset: one part of a download in parts, which
     /// several threads fill at once without copying through part files.
+    public var fetchesRangesInPlace: Bool { true }
+
     public func get(name: String, range: Range<Int64>, intoFileAt path: String) throws {
         let r = try perform(Call(method: "GET", key: try key(name), headers: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")],
                                  destination: .fileRegion(path: path, offset: range.lowerBound)),
@@ -422,17 +424,7 @@ public final class S3Backend: StorageBackend {
                 }
             }
         }
-        let workers = max(1, min(options.partConcurrency, count))
-        if workers == 1 {
-            work()
-        } else {
-            let group = DispatchGroup()
-            for _ in 0..<workers {
-                group.enter()
-                Thread { work(); group.leave() }.start()
-            }
-            group.wait()
-        }
+        WorkerThreads.run(min(options.partConcurrency, count), work)
         if let error = queue.error { throw error }
         return queue.parts.map { $0! }
     }
