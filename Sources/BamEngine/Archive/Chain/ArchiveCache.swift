@@ -41,16 +41,6 @@ public struct ArchiveCache {
         return sigtars
     }
 
-    /// Removes cached files of sets no longer on the target.
-    public func prune(keepingNames names: Set<String>) throws {
-        guard Posix.fileExists(directory) else { return }
-        for raw in try Posix.listDirectory(Array(directory.utf8)) {
-            let name = String(decoding: raw, as: UTF8.self)
-            if !names.contains(name) { unlink(directory + "/" + name) }
-        }
-    }
-
-
     public func store(_ name: BackupFileName, plain: [UInt8]) throws {
         try Posix.makeDirectories(directory, mode: 0o700)
         try Posix.writeFileAtomically(path(name), plain, mode: 0o600)
