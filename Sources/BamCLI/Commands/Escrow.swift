@@ -38,67 +38,47 @@ extension Bam {
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
-        func validate() throws {
-            if noPassphrase && randomPassphrase {
-                throw ValidationError("--no-passphrase and --random-passphrase exclude each other")
-            }
-            if file.isEmpty { throw ValidationError("FILE must not be empty (use - for standard output)") }
+        /// The options as the engine's typed request (the passphrase asked
+        /// for by `run`).
+        var request: EscrowRequest {
+            var r = EscrowRequest(registry: registryOptions.registry.path)
+            r.file = file == "-" ? nil : file
+            r.noPassphrase = noPassphrase
+            r.randomPassphrase = randomPassphrase
+            r.keyFormat = keyFormat
+            r.force = force
+            return r
         }
 
-        private var toStandardOutput: Bool { file == "-" }
+        func validate() throws {
+            if file.isEmpty { throw ValidationError("FILE must not be empty (use - for standard output)") }
+            do { try request.validate() } catch { throw ValidationError("\(error)") }
+        }
 
         func run() throws {
             try output.run { reporter in
-                let registry = registryOptions.registry
-                let secret = try registry.loadSecret()
-                if !toStandardOutput && Posix.fileExists(file) && !force {
-                    throw BamError.invalid("\(file) already exists; use --force to replace it")
+                var request = self.request
+                // No secret or an existing file: fail before asking.
+                try EscrowUseCase(request).checkBeforePassphrase()
+                if !noPassphrase && !randomPassphrase {
+                    request.passphrase = try PassphrasePrompt.choose(noninteractive: noninteractive, prompt: "Escrow key passphrase: ")
                 }
-
-                let passphrase: String
-                if noPassphrase {
-                    passphrase = ""
-                } else if randomPassphrase {
-                    passphrase = RandomPassphrase.generate()
-                } else {
-                    passphrase = try PassphrasePrompt.choose(noninteractive: noninteractive, prompt: "Escrow key passphrase: ")
-                    if passphrase.isEmpty {
-                        throw BamError.invalid("the passphrase is empty; use --no-passphrase to write an unprotected escrow key")
-                    }
-                }
-
-                let packet = try KeyPacket.seal(secret: secret, passphrase: passphrase, format: keyFormat)
-                let fingerprint = KeyPacket.fingerprint(of: secret)
-                let protected = !passphrase.isEmpty
-
-                var fields: [(String, JSONValue)] = [
-                    ("format", .string(keyFormat.rawValue)),
-                    ("fingerprint", .string(fingerprint)),
-                    ("protected", .bool(protected)),
-                ]
-                if randomPassphrase { fields.append(("passphrase", .string(passphrase))) }
-
-                if toStandardOutput {
-                    // stdout carries the key alone (or, with --json, the summary
-                    // holding it) so it can be piped; anything else goes to stderr.
-                    if output.json {
-                        fields.insert(("key", .string(packet)), at: 0)
-                        reporter.summary(fields, text: "")
-                    } else {
-                        print(packet)
-                        fflush(stdout)
-                        if randomPassphrase {
-                            FileHandle.standardError.write(Data("bam: escrow key passphrase: \(passphrase)\n".utf8))
-                        }
-                    }
+                let outcome = try EscrowUseCase(request).run()
+                guard let key = outcome.key else {
+                    reporter.summary(try JSONValue.encoding(outcome), text: outcome.text)
                     return
                 }
-
-                try Posix.writeFileAtomically(file, Array((packet + "\n").utf8), mode: 0o600)
-                fields.insert(("file", .string(file)), at: 0)
-                var text = "wrote a \(keyFormat.rawValue) escrow key to \(file) (fingerprint \(fingerprint), \(protected ? "passphrase-protected" : "NOT protected by a passphrase"))"
-                if randomPassphrase { text += "\nrandom passphrase: \(passphrase)" }
-                reporter.summary(fields, text: text)
+                // stdout carries the key alone (or, with --json, the summary
+                // holding it) so it can be piped; anything else goes to stderr.
+                if output.json {
+                    reporter.summary(try JSONValue.encoding(outcome), text: "")
+                } else {
+                    print(key)
+                    fflush(stdout)
+                    if let passphrase = outcome.passphrase {
+                        FileHandle.standardError.write(Data("bam: escrow key passphrase: \(passphrase)\n".utf8))
+                    }
+                }
             }
         }
     }

@@ -39,61 +39,36 @@ extension Bam {
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
+        /// The options as the engine's typed request (the API key read
+        /// from standard input by `run`).
+        var request: InitRequest {
+            var r = InitRequest(registry: registryOptions.registry.path)
+            // With --apikey-stdin the key is read by `run`; until then it is
+            // an empty one, so the request is a linked one.
+            r.apiKey = apiKey ?? (apiKeyStdin ? "" : nil)
+            r.hubURL = hub
+            r.root = root
+            r.force = force
+            r.keyFormat = keyFormat
+            return r
+        }
+
         func validate() throws {
             let ways = [solo, apiKey != nil, apiKeyStdin].filter { $0 }.count
             if ways == 0 { throw ValidationError("give the Hub API key (APIKEY or --apikey-stdin), or --solo to work without a Hub") }
             if ways > 1 { throw ValidationError("APIKEY, --apikey-stdin and --solo exclude each other") }
-            if solo && hub != nil { throw ValidationError("--solo uses no Hub: drop --hub") }
-            if !root.hasPrefix("/") { throw ValidationError("--root must be an absolute path") }
+            do { try request.validate() } catch { throw ValidationError("\(error)") }
         }
 
         func run() throws {
             try output.run { reporter in
-                if solo { try runSolo(reporter) } else { try runLinked(reporter) }
+                var request = self.request
+                if apiKeyStdin {
+                    request.apiKey = try PassphrasePrompt.readStandardInputLine(what: "API key").trimmingCharacters(in: .whitespaces)
+                }
+                let outcome = try InitUseCase(request, progress: reporter).run()
+                reporter.summary(try JSONValue.encoding(outcome), text: outcome.text)
             }
-        }
-
-        private func runSolo(_ reporter: CommandReporter) throws {
-            let registry = registryOptions.registry
-            let secret = try registry.initialise(force: force)
-            try registry.saveKey(try KeyPacket.seal(secret: secret, passphrase: "", format: keyFormat))
-            let fingerprint = KeyPacket.fingerprint(of: secret)
-            reporter.summary([
-                ("registry", .string(registry.path)),
-                ("initialised", .bool(true)),
-                ("key", .string(registry.keyPath)),
-                ("fingerprint", .string(fingerprint)),
-            ], text: "initialised \(registry.path) (solo); key fingerprint \(fingerprint), not passphrase-protected (see 'bam passphrase')")
-        }
-
-        private func runLinked(_ reporter: CommandReporter) throws {
-            let registry = registryOptions.registry
-            let key = try apiKey ?? PassphrasePrompt.readStandardInputLine(what: "API key").trimmingCharacters(in: .whitespaces)
-            let url = hub ?? HubClient.defaultURL()
-            let profileID = ProfileID.detect(root: root)
-            let result = try HubSession.link(apiKey: key, url: url, registry: registry, profileID: profileID, force: force,
-                                             keyFormat: keyFormat, warn: { reporter.report(.warning($0)) })
-            let fingerprint = KeyPacket.fingerprint(of: result.secret)
-            let profile: String
-            switch result.profile {
-            case .downloaded: profile = "downloaded"
-            case .current: profile = "current"
-            case .notOnHub: profile = "not on the Hub"
-            case .cached: profile = "cached"
-            }
-            reporter.summary([
-                ("registry", .string(registry.path)),
-                ("initialised", .bool(true)),
-                ("hub", .string(url)),
-                ("key", .string(registry.keyPath)),
-                ("fingerprint", .string(fingerprint)),
-                ("profile_id", .string(profileID)),
-                ("profile", .string(profile)),
-                ("credentials", .string(result.credentialsType ?? "not yet")),
-            ], text: """
-                linked \(registry.path) to the Hub at \(url); key fingerprint \(fingerprint), not passphrase-protected (see 'bam passphrase')
-                profile \(profileID): \(profile)
-                """)
         }
     }
 }

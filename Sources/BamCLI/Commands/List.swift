@@ -26,16 +26,14 @@ extension Bam {
 
         func run() throws {
             try output.run { reporter in
-                let registry = registryOptions.registry
-                let session = try HubSession(registry: registry, warn: { reporter.report(.warning($0)) })
-                let records = try session.listRecords()
+                let outcome = try ListUseCase(ListRequest(registry: registryOptions.registry.path), progress: reporter).run()
                 let text: String
                 if let format {
-                    text = records.map { RecordFormat.render(format, $0) }.joined(separator: "\n")
+                    text = outcome.records.map { RecordFormat.render(format, $0) }.joined(separator: "\n")
                 } else {
-                    text = RecordFormat.table(records)
+                    text = RecordFormat.table(outcome.records)
                 }
-                reporter.summary([("records", .array(records.map(RecordFormat.json)))], text: text)
+                reporter.summary(try JSONValue.encoding(outcome), text: text)
             }
         }
     }
@@ -63,7 +61,7 @@ enum RecordFormat {
 
     static func label(_ r: HubRecord) -> String { r.description.isEmpty ? r.turnkeyVersion : r.description }
 
-    static func megabytes(_ bytes: Int64) -> String { String(format: "%.2f", Double(bytes) / 1_048_576) }
+    static func megabytes(_ bytes: Int64) -> String { ByteCount.megabytes(bytes) }
 
     /// Replaces `%name` (longest names first, so `%id` never eats a longer one) and `\n`, `\t`.
     static func render(_ format: String, _ r: HubRecord) -> String {
@@ -96,20 +94,5 @@ enum RecordFormat {
             lines.append("\(id)  \(skpp)  \(day(r.dateCreated).padding(toLength: 10, withPad: " ", startingAt: 0))  \(updated)  \(size)  \(label(r))")
         }
         return lines.joined(separator: "\n")
-    }
-
-    static func json(_ r: HubRecord) -> JSONValue {
-        .object([
-            ("backup_id", .string(r.backupID)),
-            ("description", .string(r.description)),
-            ("date_created", .string(r.dateCreated)),
-            ("date_updated", .string(r.dateUpdated)),
-            ("size", .int(r.size)),
-            ("address", .string(r.address)),
-            ("server_id", .string(r.serverID)),
-            ("turnkey_version", .string(r.turnkeyVersion)),
-            ("skpp", .bool(r.skpp)),
-            ("inprogress", .bool(r.inProgress)),
-        ])
     }
 }

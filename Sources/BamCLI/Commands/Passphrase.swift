@@ -33,50 +33,28 @@ extension Bam {
 
         func run() throws {
             try output.run { reporter in
-                let registry = registryOptions.registry
-                let secret = try registry.loadSecret()
-
-                let passphrase = random ? RandomPassphrase.generate() : try PassphrasePrompt.choose(noninteractive: noninteractive)
-                if passphrase.isEmpty && !force {
-                    if noninteractive {
-                        throw BamError.invalid("an empty passphrase removes the key's protection; with --noninteractive add --force to confirm it")
+                var request = PassphraseRequest(registry: registryOptions.registry.path)
+                request.random = random
+                request.keyFormat = keyFormat
+                request.allowEmpty = force
+                // No secret, no question.
+                try PassphraseUseCase(request).checkBeforePassphrase()
+                if !random {
+                    let passphrase = try PassphrasePrompt.choose(noninteractive: noninteractive)
+                    if passphrase.isEmpty && !force {
+                        if noninteractive {
+                            throw BamError.invalid("an empty passphrase removes the key's protection; with --noninteractive add --force to confirm it")
+                        }
+                        let question = "An empty passphrase leaves the key unprotected: anyone who gets it can read every backup. Continue? [y/N] "
+                        guard try PassphrasePrompt.confirm(question) else {
+                            throw BamError.invalid("the passphrase was not changed")
+                        }
                     }
-                    let question = "An empty passphrase leaves the key unprotected: anyone who gets it can read every backup. Continue? [y/N] "
-                    guard try PassphrasePrompt.confirm(question) else {
-                        throw BamError.invalid("the passphrase was not changed")
-                    }
+                    request.passphrase = passphrase
+                    request.allowEmpty = true
                 }
-
-                let packet = try KeyPacket.seal(secret: secret, passphrase: passphrase, format: keyFormat)
-
-                // Linked to a Hub with a backup record: upload first and save
-                // locally only if that succeeded, so the Hub never holds an
-                // older passphrase than the one the user believes is current.
-                var uploadedTo: String?
-                if registry.isHubLinked {
-                    uploadedTo = try HubSession(registry: registry, warn: { reporter.report(.warning($0)) }).uploadKey(packet)
-                }
-
-                try registry.saveKey(packet)
-
-                let fingerprint = KeyPacket.fingerprint(of: secret)
-                let protected = !passphrase.isEmpty
-                var fields: [(String, JSONValue)] = [
-                    ("key", .string(registry.keyPath)),
-                    ("format", .string(keyFormat.rawValue)),
-                    ("fingerprint", .string(fingerprint)),
-                    ("protected", .bool(protected)),
-                ]
-                var text = "saved a new \(keyFormat.rawValue) key packet to \(registry.keyPath) (fingerprint \(fingerprint), \(protected ? "passphrase-protected" : "NOT protected by a passphrase"))"
-                if let uploadedTo {
-                    fields.append(("hub_record", .string(uploadedTo)))
-                    text += "\nuploaded to the Hub's backup record \(uploadedTo)"
-                }
-                if random {
-                    fields.append(("passphrase", .string(passphrase)))
-                    text += "\nrandom passphrase: \(passphrase)"
-                }
-                reporter.summary(fields, text: text)
+                let outcome = try PassphraseUseCase(request, progress: reporter).run()
+                reporter.summary(try JSONValue.encoding(outcome), text: outcome.text)
             }
         }
     }

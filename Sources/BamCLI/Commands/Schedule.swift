@@ -1,6 +1,8 @@
 import ArgumentParser
 import BamEngine
 
+extension ScheduleRequest.Action: ExpressibleByArgument {}
+
 extension Bam {
     struct Schedule: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -14,12 +16,8 @@ extension Bam {
                 unless --force.
                 """)
 
-        enum Action: String, ExpressibleByArgument, CaseIterable {
-            case on, off, status
-        }
-
         @Argument(help: ArgumentHelp("on, off, or status.", valueName: "on|off|status"))
-        var action: Action
+        var action: ScheduleRequest.Action
 
         @Option(help: ArgumentHelp("The directory that stands for / (an offline system).", valueName: "DIR"))
         var root = "/"
@@ -29,33 +27,21 @@ extension Bam {
 
         @OptionGroup var output: OutputOptions
 
+        var request: ScheduleRequest {
+            var r = ScheduleRequest(action: action)
+            r.root = root
+            r.force = force
+            return r
+        }
+
         func validate() throws {
-            guard root.hasPrefix("/") else { throw ValidationError("--root must be an absolute path") }
+            do { try request.validate() } catch { throw ValidationError("\(error)") }
         }
 
         func run() throws {
             try output.run { reporter in
-                let schedule = BackupSchedule(root: root)
-                let status: ScheduleStatus
-                switch action {
-                case .on: status = try schedule.enable(force: force)
-                case .off: status = try schedule.disable()
-                case .status: status = schedule.status()
-                }
-                let how = status.method == .systemd ? "systemd timer \(BackupSchedule.timerUnit)" : "cron file \(BackupSchedule.cronFile)"
-                var text = "daily backup: \(status.enabled ? "on" : "off") (\(how))"
-                if status.strayCronFile { text += "; note: \(BackupSchedule.cronFile) also exists ('bam schedule off' removes it)" }
-                if status.enabled && status.nothingRunsIt {
-                    reporter.report(.warning("\(root) has no cron daemon: nothing runs \(BackupSchedule.cronFile) until cron is installed"))
-                }
-                reporter.summary([
-                    ("operation", .string("schedule")),
-                    ("enabled", .bool(status.enabled)),
-                    ("method", .string(status.method.rawValue)),
-                    ("path", .string(status.path)),
-                    ("stray_cron_file", .bool(status.strayCronFile)),
-                    ("nothing_runs_it", .bool(status.nothingRunsIt)),
-                ], text: text)
+                let outcome = try ScheduleUseCase(request, progress: reporter).run()
+                reporter.summary(try JSONValue.encoding(outcome), text: outcome.text)
             }
         }
     }

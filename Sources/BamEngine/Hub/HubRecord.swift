@@ -3,11 +3,13 @@ import Foundation
 /// A backup record on the Hub: which server's backup it is, where its
 /// volumes are stored (the address the Hub chose), and the key packet that
 /// unlocks them.
-public struct HubRecord: Equatable, Sendable {
+public struct HubRecord: Equatable, Sendable, Codable {
     public var backupID: String
     public var address: String
-    /// The key packet (Base64 text) as last uploaded.
-    public var key: String
+    /// The key packet (Base64 text) as last uploaded. Not in the record's
+    /// JSON (`bam list --json`): it is the secret's wrapping, shown only
+    /// when asked for (`%key`).
+    public var key = ""
     public var serverID: String
     /// The profile id the backup was made against.
     public var turnkeyVersion: String
@@ -20,6 +22,13 @@ public struct HubRecord: Equatable, Sendable {
     public var inProgress: Bool
     /// Whether the key packet is passphrase-protected, as the client reported.
     public var skpp: Bool
+
+    /// The Hub's field names, as `bam list --json` has always printed them.
+    enum CodingKeys: String, CodingKey {
+        case address, size, description, skpp
+        case backupID = "backup_id", serverID = "server_id", turnkeyVersion = "turnkey_version"
+        case dateCreated = "date_created", dateUpdated = "date_updated", inProgress = "inprogress"
+    }
 
     public init(backupID: String, address: String, key: String = "", serverID: String = "", turnkeyVersion: String = "",
                 dateCreated: String = "", dateUpdated: String = "", size: Int64 = 0, description: String = "",

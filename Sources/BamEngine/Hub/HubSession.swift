@@ -47,6 +47,13 @@ public final class HubSession {
         self.init(registry: registry, client: try registry.hubClient(), warn: warn)
     }
 
+    /// The session of a linked registry whose Hub, when the registry names
+    /// none, is `hubURL` (nil: `$BAM_HUB_URL` or the placeholder).
+    public convenience init(registry: Registry, hubURL: String?, warn: @escaping (String) -> Void) throws {
+        let client = try hubURL.map { try registry.hubClient(defaultURL: $0) } ?? registry.hubClient()
+        self.init(registry: registry, client: client, warn: warn)
+    }
+
     // MARK: linking
 
     /// What `bam init APIKEY` did.

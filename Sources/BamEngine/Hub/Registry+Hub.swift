@@ -20,13 +20,19 @@ extension Registry {
     /// A client for the linked Hub: the URL from `hub` (else `$BAM_HUB_URL`
     /// or the placeholder) and the saved subkey.
     public func hubClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HubClient {
+        try hubClient(defaultURL: HubClient.defaultURL(environment: environment))
+    }
+
+    /// A client for the linked Hub: the URL from `hub`, else `defaultURL`
+    /// (what a front end in-process passes instead of `$BAM_HUB_URL`).
+    public func hubClient(defaultURL: String) throws -> HubClient {
         guard isHubLinked else {
             throw BamError.registry("\(path) is not linked to a Hub: run 'bam init APIKEY' (or give --address)")
         }
         let subkey = try readLine(subkeyPath)
         guard !subkey.isEmpty else { throw BamError.corrupt(what: subkeyPath, reason: "empty subkey") }
-        let url = Posix.fileExists(hubURLPath) ? try readLine(hubURLPath) : HubClient.defaultURL(environment: environment)
-        return try HubClient(url: url.isEmpty ? HubClient.defaultURL(environment: environment) : url, subkey: subkey)
+        let url = Posix.fileExists(hubURLPath) ? try readLine(hubURLPath) : defaultURL
+        return try HubClient(url: url.isEmpty ? defaultURL : url, subkey: subkey)
     }
 
     private func readLine(_ file: String) throws -> String {

@@ -12,7 +12,7 @@ import Foundation
 /// - v2 (`KeyPacketV2`), bam's own for new keys: salted scrypt, AES-256-GCM.
 public enum KeyPacket {
     /// The packet format to write; readers accept both.
-    public enum Format: String, CaseIterable, Sendable {
+    public enum Format: String, CaseIterable, Sendable, Codable {
         case v1
         case v2
     }

@@ -145,7 +145,7 @@ public struct BackupSchedule {
     }
 }
 
-public enum ScheduleMethod: String, Sendable {
+public enum ScheduleMethod: String, Sendable, Codable {
     case systemd, cron
 }
 

@@ -8,4 +8,7 @@ public enum ByteCount {
         while v >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
         return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
     }
+
+    /// Megabytes with two decimals, as the Hub's records show sizes.
+    public static func megabytes(_ bytes: Int64) -> String { String(format: "%.2f", Double(bytes) / 1_048_576) }
 }
