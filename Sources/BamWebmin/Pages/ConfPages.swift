@@ -132,24 +132,23 @@ enum ProfilePage {
     }
 }
 
-/// Turns the daily backup on or off (`bam schedule on|off`).
+/// Turns the daily backup on or off, in-process through the engine's
+/// schedule use case.
 enum SchedulePage {
     static func handle(_ env: PageEnvironment) throws {
         try env.requireRight(env.acl.backup && env.acl.configure, "change the daily backup")
         try env.requireSubmission("Changing the daily backup")
-        let action: String
+        let action: ScheduleRequest.Action
         switch env.request.form.value("daily") ?? "" {
-        case "on": action = "on"
-        case "off": action = "off"
+        case "on": action = .on
+        case "off": action = .off
         default: throw PageRefusal("Refused", "daily must be on or off")
         }
-        var arguments = ["schedule", action]
-        if env.settings.root != "/" { arguments += ["--root", env.settings.root] }
-        env.log.record(env.request, action: "schedule", type: "backup", object: action)
-        let run = try env.bam.capture(arguments)
-        env.page(title: "Daily backup", template: "command_result", [
-            "ok": run.status == 0, "status": Int(run.status), "what": "Turning the daily backup \(action)",
-            "output": String(decoding: run.stdout, as: UTF8.self) + run.stderr,
-        ])
+        var request = ScheduleRequest(action: action)
+        request.root = env.settings.root
+        env.log.record(env.request, action: "schedule", type: "backup", object: action.rawValue)
+        env.showOperation(title: "Daily backup", what: "Turning the daily backup \(action.rawValue)") { warnings in
+            try ScheduleUseCase(request, progress: warnings).run().text
+        }
     }
 }

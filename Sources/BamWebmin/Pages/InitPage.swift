@@ -1,9 +1,9 @@
 import BamEngine
 import Foundation
 
-/// Links this server: to a Hub with an API key (`bam init --apikey-stdin`,
-/// the key on stdin), or solo with a local backup directory
-/// (`bam init --solo`, then the registry's address is file://DIR).
+/// Links this server, in-process through the engine's init use case: to a
+/// Hub with an API key (kept in memory, never in argv), or solo with a local
+/// backup directory (the registry's address becomes file://DIR).
 enum InitPage {
     static func handle(_ env: PageEnvironment) throws {
         try env.requireRight(env.acl.configure, "link this server")
@@ -13,44 +13,33 @@ enum InitPage {
             return
         }
         let form = env.request.form
-        let arguments: [String]
-        var stdin = ""
-        var target: String?
+        var request = InitRequest(registry: registry.path)
+        request.root = env.settings.root
         switch form.value("mode") ?? "" {
         case "hub":
-            let key: String
-            do { key = try WebminInput.apiKey(form.value("apikey") ?? "") } catch {
+            do { request.apiKey = try WebminInput.apiKey(form.value("apikey") ?? "") } catch {
                 env.page(title: "Link this server", template: "init", ["initialised": registry.isInitialised], error: "\(error)")
                 return
             }
-            arguments = ["init", "--apikey-stdin"] + (env.settings.hubURL.map { ["--hub", $0] } ?? [])
-            stdin = key + "\n"
+            request.hubURL = env.settings.hubURL
         case "solo":
-            do { target = try WebminInput.path(form.value("target") ?? "", field: "local backup directory") } catch {
+            do { request.backupDirectory = try WebminInput.path(form.value("target") ?? "", field: "local backup directory") } catch {
                 env.page(title: "Link this server", template: "init", ["initialised": registry.isInitialised], error: "\(error)")
                 return
             }
-            arguments = ["init", "--solo"]
         default:
             throw PageRefusal("Refused", "mode must be hub or solo")
         }
         env.log.record(env.request, action: "init", type: "registry", object: form.value("mode") ?? "-")
-        var output = ""
-        var status: Int32 = 0
-        if !(registry.isInitialised && target != nil) {
-            let run = try env.bam.capture(arguments, stdin: stdin)
-            status = run.status
-            output = String(decoding: run.stdout, as: UTF8.self) + run.stderr
-        } else {
-            output = "already initialised; only the backup directory changes\n"
+        env.showOperation(title: "Link this server", what: "Linking") { warnings in
+            // Already initialised, solo: only the backup directory changes
+            // (a new secret would make the existing backups unreadable).
+            if registry.isInitialised, let target = request.backupDirectory {
+                try Posix.makeDirectories(target, mode: 0o700)
+                try RegistryBackupAddress.save("file://" + target, in: registry)
+                return "already initialised; only the backup directory changes\nbackups go to file://\(target)"
+            }
+            return try InitUseCase(request, progress: warnings).run().text
         }
-        if status == 0, let target {
-            try Posix.makeDirectories(target, mode: 0o700)
-            try RegistryBackupAddress.save("file://" + target, in: registry)
-            output += "backups go to file://\(target)\n"
-        }
-        env.page(title: "Link this server", template: "command_result", [
-            "ok": status == 0, "status": Int(status), "output": output, "what": "Linking",
-        ])
     }
 }

@@ -1,9 +1,9 @@
 import BamEngine
 import Foundation
 
-/// Changes the passphrase of the backup key (`bam passphrase
-/// --noninteractive`, the new passphrase on stdin). An empty passphrase
-/// removes the protection and needs an extra confirmation.
+/// Changes the passphrase of the backup key, in-process through the
+/// engine's passphrase use case (the passphrase in memory only). An empty
+/// passphrase removes the protection and needs an extra confirmation.
 enum PassphrasePage {
     static func handle(_ env: PageEnvironment) throws {
         try env.requireRight(env.acl.configure, "change the passphrase")
@@ -28,19 +28,20 @@ enum PassphrasePage {
                      error: "An empty passphrase leaves the key unprotected: anyone who gets it can read every backup. Confirm below to do it anyway.")
             return
         }
-        var arguments = ["passphrase", "--noninteractive"]
-        if first.isEmpty { arguments.append("--force") }
+        var request = PassphraseRequest(registry: env.settings.registry)
+        request.passphrase = first
+        request.allowEmpty = first.isEmpty  // confirmed above
+        request.hubURL = env.settings.hubURL
         env.log.record(env.request, action: "passphrase", type: "key", object: first.isEmpty ? "none" : "set")
-        let run = try env.bam.capture(arguments, stdin: first + "\n")
-        env.page(title: "Change passphrase", template: "command_result", [
-            "ok": run.status == 0, "status": Int(run.status), "what": "Changing the passphrase",
-            "output": String(decoding: run.stdout, as: UTF8.self) + run.stderr,
-        ])
+        env.showOperation(title: "Change passphrase", what: "Changing the passphrase") { warnings in
+            try PassphraseUseCase(request, progress: warnings).run().text
+        }
     }
 }
 
-/// Downloads an escrow key (`bam escrow - --noninteractive`): the backup
-/// secret in its own key packet, with a passphrase of its own or none.
+/// Downloads an escrow key, made in-process by the engine's escrow use
+/// case: the backup secret in its own key packet, with a passphrase of its
+/// own (in memory only) or none.
 enum EscrowPage {
     static func handle(_ env: PageEnvironment) throws {
         try env.requireRight(env.acl.escrow, "download escrow keys")
@@ -49,10 +50,9 @@ enum EscrowPage {
             return
         }
         let form = env.request.form
-        var arguments = ["escrow", "-", "--noninteractive"]
-        var stdin = ""
+        var request = EscrowRequest(registry: env.settings.registry)
         if form.value("protect") == "none" {
-            arguments.append("--no-passphrase")
+            request.noPassphrase = true
         } else {
             let first: String, second: String
             do {
@@ -65,14 +65,15 @@ enum EscrowPage {
                 env.page(title: "Escrow key", template: "escrow", [:], error: "Type the same, non-empty passphrase twice (or choose no passphrase).")
                 return
             }
-            stdin = first + "\n"
+            request.passphrase = first
         }
         env.log.record(env.request, action: "escrow", type: "key", object: form.value("protect") == "none" ? "unprotected" : "protected")
-        let run = try env.bam.capture(arguments, stdin: stdin)
-        guard run.status == 0, !run.stdout.isEmpty else {
-            env.page(title: "Escrow key", template: "command_result", [
-                "ok": false, "status": Int(run.status), "what": "Writing the escrow key", "output": run.stderr,
-            ])
+        let key: String
+        do {
+            guard let packet = try EscrowUseCase(request).run().key else { throw BamError.invalid("the escrow key was not made") }
+            key = packet
+        } catch {
+            env.showOperation(title: "Escrow key", what: "Writing the escrow key") { _ in throw error }
             return
         }
         env.output.sendHeaders([
@@ -81,6 +82,6 @@ enum EscrowPage {
             ("Cache-Control", "no-store"),
             ("X-Content-Type-Options", "nosniff"),
         ])
-        env.output.write(run.stdout)
+        env.output.write(Array((key + "\n").utf8))
     }
 }

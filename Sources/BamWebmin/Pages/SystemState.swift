@@ -1,9 +1,9 @@
 import BamEngine
 import Foundation
 
-/// What the index shows, read from the engine directly (registry, target,
-/// rollback store) or, for what only the CLI knows (Hub backups, the daily
-/// timer), from its JSON output.
+/// What the index shows, read from the engine in-process: registry,
+/// target, rollback store, and through its use cases the daily timer and
+/// the Hub's backups.
 struct SystemState {
     var initialised = false
     var linkedToHub = false
@@ -37,50 +37,41 @@ struct SystemState {
                 state.lastBackupProblem = "\(error)"
             }
         }
-        // `bam schedule status --json` (daily timer): {"enabled": true|false}.
-        var scheduleArguments = ["schedule", "status", "--json"]
-        if env.settings.root != "/" { scheduleArguments += ["--root", env.settings.root] }
-        if let run = try? env.bam.capture(scheduleArguments), run.status == 0,
-           let object = lastJSONObject(run.stdout), let enabled = object["enabled"] as? Bool {
-            state.schedule = enabled
-        } else {
-            state.scheduleProblem = "the daily backup timer cannot be read (bam schedule status)"
+        var schedule = ScheduleRequest(action: .status)
+        schedule.root = env.settings.root
+        do {
+            state.schedule = try ScheduleUseCase(schedule).run().enabled
+        } catch {
+            state.scheduleProblem = "the daily backup timer cannot be read: \(error)"
         }
-        // `bam list --json` (Hub backups of the account). A solo registry
-        // has none, so a failure only counts as a problem when linked.
+        // The Hub backups of the account. A solo registry has none, so a
+        // failure only counts as a problem when linked.
         if withHub && state.initialised {
-            if let run = try? env.bam.capture(["list", "--json"]), run.status == 0,
-               let object = lastJSONObject(run.stdout), let records = object["records"] as? [[String: Any]] {
+            var list = ListRequest(registry: registry.path)
+            list.hubURL = env.settings.hubURL
+            do {
+                let records = try ListUseCase(list).run().records
                 state.linkedToHub = true
                 state.hubBackups = records.compactMap(row)
-            } else if state.linkedToHub {
-                state.hubProblem = "the Hub's list of backups cannot be read (bam list)"
+            } catch {
+                if state.linkedToHub { state.hubProblem = "the Hub's list of backups cannot be read: \(error)" }
             }
         }
         return state
     }
 
-    /// One `bam list --json` record as a table row; a record whose id is
-    /// not a plain number is left out (it could not be restored by id).
-    static func row(_ record: [String: Any]) -> [String: Any]? {
-        guard let id = record["backup_id"].map({ "\($0)" }), (try? WebminInput.backupID(id)) != nil else { return nil }
-        let size = (record["size"] as? NSNumber)?.int64Value ?? 0
+    /// One Hub record as a table row; a record whose id is not a plain
+    /// number is left out (it could not be restored by id).
+    static func row(_ record: HubRecord) -> [String: Any]? {
+        guard (try? WebminInput.backupID(record.backupID)) != nil else { return nil }
         return [
-            "backupID": id,
-            "description": "\(record["description"] ?? "")",
-            "updated": "\(record["date_updated"] ?? "")",
-            "size": ByteText.format(size),
-            "profile": "\(record["turnkey_version"] ?? "")",
-            "passphrase": (record["skpp"] as? Bool) == true,
+            "backupID": record.backupID,
+            "description": record.description,
+            "updated": record.dateUpdated,
+            "size": ByteText.format(record.size),
+            "profile": record.turnkeyVersion,
+            "passphrase": record.skpp,
         ]
-    }
-
-    static func lastJSONObject(_ bytes: [UInt8]) -> [String: Any]? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        for line in text.split(separator: "\n").reversed() {
-            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { return object }
-        }
-        return try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
     }
 }
 
