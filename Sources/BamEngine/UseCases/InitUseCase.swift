@@ -105,11 +105,17 @@ public struct InitUseCase {
         try registry.saveKey(try KeyPacket.seal(secret: secret, passphrase: "", format: request.keyFormat))
         var outcome = InitOutcome(registry: registry.path, key: registry.keyPath, fingerprint: KeyPacket.fingerprint(of: secret))
         if let directory = request.backupDirectory {
-            try Posix.makeDirectories(directory, mode: 0o700)
-            let address = "file://" + directory
-            try RegistryBackupAddress.save(address, in: registry)
-            outcome.address = address
+            outcome.address = try Self.backUp(to: directory, in: registry)
         }
         return outcome
+    }
+
+    /// Makes a solo registry's backups go to a local directory (created
+    /// 0700): the registry's backup address becomes file://DIR, returned.
+    public static func backUp(to directory: String, in registry: Registry) throws -> String {
+        try Posix.makeDirectories(directory, mode: 0o700)
+        let address = "file://" + directory
+        try RegistryBackupAddress.save(address, in: registry)
+        return address
     }
 }

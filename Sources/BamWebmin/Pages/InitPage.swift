@@ -35,9 +35,7 @@ enum InitPage {
             // Already initialised, solo: only the backup directory changes
             // (a new secret would make the existing backups unreadable).
             if registry.isInitialised, let target = request.backupDirectory {
-                try Posix.makeDirectories(target, mode: 0o700)
-                try RegistryBackupAddress.save("file://" + target, in: registry)
-                return "already initialised; only the backup directory changes\nbackups go to file://\(target)"
+                return "already initialised; only the backup directory changes\nbackups go to \(try InitUseCase.backUp(to: target, in: registry))"
             }
             return try InitUseCase(request, progress: warnings).run().text
         }
