@@ -24,7 +24,6 @@ public final class PageEnvironment {
     public let output: CGIOutput
     public let renderer: PageRenderer
     public let log: ActionLog
-    public let bam: BamProcess
     let moduleDescription: String
 
     init(request: CGIRequest, user: String, context: WebminContext, settings: ModuleSettings, acl: ModuleACL,
@@ -38,7 +37,6 @@ public final class PageEnvironment {
         self.output = output
         self.renderer = renderer
         log = ActionLog(context: context)
-        bam = BamProcess(settings: settings, requestEnvironment: request.environment)
         moduleDescription = KeyValueFile.load(context.moduleDirectory + "/module.info")["desc"] ?? "Backup and Migration"
     }
 
