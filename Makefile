@@ -5,7 +5,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: deps build test check demo bench install clean fuzz
+.PHONY: deps build test check format demo bench install clean fuzz
 .PHONY: deb man
 
 deps:
@@ -21,9 +21,16 @@ test: deps
 # The fast loop: the tests that need no S3 server, duplicity, database
 # server, browser or Debian root (Tests/BamTestSupport/TestNeeds.swift);
 # no apt. `make test` runs everything.
+# The formatter (swift-format, in the toolchain; .swift-format) is checked
+# first: `make format` applies it.
+FORMATTED = Sources Tests Fuzz/Sources Package.swift Fuzz/Package.swift
 check:
+	$(SWIFT) format lint --strict --recursive --parallel $(FORMATTED)
 	$(SWIFT) build --build-tests
 	BAM_TEST_STANDALONE=1 $(SWIFT) test --skip-build
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(FORMATTED)
 
 # A debug build: it shares the build with `make test` and is quicker to make.
 demo: deps
