@@ -68,7 +68,9 @@ let package = Package(
         // Webmin module: CGI programs (one multi-call binary) on the engine.
         .target(
             name: "BamWebmin",
-            dependencies: ["BamEngine", "TemplateValues", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "BamEngine", "TemplateValues", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bam-webmin", dependencies: ["BamWebmin"], swiftSettings: swiftSettings),
 
@@ -76,7 +78,9 @@ let package = Package(
         .target(name: "BamTestSupport", path: "Tests/BamTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML", "BamTestSupport"], swiftSettings: swiftSettings),
         // Depends on the executable so that `swift test` builds the binary it runs.
-        .testTarget(name: "BamCLITests", dependencies: ["bam", "bam-hub", "BamEngine", "BamTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BamCLITests", dependencies: ["bam", "bam-hub", "BamEngine", "BamTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         // Runs the built bam-webmin (and bam) as miniserv would; depends on both so they get built.
         .testTarget(name: "BamWebminTests", dependencies: ["bam-webmin", "bam", "BamWebmin", "BamEngine", "BamTestSupport"], swiftSettings: swiftSettings),
 

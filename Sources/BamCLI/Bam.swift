@@ -16,8 +16,10 @@ public struct Bam: ParsableCommand {
             \(BamExitStatus.allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n"))
             """,
         version: BamVersion.string,
-        subcommands: [Init.self, Backup.self, Restore.self, RestoreRollback.self, Verify.self, Passphrase.self, Escrow.self, Internal.self,
-                      List.self, Status.self, Schedule.self]
+        subcommands: [
+            Init.self, Backup.self, Restore.self, RestoreRollback.self, Verify.self, Passphrase.self, Escrow.self, Internal.self,
+            List.self, Status.self, Schedule.self,
+        ]
     )
 
     public init() {}

@@ -16,10 +16,12 @@ public struct HubServerConfiguration: Sendable {
     public var secureCookies: Bool
     public var connections: ConnectionLimits
 
-    public init(host: String, port: Int, database: String, templates: String,
-                geoipIPv4: String? = nil, geoipIPv6: String? = GeoIPDatabase.defaultIPv6Path,
-                clients: ClientAddressPolicy = ClientAddressPolicy(), secureCookies: Bool = false,
-                connections: ConnectionLimits = ConnectionLimits()) {
+    public init(
+        host: String, port: Int, database: String, templates: String,
+        geoipIPv4: String? = nil, geoipIPv6: String? = GeoIPDatabase.defaultIPv6Path,
+        clients: ClientAddressPolicy = ClientAddressPolicy(), secureCookies: Bool = false,
+        connections: ConnectionLimits = ConnectionLimits()
+    ) {
         self.host = host
         self.port = port
         self.database = database
@@ -37,16 +39,19 @@ public enum HubServer {
     /// Serves until SIGINT/SIGTERM. `onListening` gets the bound address
     /// (with the real port when 0 was asked for); `onWarning` what the
     /// administrator should fix though the Hub serves.
-    public static func run(_ config: HubServerConfiguration, onWarning: @escaping @Sendable (String) -> Void = { _ in },
-                           onListening: @escaping @Sendable (String, Int) -> Void) async throws {
+    public static func run(
+        _ config: HubServerConfiguration, onWarning: @escaping @Sendable (String) -> Void = { _ in },
+        onListening: @escaping @Sendable (String, Int) -> Void
+    ) async throws {
         let store = try SQLStore(database: config.database)
         try store.migrate()
         let geoip: GeoIPDatabase
         if let loaded = try GeoIPDatabase.forServing(ipv4Path: config.geoipIPv4, ipv6Path: config.geoipIPv6) {
             geoip = loaded
         } else {
-            onWarning("no GeoIP data: \(GeoIPDatabase.defaultIPv4Path) is missing (install tor-geoipdb, or pass --geoip);"
-                      + " every client gets the default region")
+            onWarning(
+                "no GeoIP data: \(GeoIPDatabase.defaultIPv4Path) is missing (install tor-geoipdb, or pass --geoip);"
+                    + " every client gets the default region")
             geoip = .empty
         }
         let service = HubService(store: store, router: RegionRouter(geoip: geoip))
@@ -60,8 +65,9 @@ public enum HubServer {
         let app = Application(
             router: router,
             server: .http1(limits: config.connections),
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "bam-hub",
-                                 availableConnectionsDelegate: total.map { MaximumAvailableConnections($0) }),
+            configuration: .init(
+                address: .hostname(config.host, port: config.port), serverName: "bam-hub",
+                availableConnectionsDelegate: total.map { MaximumAvailableConnections($0) }),
             onServerRunning: { channel in
                 onListening(channel.localAddress?.ipAddress ?? config.host, channel.localAddress?.port ?? config.port)
             })

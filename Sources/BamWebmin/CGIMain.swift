@@ -55,8 +55,9 @@ public enum CGIMain {
             }
             let csrf = early == nil ? try CSRFToken(stateDirectory: try context.ensureStateDirectory()) : nil
             let token = csrf?.token(user: user, sessionID: request.sessionID) ?? ""
-            let env = PageEnvironment(request: request, user: user, context: context, settings: settings, acl: acl,
-                                      csrfToken: token, output: output, renderer: renderer)
+            let env = PageEnvironment(
+                request: request, user: user, context: context, settings: settings, acl: acl,
+                csrfToken: token, output: output, renderer: renderer)
             pageEnvironment = env
             if let early { throw early }
             guard let csrf else { return }
@@ -66,7 +67,9 @@ public enum CGIMain {
                 return
             }
             if request.isSubmission && !csrf.isValid(request.form.value(CSRFToken.fieldName), user: user, sessionID: request.sessionID) {
-                throw PageRefusal("Security warning", "the form's security token is missing or wrong (the form is too old, or was not sent by this module); nothing was done.")
+                throw PageRefusal(
+                    "Security warning", "the form's security token is missing or wrong (the form is too old, or was not sent by this module); nothing was done."
+                )
             }
             guard let page = pages[request.scriptName] else {
                 throw PageRefusal("No such page", "\(request.scriptName) is not a page of this module")
@@ -88,7 +91,9 @@ public enum CGIMain {
     /// When the templates or Webmin's environment are missing.
     static func bare(_ output: CGIOutput, _ message: String) {
         output.sendHTMLHeaders(pjaxURL: nil)
-        output.write("<!DOCTYPE html>\n<html><head><title>Error</title></head><body><div data-dcontainer=\"1\"><h1>Error</h1><p id=\"refused\">\(HTML.escape(message))</p></div></body></html>\n")
+        output.write(
+            "<!DOCTYPE html>\n<html><head><title>Error</title></head><body><div data-dcontainer=\"1\"><h1>Error</h1><p id=\"refused\">\(HTML.escape(message))</p></div></body></html>\n"
+        )
     }
 
     /// An error after a page began: say so where the page is.

@@ -34,8 +34,10 @@ public final class Inflater: StreamDecompressor {
         state.pointee.avail_out = UInt32(output.count)
         let code = isal_inflate(state)
         if code < 0 || code == ISAL_NEED_DICT { throw DeflateError.corrupt(Self.reason(code)) }
-        return (input.count - Int(state.pointee.avail_in), output.count - Int(state.pointee.avail_out),
-                bam_isal_inflate_finished(state) != 0)
+        return (
+            input.count - Int(state.pointee.avail_in), output.count - Int(state.pointee.avail_out),
+            bam_isal_inflate_finished(state) != 0
+        )
     }
 
     private static func reason(_ code: Int32) -> String {

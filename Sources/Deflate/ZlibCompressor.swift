@@ -33,15 +33,18 @@ public final class ZlibCompressor {
     /// Compresses `input`, handing compressed bytes to `emit` as they are
     /// made. The call with `finish` true ends the stream (zlib trailer
     /// included); no call may follow it.
-    public func compress(_ input: UnsafeRawBufferPointer, finish: Bool = false,
-                         emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func compress(
+        _ input: UnsafeRawBufferPointer, finish: Bool = false,
+        emit: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         precondition(!finished, "ZlibCompressor used after the end of its stream")
         // isa-l takes a 32-bit count; feed larger inputs in slices.
         var offset = 0
         repeat {
             let count = min(input.count - offset, 1 << 30)
             let last = finish && offset + count == input.count
-            stream.pointee.next_in = count > 0 ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self)) : nil
+            stream.pointee.next_in =
+                count > 0 ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self)) : nil
             stream.pointee.avail_in = UInt32(count)
             stream.pointee.end_of_stream = last ? 1 : 0
             repeat {

@@ -35,7 +35,7 @@ public final class GPGHome {
             """
         let agentConf = "allow-loopback-pinentry\n"
         guard FileManager.default.createFile(atPath: path + "/gpg.conf", contents: Data(conf.utf8), attributes: [.posixPermissions: 0o600]),
-              FileManager.default.createFile(atPath: path + "/gpg-agent.conf", contents: Data(agentConf.utf8), attributes: [.posixPermissions: 0o600])
+            FileManager.default.createFile(atPath: path + "/gpg-agent.conf", contents: Data(agentConf.utf8), attributes: [.posixPermissions: 0o600])
         else { throw GPGError.failed("cannot write gpg.conf in \(path)") }
     }
 

@@ -20,10 +20,10 @@ final class LiteralDataExtractor {
     }
 
     private enum Framing {
-        case header                           // reading a packet's tag and length
+        case header  // reading a packet's tag and length
         case body(remaining: Int, partial: Bool)
-        case nextChunkLength                  // after a partial body chunk
-        case toEnd                            // old format, indeterminate length
+        case nextChunkLength  // after a partial body chunk
+        case toEnd  // old format, indeterminate length
     }
 
     private enum Content {
@@ -119,7 +119,7 @@ final class LiteralDataExtractor {
         case 8:
             guard depth < Self.maximumNesting else { throw Failure.malformed("compressed packets nested too deep") }
             content = .compressed(nil)
-        case 2, 4, 10: content = .skipped   // signature, one-pass signature, marker
+        case 2, 4, 10: content = .skipped  // signature, one-pass signature, marker
         default: throw Failure.malformed("unexpected packet (tag \(tag))")
         }
     }

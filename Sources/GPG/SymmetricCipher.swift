@@ -119,8 +119,8 @@ public final class SymmetricCipher {
         case Int32(GPG_ERR_BAD_PASSPHRASE.rawValue), Int32(GPG_ERR_BAD_KEY.rawValue), Int32(GPG_ERR_CANCELED.rawValue):
             return .badPassphrase
         case Int32(GPG_ERR_NO_DATA.rawValue), Int32(GPG_ERR_DECRYPT_FAILED.rawValue), Int32(GPG_ERR_BAD_SIGNATURE.rawValue),
-             Int32(GPG_ERR_INV_PACKET.rawValue), Int32(GPG_ERR_CHECKSUM.rawValue), Int32(GPG_ERR_BAD_DATA.rawValue),
-             Int32(GPG_ERR_UNEXPECTED.rawValue), Int32(GPG_ERR_INV_DATA.rawValue):
+            Int32(GPG_ERR_INV_PACKET.rawValue), Int32(GPG_ERR_CHECKSUM.rawValue), Int32(GPG_ERR_BAD_DATA.rawValue),
+            Int32(GPG_ERR_UNEXPECTED.rawValue), Int32(GPG_ERR_INV_DATA.rawValue):
             return .damaged(text)
         default:
             return .failed(text)
@@ -214,7 +214,9 @@ private final class CallbackData {
             guard let handle, let buffer else { return -1 }
             let data = Unmanaged<CallbackData>.fromOpaque(handle).takeUnretainedValue()
             guard let writer = data.writer else { errno = EBADF; return -1 }
-            return data.run { try writer(UnsafeRawBufferPointer(start: buffer, count: size)); return size }
+            return data.run {
+                try writer(UnsafeRawBufferPointer(start: buffer, count: size)); return size
+            }
         }
         return cbs
     }

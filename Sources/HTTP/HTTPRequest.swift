@@ -54,9 +54,11 @@ public struct HTTPRequest {
     public var destination: HTTPResponseDestination
     public var timeouts: HTTPTimeouts
 
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [],
-                body: HTTPBody = .none, destination: HTTPResponseDestination = .memory,
-                timeouts: HTTPTimeouts = HTTPTimeouts()) {
+    public init(
+        method: String, url: String, headers: [(name: String, value: String)] = [],
+        body: HTTPBody = .none, destination: HTTPResponseDestination = .memory,
+        timeouts: HTTPTimeouts = HTTPTimeouts()
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

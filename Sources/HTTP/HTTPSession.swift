@@ -221,7 +221,8 @@ private final class TransferContext {
             guard openOutput() else { return false }
             var done = 0
             while done < count {
-                let n = destinationOffset.map { pwrite(outputFD, data + done, count - done, off_t($0 + written) + off_t(done)) }
+                let n =
+                    destinationOffset.map { pwrite(outputFD, data + done, count - done, off_t($0 + written) + off_t(done)) }
                     ?? Glibc.write(outputFD, data + done, count - done)
                 if n < 0 {
                     if errno == EINTR { continue }

@@ -29,17 +29,19 @@ private final class BasisReader {
 }
 
 /// librsync asks for `len` bytes of the basis at `pos`; it supplies a buffer.
-private let basisCopy: @convention(c) (UnsafeMutableRawPointer?, rs_long_t, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> rs_result = { opaque, pos, len, buf in
-    guard let opaque, let len, let buf, let target = buf.pointee else { return RS_IO_ERROR }
-    let reader = Unmanaged<BasisReader>.fromOpaque(opaque).takeUnretainedValue()
-    var done = 0
-    while done < len.pointee {
-        let n = pread(reader.fd, target + done, len.pointee - done, off_t(pos) + off_t(done))
-        if n < 0 { if errno == EINTR { continue }; return RS_IO_ERROR }
-        if n == 0 { break }
-        done += n
+private let basisCopy:
+    @convention(c) (UnsafeMutableRawPointer?, rs_long_t, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> rs_result = {
+        opaque, pos, len, buf in
+        guard let opaque, let len, let buf, let target = buf.pointee else { return RS_IO_ERROR }
+        let reader = Unmanaged<BasisReader>.fromOpaque(opaque).takeUnretainedValue()
+        var done = 0
+        while done < len.pointee {
+            let n = pread(reader.fd, target + done, len.pointee - done, off_t(pos) + off_t(done))
+            if n < 0 { if errno == EINTR { continue }; return RS_IO_ERROR }
+            if n == 0 { break }
+            done += n
+        }
+        if done == 0 && len.pointee > 0 { return RS_INPUT_ENDED }
+        len.pointee = done
+        return RS_DONE
     }
-    if done == 0 && len.pointee > 0 { return RS_INPUT_ENDED }
-    len.pointee = done
-    return RS_DONE
-}

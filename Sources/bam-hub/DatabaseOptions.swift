@@ -4,9 +4,11 @@ import Foundation
 
 /// `--database`, the same for `serve` and every admin command.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "sqlite:PATH (embedded) or postgres://USER@HOST:PORT/DB (give a password with PGPASSWORD, not in the URL). Default: $BAM_HUB_DATABASE.",
-        valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "sqlite:PATH (embedded) or postgres://USER@HOST:PORT/DB (give a password with PGPASSWORD, not in the URL). Default: $BAM_HUB_DATABASE.",
+            valueName: "URL"))
     var database: String?
 
     func openStore() throws -> SQLStore {

@@ -7,11 +7,11 @@ struct RegionAdd: ParsableCommand {
         commandName: "add",
         abstract: "Add a storage region that clients near LAT/LON are sent to.",
         discussion: """
-        Keys: give --secret-key-stdin to read the secret key from standard input and keep it out of the \
-        process list; it is never printed or logged. With --sts-role the Hub hands out temporary \
-        credentials limited to each record's prefix; with --iam-users it creates one IAM user per record, \
-        limited to the record's prefix; with neither it hands out these keys (not limited).
-        """)
+            Keys: give --secret-key-stdin to read the secret key from standard input and keep it out of the \
+            process list; it is never printed or logged. With --sts-role the Hub hands out temporary \
+            credentials limited to each record's prefix; with --iam-users it creates one IAM user per record, \
+            limited to the record's prefix; with neither it hands out these keys (not limited).
+            """)
 
     @Argument(help: "The region's name (letters, digits, - and _).")
     var name: String
@@ -53,9 +53,10 @@ struct RegionAdd: ParsableCommand {
             secret = readLine(strippingNewline: true)
             if secret?.isEmpty ?? true { throw ValidationError("--secret-key-stdin: standard input is empty") }
         }
-        let region = Region(name: name, endpoint: endpoint, bucket: bucket, latitude: lat, longitude: lon,
-                            accessKey: accessKey, secretKey: secret, stsRole: stsRole, isDefault: `default`,
-                            iamUsers: iamUsers)
+        let region = Region(
+            name: name, endpoint: endpoint, bucket: bucket, latitude: lat, longitude: lon,
+            accessKey: accessKey, secretKey: secret, stsRole: stsRole, isDefault: `default`,
+            iamUsers: iamUsers)
         try runAdmin {
             try AdminOperations.addRegion(store: try database.openStore(), region: region)
             print("region \(name) added\(`default` ? " (default)" : "")")

@@ -67,8 +67,9 @@ struct ArchiveCommandTests {
         #expect(leftBehind.isEmpty, "a refused restore writes nothing")
     }
 
-    @Test("a flipped byte, a truncated and a missing volume are reported by name (exit 12)",
-          arguments: ["flip", "truncate", "remove"])
+    @Test(
+        "a flipped byte, a truncated and a missing volume are reported by name (exit 12)",
+        arguments: ["flip", "truncate", "remove"])
     func damagedVolume(damage: String) throws {
         let s = try CLISandbox("damage-\(damage)")
         try s.initialise()
@@ -101,7 +102,8 @@ struct ArchiveCommandTests {
             TarEntry(name: Array("././@PaxHeader".utf8), type: .regular, mode: 0o644, uid: 0, gid: 0, size: Int64(records.count), mtime: 1),
             typeFlag: 0x78)
         let data = Array("content".utf8)
-        let file = TarHeaderEncoder.encode(TarEntry(name: Array(entryName.utf8), type: .regular, mode: 0o644, uid: 0, gid: 0, size: Int64(data.count), mtime: 1))
+        let file = TarHeaderEncoder.encode(
+            TarEntry(name: Array(entryName.utf8), type: .regular, mode: 0o644, uid: 0, gid: 0, size: Int64(data.count), mtime: 1))
         return pax + records + [UInt8](repeating: 0, count: TarHeaderEncoder.padding(records.count))
             + file + data + [UInt8](repeating: 0, count: TarHeaderEncoder.padding(data.count) + 10_240)
     }
@@ -124,8 +126,9 @@ struct ArchiveCommandTests {
         let s = try CLISandbox("pax-sigtar")
         try s.initialise()
         try s.makeSource()
-        try s.storeCraftedFullSet(volume: [UInt8](repeating: 0, count: 10_240),
-                                  signatures: Self.malformedPaxTar(entryName: "snapshot/a"))
+        try s.storeCraftedFullSet(
+            volume: [UInt8](repeating: 0, count: 10_240),
+            signatures: Self.malformedPaxTar(entryName: "snapshot/a"))
         // The crafted set is from 2023: a long interval makes this an incremental.
         let r = try s.bam(["backup", "--raw-upload", s.source, "--address", s.address, "--full-backup", "50Y"])
         #expect(r.status == 12, "\(r.stderr)")
@@ -133,8 +136,9 @@ struct ArchiveCommandTests {
         #expect(r.stderr.contains("PAX record"), "\(r.stderr)")
     }
 
-    @Test("tar entries that would leave the destination are refused (exit 13) and write nothing outside",
-          arguments: ["symlink", "dotdot", "absolute"])
+    @Test(
+        "tar entries that would leave the destination are refused (exit 13) and write nothing outside",
+        arguments: ["symlink", "dotdot", "absolute"])
     func hostileEntries(kind: String) throws {
         let s = try CLISandbox("hostile-\(kind)")
         try s.initialise()

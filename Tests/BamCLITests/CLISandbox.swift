@@ -92,8 +92,10 @@ final class CLISandbox {
     /// `gpgArguments` such as `--no-literal` any OpenPGP message): a full
     /// set, or with `incremental` the incremental that ends that many
     /// seconds after the previous one (`after`, default the full set).
-    func storeCraftedSet(volumes: [[UInt8]], incremental: Int64? = nil, after: Int64 = craftedFullTime,
-                         gpgArguments: [String] = [], signatures: [UInt8] = CLISandbox.tarEnd) throws {
+    func storeCraftedSet(
+        volumes: [[UInt8]], incremental: Int64? = nil, after: Int64 = craftedFullTime,
+        gpgArguments: [String] = [], signatures: [UInt8] = CLISandbox.tarEnd
+    ) throws {
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         let start: Int64? = incremental == nil ? nil : after
         let end = incremental.map { after + $0 } ?? after
@@ -133,8 +135,11 @@ final class CLISandbox {
         unlink(output)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/gpg")
-        process.arguments = ["--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase-fd", "0",
-                             "--symmetric", "--cipher-algo", "AES256"] + extraArguments + ["-o", output, input]
+        process.arguments =
+            [
+                "--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase-fd", "0",
+                "--symmetric", "--cipher-algo", "AES256",
+            ] + extraArguments + ["-o", output, input]
         let pipe = Pipe()
         process.standardInput = pipe
         process.standardError = FileHandle.nullDevice
@@ -154,9 +159,13 @@ final class CLISandbox {
         let input = path("gpg-in"), output = path("gpg-out")
         try Posix.writeFileAtomically(input, encrypted, mode: 0o600)
         unlink(output)
-        let run = try Child.run("/usr/bin/gpg", ["--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback",
-                                                 "--passphrase-fd", "0", "-o", output, "--decrypt", input],
-                                stdin: try registry.loadSecret().value + "\n")
+        let run = try Child.run(
+            "/usr/bin/gpg",
+            [
+                "--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback",
+                "--passphrase-fd", "0", "-o", output, "--decrypt", input,
+            ],
+            stdin: try registry.loadSecret().value + "\n")
         guard run.status == 0 else { throw BamError.external("gpg failed: \(run.stderr)") }
         return try Posix.readFile(output)
     }

@@ -22,11 +22,12 @@ struct HostileArchiveTests {
         try s.initialise()
         try s.storeCraftedSet(volumes: [
             Sandbox.tarEntry("snapshot/./", type: .directory, mode: 0o755) + Sandbox.tarEntry("snapshot/pipe", type: .fifo, mode: 0o600)
-                + Sandbox.tarEnd,
+                + Sandbox.tarEnd
         ])
         // Any bytes: the basis is refused before the delta is read.
-        try s.storeCraftedSet(volumes: [Sandbox.tarEntry("diff/pipe", data: Array("rs\u{02}6 not really a delta".utf8)) + Sandbox.tarEnd],
-                              incremental: 100)
+        try s.storeCraftedSet(
+            volumes: [Sandbox.tarEntry("diff/pipe", data: Array("rs\u{02}6 not really a delta".utf8)) + Sandbox.tarEnd],
+            incremental: 100)
         let r = try s.bam(["restore", "--raw-download", s.path("dest"), "--address", s.address], timeout: 60)
         #expect(r.status == 12, "\(r.status): \(r.stderr)")
         #expect(r.stderr.contains("a delta for dest/pipe"), "\(r.stderr)")
@@ -52,9 +53,10 @@ struct HostileArchiveTests {
     func noSpecialFiles(_ special: Special) throws {
         let s = try Sandbox("special-\(special.name)")
         try s.initialise()
-        try s.storeCraftedFullSet(volume: Sandbox.tarEntry("snapshot/./", type: .directory, mode: 0o755)
-            + Sandbox.tarEntry("snapshot/ok", data: Array("fine".utf8))
-            + Sandbox.tarEntry("snapshot/\(special.name)", type: special.type, mode: special.mode) + Sandbox.tarEnd)
+        try s.storeCraftedFullSet(
+            volume: Sandbox.tarEntry("snapshot/./", type: .directory, mode: 0o755)
+                + Sandbox.tarEntry("snapshot/ok", data: Array("fine".utf8))
+                + Sandbox.tarEntry("snapshot/\(special.name)", type: special.type, mode: special.mode) + Sandbox.tarEnd)
         let dest = s.path("dest")
         let refused = try s.bam(["restore", "--raw-download", dest, "--address", s.address, "--no-special-files"])
         #expect(refused.status == 13, "\(refused.stderr)")
@@ -79,13 +81,15 @@ struct HostileArchiveTests {
         #expect(r.status == 64, "\(r.stderr)")
     }
 
-    @Test("a multivolume restore refused in its second volume leaves no temporary file",
-          arguments: ["unsafe", "broken chain", "damaged volume"])
+    @Test(
+        "a multivolume restore refused in its second volume leaves no temporary file",
+        arguments: ["unsafe", "broken chain", "damaged volume"])
     func refusedRestoreLeavesNothing(failure: String) throws {
         let s = try Sandbox("leftover")
         try s.initialise()
         // The first chunk of a multivolume file fills its 64 KiB: more follows.
-        let first = Sandbox.tarEntry("snapshot/./", type: .directory, mode: 0o755)
+        let first =
+            Sandbox.tarEntry("snapshot/./", type: .directory, mode: 0o755)
             + Sandbox.tarEntry("multivol_snapshot/big/1", data: [UInt8](repeating: 0x61, count: ChunkedEntryEmitter.chunkSize)) + Sandbox.tarEnd
         let second: [UInt8]
         switch failure {
@@ -125,8 +129,9 @@ struct HostileArchiveTests {
         Compression(name: "empty bzip2", packet: [0xA3, 3]),
     ]
 
-    @Test("a volume whose compression cannot be decoded is damage (exit 12) naming the volume, never an empty volume",
-          arguments: undecodable)
+    @Test(
+        "a volume whose compression cannot be decoded is damage (exit 12) naming the volume, never an empty volume",
+        arguments: undecodable)
     func undecodableCompression(_ compression: Compression) throws {
         let s = try Sandbox("compression")
         try s.initialise()
@@ -148,8 +153,10 @@ struct HostileArchiveTests {
         var sigtar = try s.gpgDecrypt(try Posix.readFile(s.target + "/" + sigtarName))
         // Every librsync signature starts "rs\x01" and a format byte; spoil them.
         var spoiled = 0
-        for i in 0..<(sigtar.count - 4) where sigtar[i] == 0x72 && sigtar[i + 1] == 0x73 && sigtar[i + 2] == 0x01
-            && [0x36, 0x37, 0x46, 0x47].contains(sigtar[i + 3]) {
+        for i in 0..<(sigtar.count - 4)
+        where sigtar[i] == 0x72 && sigtar[i + 1] == 0x73 && sigtar[i + 2] == 0x01
+            && [0x36, 0x37, 0x46, 0x47].contains(sigtar[i + 3])
+        {
             sigtar[i + 3] = 0x00
             spoiled += 1
         }
@@ -161,7 +168,8 @@ struct HostileArchiveTests {
         let incremental = try s.bam(["backup", "--raw-upload", s.source, "--address", s.address])
         #expect(incremental.status == 12, "\(incremental.status): \(incremental.stderr)")
         // Names the entry (whichever changed file is read first) and its signature archive.
-        #expect(incremental.stderr.contains("bam: error: signature/") && incremental.stderr.contains("signatures.")
+        #expect(
+            incremental.stderr.contains("bam: error: signature/") && incremental.stderr.contains("signatures.")
                 && incremental.stderr.contains(".sigtar is corrupt"), "\(incremental.stderr)")
         #expect(!incremental.stderr.contains("librsync:"), "only bam's own message: \(incremental.stderr)")
     }
@@ -170,8 +178,9 @@ struct HostileArchiveTests {
     func escapesAreSpelledOut() throws {
         let s = try Sandbox("escape")
         try s.initialise()
-        try s.storeCraftedFullSet(volume: Sandbox.tarEntry("snapshot/./", type: .directory, mode: 0o755)
-            + Sandbox.tarEntry("snapshot/\u{1b}[2Jowned\r/../x", data: Array("x".utf8)) + Sandbox.tarEnd)
+        try s.storeCraftedFullSet(
+            volume: Sandbox.tarEntry("snapshot/./", type: .directory, mode: 0o755)
+                + Sandbox.tarEntry("snapshot/\u{1b}[2Jowned\r/../x", data: Array("x".utf8)) + Sandbox.tarEnd)
         let entry = try s.bam(["restore", "--raw-download", s.path("dest"), "--address", s.address])
         #expect(entry.status == 13, "\(entry.stderr)")
         #expect(entry.stderr.contains("\\x1b[2Jowned\\x0d"), "\(entry.stderr)")
@@ -186,12 +195,13 @@ struct HostileArchiveTests {
         #expect(!line.stderr.contains("\u{1b}") && !line.stderr.contains("\u{9b}"))
     }
 
-    @Test("overflowing --time and --full-backup are usage errors (exit 64), not traps",
-          arguments: [
+    @Test(
+        "overflowing --time and --full-backup are usage errors (exit 64), not traps",
+        arguments: [
             ["restore", "--raw-download", "DEST", "--address", "ADDRESS", "--time", "99999999999999999Y"],
             ["verify", "--address", "ADDRESS", "--time", "9223372036854775807s9223372036854775807s"],
             ["backup", "--raw-upload", "SOURCE", "--address", "ADDRESS", "--full-backup", "99999999999999999Y"],
-          ])
+        ])
     func overflowingFlags(_ template: [String]) throws {
         let s = try Sandbox("flags")
         try s.initialise()
@@ -202,8 +212,9 @@ struct HostileArchiveTests {
         #expect(r.stderr.contains("too large"), "\(r.stderr)")
     }
 
-    @Test("a saved conf value that once trapped every backup is an error naming the file and line (exit 1)",
-          arguments: ["full-backup 999999999999999999M", "restore-cache-size 9007199254740992GB", "volsize 99999999999999"])
+    @Test(
+        "a saved conf value that once trapped every backup is an error naming the file and line (exit 1)",
+        arguments: ["full-backup 999999999999999999M", "restore-cache-size 9007199254740992GB", "volsize 99999999999999"])
     func overflowingConf(_ line: String) throws {
         let s = try Sandbox("conf")
         try s.initialise()

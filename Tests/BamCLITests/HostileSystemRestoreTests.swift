@@ -30,8 +30,9 @@ struct HostileSystemRestoreTests {
         return result
     }
 
-    @Test("an fsdelta path climbing out of the root exits 13 naming the line; nothing outside the root or in it changes",
-          arguments: ["o\t/../outside/victim\t0\t0", "d\t/../outside/victim", "s\t/etc/../../outside\t0\t0\t040777"])
+    @Test(
+        "an fsdelta path climbing out of the root exits 13 naming the line; nothing outside the root or in it changes",
+        arguments: ["o\t/../outside/victim\t0\t0", "d\t/../outside/victim", "s\t/etc/../../outside\t0\t0\t040777"])
     func climbingFsdelta(line: String) throws {
         let s = try CLISandbox("hostile-system")
         try s.initialise()

@@ -89,8 +89,9 @@ struct HubEndToEndTests {
 
         let wrong = try b.bam(["restore", id, "--root", tgt, "--conf-dir", confB, "--noninteractive", "--json"], stdin: "not it\n")
         #expect(wrong.status == 11, "\(wrong.stdout)\(wrong.stderr)")
-        let restore = try b.bam(["restore", id, "--root", tgt, "--conf-dir", confB, "--noninteractive", "--json"],
-                                stdin: "correct horse battery\n")
+        let restore = try b.bam(
+            ["restore", id, "--root", tgt, "--conf-dir", confB, "--noninteractive", "--json"],
+            stdin: "correct horse battery\n")
         #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
 
         try SystemDebianRoot.expectAdminChanges(from: src, on: tgt)
@@ -148,16 +149,18 @@ struct HubEndToEndTests {
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("HubAccount.InvalidApiKey"), "\(refused.stderr)")
         #expect(!Posix.fileExists(s.registry.path), "a refused key changes nothing")
-        let unreachable = try s.bam(["init", "--apikey-stdin", "--hub", "http://127.0.0.1:\(try TestServerProcess.freePort())", "--root", src],
-                                    stdin: world.apiKey + "\n")
+        let unreachable = try s.bam(
+            ["init", "--apikey-stdin", "--hub", "http://127.0.0.1:\(try TestServerProcess.freePort())", "--root", src],
+            stdin: world.apiKey + "\n")
         #expect(unreachable.status == 1 && unreachable.stderr.contains("unreachable"), "\(unreachable.stderr)")
         #expect(!Posix.fileExists(s.registry.path))
 
         // Linking and backing up, watched: the API key and the subkey are in
         // no process's argv or environment (tar unpacking the profile, gpg, hooks).
         let sampler = SecretExposureTests()
-        let (linked, linkSnapshots) = try sampler.runSampling(s, ["init", "--apikey-stdin", "--hub", world.url, "--root", src, "--json"],
-                                                              stdin: world.apiKey + "\n")
+        let (linked, linkSnapshots) = try sampler.runSampling(
+            s, ["init", "--apikey-stdin", "--hub", world.url, "--root", src, "--json"],
+            stdin: world.apiKey + "\n")
         #expect(linked.status == 0, "\(linked.stdout)\(linked.stderr)")
         let subkey = String(decoding: try Posix.readFile(s.registry.path + "/sub_apikey"), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -175,8 +178,12 @@ struct HubEndToEndTests {
         let created = try s.bam(["internal", "create-profile", "--root", src, "--dirindex-conf", s.path("paths.conf"), s.path("profile")])
         #expect(created.status == 0, "\(created.stderr)")
         try Posix.writeFileAtomically(src + "/etc/app.conf", Array("a = 2\n".utf8), mode: 0o644)
-        let (backup, backupSnapshots) = try sampler.runSampling(s, ["backup", "--root", src, "--conf-dir", conf,
-                                                                    "--force-profile", s.path("profile"), "--json"])
+        let (backup, backupSnapshots) = try sampler.runSampling(
+            s,
+            [
+                "backup", "--root", src, "--conf-dir", conf,
+                "--force-profile", s.path("profile"), "--json",
+            ])
         #expect(backup.status == 0, "\(backup.stdout)\(backup.stderr)")
         #expect(!linkSnapshots.isEmpty && !backupSnapshots.isEmpty)
         for snapshot in linkSnapshots + backupSnapshots {

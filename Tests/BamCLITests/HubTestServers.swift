@@ -31,7 +31,8 @@ final class HubTestWorld {
         try Posix.makeDirectories(directory, mode: 0o700)
         let account = try hubAdmin(["account", "add", email, "--json"])
         guard let object = try JSONSerialization.jsonObject(with: Data(account.utf8)) as? [String: Any],
-              let key = object["apikey"] as? String, !key.isEmpty else {
+            let key = object["apikey"] as? String, !key.isEmpty
+        else {
             throw BamError.external("bam-hub account add printed no apikey: \(account)")
         }
         apiKey = key
@@ -41,25 +42,34 @@ final class HubTestWorld {
                 throw BamError.missing(what: "moto_server (pip install 'moto[server]'; scripts/install-deps.sh does it)")
             }
             let port = try TestServerProcess.freePort()
-            moto = try TestServerProcess(name: "moto S3 server", argv: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
-                                        port: port, logPath: directory + "/moto.log")
+            moto = try TestServerProcess(
+                name: "moto S3 server", argv: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
+                port: port, logPath: directory + "/moto.log")
             try Self.curl(["-X", "PUT", "http://127.0.0.1:\(port)/bam-hub-e2e"])
-            try hubAdmin(["region", "add", "local-s3", "--endpoint", "http://127.0.0.1:\(port)", "--bucket", "bam-hub-e2e",
-                          "--lat", "50", "--lon", "8", "--access-key", "AKIAHUBREGIONKEY",
-                          "--sts-role", "arn:aws:iam::123456789012:role/bam-backups", "--secret-key-stdin", "--default"],
-                         stdin: "hub-region-secret\n")
+            try hubAdmin(
+                [
+                    "region", "add", "local-s3", "--endpoint", "http://127.0.0.1:\(port)", "--bucket", "bam-hub-e2e",
+                    "--lat", "50", "--lon", "8", "--access-key", "AKIAHUBREGIONKEY",
+                    "--sts-role", "arn:aws:iam::123456789012:role/bam-backups", "--secret-key-stdin", "--default",
+                ],
+                stdin: "hub-region-secret\n")
         case .rclone:
             let server = try RcloneLaunch()
             rclone = server
             // rclone serves each top-level directory as a bucket.
             try Posix.makeDirectories(server.root + "/bam-hub-e2e", mode: 0o700)
-            try hubAdmin(["region", "add", "local-s3", "--endpoint", "http://\(server.hostPort)", "--bucket", "bam-hub-e2e",
-                          "--lat", "50", "--lon", "8", "--access-key", server.accessKey, "--secret-key-stdin", "--default"],
-                         stdin: server.secretKey + "\n")
+            try hubAdmin(
+                [
+                    "region", "add", "local-s3", "--endpoint", "http://\(server.hostPort)", "--bucket", "bam-hub-e2e",
+                    "--lat", "50", "--lon", "8", "--access-key", server.accessKey, "--secret-key-stdin", "--default",
+                ],
+                stdin: server.secretKey + "\n")
         case let .directory(path):
             try Posix.makeDirectories(path, mode: 0o700)
-            try hubAdmin(["region", "add", "local-dir", "--endpoint", "file://" + path, "--bucket", "backups",
-                          "--lat", "50", "--lon", "8", "--default"])
+            try hubAdmin([
+                "region", "add", "local-dir", "--endpoint", "file://" + path, "--bucket", "backups",
+                "--lat", "50", "--lon", "8", "--default",
+            ])
         }
         try startHub()
     }
@@ -75,9 +85,13 @@ final class HubTestWorld {
 
     func startHub() throws {
         let port = try TestServerProcess.freePort()
-        hub = try TestServerProcess(name: "bam-hub", argv: [try Self.hubBinary(), "serve", "--listen", "127.0.0.1:\(port)",
-                                                           "--database", database, "--templates", Self.packageDirectory + "/templates/hub"],
-                                   port: port, logPath: directory + "/hub.log")
+        hub = try TestServerProcess(
+            name: "bam-hub",
+            argv: [
+                try Self.hubBinary(), "serve", "--listen", "127.0.0.1:\(port)",
+                "--database", database, "--templates", Self.packageDirectory + "/templates/hub",
+            ],
+            port: port, logPath: directory + "/hub.log")
     }
 
     func stopHub() { hub?.stop() }

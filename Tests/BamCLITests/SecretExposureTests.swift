@@ -46,8 +46,11 @@ struct SecretExposureTests {
         }
         process.waitUntilExit()
         while reader.isExecuting || errReader.isExecuting || !reader.isFinished || !errReader.isFinished { usleep(1000) }
-        return (CLISandbox.Run(status: process.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self),
-                               stderr: String(decoding: errData.data, as: UTF8.self)), snapshots)
+        return (
+            CLISandbox.Run(
+                status: process.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self),
+                stderr: String(decoding: errData.data, as: UTF8.self)), snapshots
+        )
     }
 
     /// Every regular file under `dir` that contains `needle`.
@@ -59,7 +62,8 @@ struct SecretExposureTests {
             if except.contains(p) { continue }
             var st = stat()
             guard lstat(p, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
-                  let data = FileManager.default.contents(atPath: p) else { continue }
+                let data = FileManager.default.contents(atPath: p)
+            else { continue }
             if data.range(of: Data(needle.utf8)) != nil { hits.append(p) }
         }
         return hits
@@ -77,8 +81,13 @@ struct SecretExposureTests {
         runs.append(try runSampling(s, ["backup", "--raw-upload", s.source, "--address", s.address, "--volsize", "1"]))
         runs.append(try runSampling(s, ["escrow", "--noninteractive", s.path("escrow.key")], stdin: escrowPassphrase + "\n"))
         runs.append(try runSampling(s, ["restore", "--raw-download", s.path("out"), "--address", s.address]))
-        runs.append(try runSampling(s, ["restore", "--raw-download", s.path("out2"), "--address", s.address,
-                                        "--keyfile", s.path("escrow.key"), "--noninteractive"], stdin: escrowPassphrase + "\n"))
+        runs.append(
+            try runSampling(
+                s,
+                [
+                    "restore", "--raw-download", s.path("out2"), "--address", s.address,
+                    "--keyfile", s.path("escrow.key"), "--noninteractive",
+                ], stdin: escrowPassphrase + "\n"))
         for (run, snapshots) in runs {
             #expect(run.status == 0, "\(run.stderr)")
             #expect(snapshots.count > 10, "the sampler must have seen the processes")
@@ -106,11 +115,17 @@ struct SecretExposureTests {
         try Posix.removeTree(Array(s.registry.path.utf8))
         try Posix.removeTree(Array(s.path("cache").utf8))
 
-        let wrong = try s.bam(["restore", "--raw-download", s.path("wrong"), "--address", s.address,
-                               "--keyfile", key, "--noninteractive"], stdin: "battery staple\n")
+        let wrong = try s.bam(
+            [
+                "restore", "--raw-download", s.path("wrong"), "--address", s.address,
+                "--keyfile", key, "--noninteractive",
+            ], stdin: "battery staple\n")
         #expect(wrong.status == 11, "\(wrong.stderr)")
-        let good = try s.bam(["restore", "--raw-download", s.path("out"), "--address", s.address,
-                              "--keyfile", key, "--noninteractive"], stdin: "correct horse\n")
+        let good = try s.bam(
+            [
+                "restore", "--raw-download", s.path("out"), "--address", s.address,
+                "--keyfile", key, "--noninteractive",
+            ], stdin: "correct horse\n")
         #expect(good.status == 0, "\(good.stderr)")
         #expect(try TreeComparer(expected: s.source, actual: s.path("out")).differences().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: s.registry.path), "the restore needed no registry")

@@ -94,14 +94,16 @@ struct SystemCommandTests {
         #expect(Self.stat(tgt + "/home/alice/notes.txt")?.st_uid == aliceID)
 
         // Rollback: the target as it was before the restore.
-        let installedFiles = Set(String(decoding: try Posix.readFile(tgt + "/var/lib/dpkg/info/hello.list"), as: UTF8.self)
-            .split(separator: "\n").map(String.init))
+        let installedFiles = Set(
+            String(decoding: try Posix.readFile(tgt + "/var/lib/dpkg/info/hello.list"), as: UTF8.self)
+                .split(separator: "\n").map(String.init))
         let rollback = try s.bam(["restore-rollback", "--root", tgt, "--json"])
         #expect(rollback.status == 0, "\(rollback.stdout)\(rollback.stderr)")
         #expect(!(try ProfileCreator.installedPackages(root: tgt).contains("hello")))
         let after = try SystemRootIndex(root: tgt)
-        let differences = after.differences(from: before, ignore: Self.isPackageManagerState,
-                                            ignoreDirectoryTimes: { installedFiles.contains($0) })
+        let differences = after.differences(
+            from: before, ignore: Self.isPackageManagerState,
+            ignoreDirectoryTimes: { installedFiles.contains($0) })
         #expect(differences.isEmpty, "after rollback:\n\(differences.prefix(40).joined(separator: "\n"))")
     }
 

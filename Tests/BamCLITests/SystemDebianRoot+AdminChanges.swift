@@ -39,8 +39,10 @@ extension SystemDebianRoot {
     static func expectAdminChanges(from src: String, on tgt: String) throws {
         let srcUsers = try SystemCommandTests.passwdNames(src, "passwd"), srcGroups = try SystemCommandTests.passwdNames(src, "group")
         let tgtUsers = try SystemCommandTests.passwdNames(tgt, "passwd"), tgtGroups = try SystemCommandTests.passwdNames(tgt, "group")
-        for path in ["/home/alice/notes.txt", "/var/www/html", "/var/www/html/index.html", "/root/secret.txt",
-                     "/usr/local/bin/tool", "/usr/local/bin/tool-link", "/etc/issue", "/etc/bash.bashrc", "/home/bob"] {
+        for path in [
+            "/home/alice/notes.txt", "/var/www/html", "/var/www/html/index.html", "/root/secret.txt",
+            "/usr/local/bin/tool", "/usr/local/bin/tool-link", "/etc/issue", "/etc/bash.bashrc", "/home/bob",
+        ] {
             guard let a = SystemCommandTests.stat(src + path), let b = SystemCommandTests.stat(tgt + path) else {
                 Issue.record("\(path) missing on the source or the target")
                 continue

@@ -21,8 +21,10 @@ enum SystemDebianRoot {
         }
         try Posix.makeDirectories(cacheDirectory, mode: 0o755)
         let partial = tarball + ".partial"
-        try run(["/usr/bin/mmdebstrap", "--variant=minbase", "--mode=root", "--format=tar", "--quiet",
-                 "bookworm", partial, "http://deb.debian.org/debian"])
+        try run([
+            "/usr/bin/mmdebstrap", "--variant=minbase", "--mode=root", "--format=tar", "--quiet",
+            "bookworm", partial, "http://deb.debian.org/debian",
+        ])
         guard rename(partial, tarball) == 0 else { throw BamError.io(path: tarball, operation: "rename", errno: errno) }
         return tarball
     }
@@ -42,10 +44,12 @@ enum SystemDebianRoot {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let outcome = try ProcessRunner.run(arguments, environment: [
-            "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C",
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        ])
+        let outcome = try ProcessRunner.run(
+            arguments,
+            environment: [
+                "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C",
+                "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ])
         guard outcome.status == 0 else { throw BamError.external(ProcessRunner.failureMessage(outcome)) }
         return outcome.output
     }

@@ -29,8 +29,9 @@ struct SystemRootIndex {
         let full = root + relative
         var st = stat()
         guard lstat(full.isEmpty ? "/" : full, &st) == 0 else { return }
-        var entry = Entry(mode: UInt32(st.st_mode), uid: st.st_uid, gid: st.st_gid, size: Int64(st.st_size),
-                          mtime: "\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)", target: "", sha256: "")
+        var entry = Entry(
+            mode: UInt32(st.st_mode), uid: st.st_uid, gid: st.st_gid, size: Int64(st.st_size),
+            mtime: "\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)", target: "", sha256: "")
         let type = st.st_mode & S_IFMT
         if type == S_IFLNK {
             entry.target = String(decoding: try Posix.readlink(Array(full.utf8)), as: UTF8.self)

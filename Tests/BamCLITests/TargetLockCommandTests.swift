@@ -20,8 +20,9 @@ struct TargetLockCommandTests {
 
     static func holder(host: String, pid: Int32, heartbeatAge: Int64, bootID: String = TargetLockHolder.thisBootID()) -> TargetLockHolder {
         let now = Int64(time(nil))
-        return TargetLockHolder(id: "fedcba9876543210fedcba9876543210", host: host, bootID: bootID, pid: pid,
-                                operation: "backup", program: "bam 0.1.0", started: now - heartbeatAge - 30, heartbeat: now - heartbeatAge)
+        return TargetLockHolder(
+            id: "fedcba9876543210fedcba9876543210", host: host, bootID: bootID, pid: pid,
+            operation: "backup", program: "bam 0.1.0", started: now - heartbeatAge - 30, heartbeat: now - heartbeatAge)
     }
 
     /// Adds `mebibytes` of random data, so a backup runs long enough to be
@@ -101,8 +102,9 @@ struct TargetLockCommandTests {
         try plant(s, Self.holder(host: TargetLockHolder.thisHost(), pid: dead, heartbeatAge: 5))
         let first = try s.bam(["backup", "--raw-upload", s.source, "--address", s.address])
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stderr.contains("taking over the stale lock") && first.stderr.contains("pid \(dead) on \(TargetLockHolder.thisHost())")
-            && first.stderr.contains("process is gone"), "\(first.stderr)")
+        #expect(
+            first.stderr.contains("taking over the stale lock") && first.stderr.contains("pid \(dead) on \(TargetLockHolder.thisHost())")
+                && first.stderr.contains("process is gone"), "\(first.stderr)")
         #expect(!Posix.fileExists(lockPath(s)))
 
         try plant(s, Self.holder(host: "far-away.example", pid: 31337, heartbeatAge: 2 * 3600))

@@ -29,8 +29,12 @@ struct APITests {
         let auth = [(name: "subkey", value: sk)]
 
         // Create: the Hub chooses a file:// address under its region.
-        let created = try record(try hub.call("POST", "/api/backup/record/create/", form: [
-            "key": TestKeys.protected, "turnkey_version": "turnkey-core-18.0-bookworm-amd64", "server_id": "srv-1"], headers: auth))
+        let created = try record(
+            try hub.call(
+                "POST", "/api/backup/record/create/",
+                form: [
+                    "key": TestKeys.protected, "turnkey_version": "turnkey-core-18.0-bookworm-amd64", "server_id": "srv-1",
+                ], headers: auth))
         let id = try #require(created["backup_id"] as? String)
         let address = try #require(created["address"] as? String)
         #expect(address.hasPrefix("file://\(hub.storageDirectory)/local/bam/"))
@@ -124,8 +128,12 @@ struct APITests {
         try hub.start()
         let alice = [(name: "subkey", value: try subkey(hub, aliceKey))]
         let mallory = [(name: "subkey", value: try subkey(hub, malloryKey))]
-        let created = try record(try hub.call("POST", "/api/backup/record/create/", form: [
-            "key": TestKeys.protected, "turnkey_version": "generic"], headers: alice))
+        let created = try record(
+            try hub.call(
+                "POST", "/api/backup/record/create/",
+                form: [
+                    "key": TestKeys.protected, "turnkey_version": "generic",
+                ], headers: alice))
         let id = try #require(created["backup_id"] as? String)
 
         #expect(try hub.call("GET", "/api/backup/record/\(id)/", headers: mallory).status == 404)
@@ -207,15 +215,24 @@ struct APITests {
         var r = try hub.admin(["region", "add", "eu", "--endpoint", "ftp://x", "--bucket", "b", "--lat", "1", "--lon", "1"])
         #expect(r.status == 64)
         #expect(r.stderr.contains("--endpoint"))
-        r = try hub.admin(["region", "add", "eu", "--endpoint", "https://s3.example.com", "--bucket", "b", "--lat", "91", "--lon", "1",
-                           "--access-key", "AK"], stdin: "")
+        r = try hub.admin(
+            [
+                "region", "add", "eu", "--endpoint", "https://s3.example.com", "--bucket", "b", "--lat", "91", "--lon", "1",
+                "--access-key", "AK",
+            ], stdin: "")
         #expect(r.status != 0)
-        r = try hub.admin(["region", "add", "eu", "--endpoint", "https://s3.example.com", "--bucket", "b", "--lat", "50", "--lon", "8",
-                           "--access-key", "AKIAEXAMPLE", "--secret-key-stdin"], stdin: "SECRETVALUE123\n")
+        r = try hub.admin(
+            [
+                "region", "add", "eu", "--endpoint", "https://s3.example.com", "--bucket", "b", "--lat", "50", "--lon", "8",
+                "--access-key", "AKIAEXAMPLE", "--secret-key-stdin",
+            ], stdin: "SECRETVALUE123\n")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stdout.contains("SECRETVALUE123") && !r.stderr.contains("SECRETVALUE123"))
-        r = try hub.admin(["region", "add", "eu", "--endpoint", "https://s3.example.com", "--bucket", "b", "--lat", "50", "--lon", "8",
-                           "--access-key", "AKIAEXAMPLE", "--secret-key-stdin"], stdin: "SECRETVALUE123\n")
+        r = try hub.admin(
+            [
+                "region", "add", "eu", "--endpoint", "https://s3.example.com", "--bucket", "b", "--lat", "50", "--lon", "8",
+                "--access-key", "AKIAEXAMPLE", "--secret-key-stdin",
+            ], stdin: "SECRETVALUE123\n")
         #expect(r.status == 64)
         #expect(!r.stderr.contains("SECRETVALUE123"))
         // The SQLite file holds region keys: owner-only.

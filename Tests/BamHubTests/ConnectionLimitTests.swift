@@ -13,8 +13,10 @@ struct ConnectionLimitTests {
 
     /// `GET path` from `source` on a fresh connection: the status line (nil
     /// if none came within `timeout`) and how long it took.
-    static func ask(_ hub: HubTestServer, from source: String, path: String = "/signin",
-                    timeout: TimeInterval = 10) throws -> (status: String?, seconds: TimeInterval) {
+    static func ask(
+        _ hub: HubTestServer, from source: String, path: String = "/signin",
+        timeout: TimeInterval = 10
+    ) throws -> (status: String?, seconds: TimeInterval) {
         let start = Date()
         let connection = try RawConnection(from: source, port: hub.port)
         try connection.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
@@ -35,7 +37,9 @@ struct ConnectionLimitTests {
         return closedAfter
     }
 
-    @Test("300 idle and half-open connections from one address: 64 held, the rest closed at once, all closed after the header timeout; a second address is answered at once")
+    @Test(
+        "300 idle and half-open connections from one address: 64 held, the rest closed at once, all closed after the header timeout; a second address is answered at once"
+    )
     func floodFromOneAddress() throws {
         let hub = try HubTestServer("limits", database: .sqlite)
         // Few descriptors, as under systemd's default: without the caps the
@@ -107,8 +111,10 @@ struct ConnectionLimitTests {
     @Test("serve refuses limits out of range")
     func badOptions() throws {
         let hub = try HubTestServer("options", database: .sqlite)
-        for option in [["--idle-timeout", "86401"], ["--header-timeout=-1"], ["--max-connections", "1000001"],
-                       ["--max-connections-per-address=-5"]] {
+        for option in [
+            ["--idle-timeout", "86401"], ["--header-timeout=-1"], ["--max-connections", "1000001"],
+            ["--max-connections-per-address=-5"],
+        ] {
             let r = try hub.admin(["serve", "--listen", "127.0.0.1:0"] + option)
             #expect(r.status == 64, "\(option): \(r.stderr)")
             #expect(r.stderr.contains(String(option[0].split(separator: "=")[0])), "\(option): \(r.stderr)")

@@ -101,12 +101,14 @@ struct GeoIPTests {
         let sk = try #require((try HubTestServer.json(r) as? [String: Any])?["subkey"] as? String)
         // A German address, which goes to "eu" when GeoIP data is there (proxyHeader above).
         let de = try Self.address(in: "DE")
-        let created = try hub.call("POST", "/api/backup/record/create/", form: ["key": TestKeys.protected, "turnkey_version": "generic"],
-                                   headers: [(name: "subkey", value: sk), (name: "X-Forwarded-For", value: de)])
+        let created = try hub.call(
+            "POST", "/api/backup/record/create/", form: ["key": TestKeys.protected, "turnkey_version": "generic"],
+            headers: [(name: "subkey", value: sk), (name: "X-Forwarded-For", value: de)])
         let address = try #require((try HubTestServer.json(created) as? [String: Any])?["address"] as? String)
         #expect(address.contains("/home/bam/"), "\(address)")
         #expect(try hub.call("GET", "/signin").status == 200)
-        let warning = "bam-hub: warning: no GeoIP data: /usr/share/tor/geoip is missing (install tor-geoipdb, or pass --geoip);"
+        let warning =
+            "bam-hub: warning: no GeoIP data: /usr/share/tor/geoip is missing (install tor-geoipdb, or pass --geoip);"
             + " every client gets the default region"
         #expect(hub.serveLog.components(separatedBy: warning).count == 2, "\(hub.serveLog)")
     }
@@ -116,9 +118,13 @@ struct GeoIPTests {
         let hub = try HubTestServer("badgeoip", database: .sqlite)
         let missing = hub.directory + "/no-such-geoip"
         // timeout: a serve that wrongly starts fails the test (124) instead of hanging it.
-        let r = try Child.run("/usr/bin/timeout", ["60", try HubTestServer.binary(), "serve", "--listen", "127.0.0.1:0",
-                                                   "--database", hub.database, "--templates", HubTestServer.packageRoot + "/templates/hub",
-                                                   "--geoip", missing])
+        let r = try Child.run(
+            "/usr/bin/timeout",
+            [
+                "60", try HubTestServer.binary(), "serve", "--listen", "127.0.0.1:0",
+                "--database", hub.database, "--templates", HubTestServer.packageRoot + "/templates/hub",
+                "--geoip", missing,
+            ])
         #expect(r.status == 64)
         #expect(r.stderr.contains("cannot read GeoIP file \(missing)"), "\(r.stderr)")
         #expect(!r.stdout.contains("listening"))

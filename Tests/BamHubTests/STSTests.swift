@@ -18,8 +18,9 @@ struct STSTests {
             guard TestServerProcess.which("moto_server") != nil else {
                 throw TestServerError(description: "moto_server is not installed (pip install 'moto[server]')")
             }
-            server = try TestServerProcess(name: "moto", argv: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
-                                           logPath: NSTemporaryDirectory() + "bam-hub-moto-\(getpid())-\(port).log")
+            server = try TestServerProcess(
+                name: "moto", argv: ["moto_server", "-H", "127.0.0.1", "-p", String(port)],
+                logPath: NSTemporaryDirectory() + "bam-hub-moto-\(getpid())-\(port).log")
             try server.waitForPort(port)
             unlink(server.logPath)  // the server keeps its descriptor
         }
@@ -29,8 +30,9 @@ struct STSTests {
             let creds = S3Credentials(accessKey: "AKIAHUBREGION0000000", secretKey: "region-secret")
             let signer = SigV4Signer(credentials: creds, region: "us-east-1")
             let host = "127.0.0.1:\(port)"
-            let added = signer.sign(method: "PUT", canonicalURI: "/" + name, query: [], headers: [("host", host)],
-                                    payloadHash: SigV4Signer.emptyPayloadHash, date: Date())
+            let added = signer.sign(
+                method: "PUT", canonicalURI: "/" + name, query: [], headers: [("host", host)],
+                payloadHash: SigV4Signer.emptyPayloadHash, date: Date())
             let r = try HTTPSession().perform(HTTPRequest(method: "PUT", url: "http://\(host)/\(name)", headers: [("Host", host)] + added))
             guard r.isSuccess else { throw TestServerError(description: "create bucket: \(r.status) \(r.bodyText)") }
         }
@@ -42,16 +44,22 @@ struct STSTests {
         try moto.makeBucket("hub-backups")
         let hub = try HubTestServer("sts", database: database)
         let apiKey = try hub.addAccount("sts@example.com")
-        let add = try hub.admin(["region", "add", "moto", "--endpoint", "http://127.0.0.1:\(moto.port)", "--bucket", "hub-backups",
-                                 "--lat", "50", "--lon", "8", "--access-key", "AKIAHUBREGION0000000", "--secret-key-stdin",
-                                 "--sts-role", "arn:aws:iam::123456789012:role/bam-hub-clients", "--default"],
-                                 stdin: "region-secret\n")
+        let add = try hub.admin(
+            [
+                "region", "add", "moto", "--endpoint", "http://127.0.0.1:\(moto.port)", "--bucket", "hub-backups",
+                "--lat", "50", "--lon", "8", "--access-key", "AKIAHUBREGION0000000", "--secret-key-stdin",
+                "--sts-role", "arn:aws:iam::123456789012:role/bam-hub-clients", "--default",
+            ],
+            stdin: "region-secret\n")
         #expect(add.status == 0, "\(add.stderr)")
         try hub.start()
         let r = try hub.call("GET", "/api/backup/subkey/", form: ["apikey": apiKey])
         let auth = [(name: "subkey", value: try #require((try HubTestServer.json(r) as? [String: Any])?["subkey"] as? String))]
-        let created = try #require(try HubTestServer.json(try hub.call("POST", "/api/backup/record/create/",
-            form: ["key": TestKeys.protected, "turnkey_version": "generic"], headers: auth)) as? [String: Any])
+        let created = try #require(
+            try HubTestServer.json(
+                try hub.call(
+                    "POST", "/api/backup/record/create/",
+                    form: ["key": TestKeys.protected, "turnkey_version": "generic"], headers: auth)) as? [String: Any])
         let id = try #require(created["backup_id"] as? String)
         let address = try #require(created["address"] as? String)
         #expect(address.hasPrefix("s3+http://127.0.0.1:\(moto.port)/hub-backups/bam/"))
@@ -75,13 +83,19 @@ struct STSTests {
         #expect(c2["type"] as? String == "iamrole")
 
         // The client uploads with the temporary keys; the Hub measures it.
-        let backend = try S3Backend(address: address, credentials: S3Credentials(accessKey: access, secretKey: secret,
-                                                                                   sessionToken: creds["sessiontoken"] as? String))
+        let backend = try S3Backend(
+            address: address,
+            credentials: S3Credentials(
+                accessKey: access, secretKey: secret,
+                sessionToken: creds["sessiontoken"] as? String))
         let file = hub.directory + "/vol"
         try Data(count: 4321).write(to: URL(fileURLWithPath: file))
         try backend.put(name: "duplicity-full.20260101T000000Z.vol1.difftar.gpg", fromFile: file)
-        let updated = try #require(try HubTestServer.json(try hub.call("PUT", "/api/backup/record/update/",
-            form: ["backup_id": id, "address": address], headers: auth)) as? [String: Any])
+        let updated = try #require(
+            try HubTestServer.json(
+                try hub.call(
+                    "PUT", "/api/backup/record/update/",
+                    form: ["backup_id": id, "address": address], headers: auth)) as? [String: Any])
         #expect(updated["size"] as? Int == 4321)
     }
 
@@ -92,8 +106,10 @@ struct STSTests {
         let headers = [("host", host), ("content-type", "application/x-www-form-urlencoded")]
         let added = SigV4Signer(credentials: credentials, region: "us-east-1", service: service)
             .sign(method: "POST", canonicalURI: "/", query: [], headers: headers, payloadHash: SigV4Signer.sha256Hex(body), date: Date())
-        let r = try HTTPSession().perform(HTTPRequest(method: "POST", url: "http://\(host)/",
-            headers: [("Host", host), ("Content-Type", "application/x-www-form-urlencoded")] + added, body: .bytes(body)))
+        let r = try HTTPSession().perform(
+            HTTPRequest(
+                method: "POST", url: "http://\(host)/",
+                headers: [("Host", host), ("Content-Type", "application/x-www-form-urlencoded")] + added, body: .bytes(body)))
         guard r.isSuccess else { throw TestServerError(description: "moto \(form[0].1): HTTP \(r.status) \(r.bodyText)") }
         return r
     }
@@ -119,23 +135,41 @@ struct STSTests {
         guard TestServerProcess.which("moto_server") != nil else {
             throw TestServerError(description: "moto_server is not installed (pip install 'moto[server]')")
         }
-        let server = try TestServerProcess(name: "moto", argv: ["python3", "-c", MotoLaunch.rawURIPatch, "-H", "127.0.0.1", "-p", String(port)],
-                                           environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "5"],
-                                           logPath: NSTemporaryDirectory() + "bam-hub-moto-auth-\(getpid())-\(port).log")
+        let server = try TestServerProcess(
+            name: "moto", argv: ["python3", "-c", MotoLaunch.rawURIPatch, "-H", "127.0.0.1", "-p", String(port)],
+            environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "5"],
+            logPath: NSTemporaryDirectory() + "bam-hub-moto-auth-\(getpid())-\(port).log")
         try server.waitForPort(port)
         unlink(server.logPath)
         let boot = S3Credentials(accessKey: "AKIABOOTSTRAP0000000", secretKey: "bootstrap")
         _ = try Self.iam(port, boot, [("Action", "CreateUser"), ("UserName", "hub")])
         let keyXML = try Self.iam(port, boot, [("Action", "CreateAccessKey"), ("UserName", "hub")]).bodyText
-        let regionKey = S3Credentials(accessKey: try #require(STSClient.element("AccessKeyId", in: keyXML)),
-                                      secretKey: try #require(STSClient.element("SecretAccessKey", in: keyXML)))
-        _ = try Self.iam(port, boot, [("Action", "PutUserPolicy"), ("UserName", "hub"), ("PolicyName", "all"),
-            ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)])
-        let roleXML = try Self.iam(port, boot, [("Action", "CreateRole"), ("RoleName", "bam-clients"),
-            ("AssumeRolePolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#)]).bodyText
+        let regionKey = S3Credentials(
+            accessKey: try #require(STSClient.element("AccessKeyId", in: keyXML)),
+            secretKey: try #require(STSClient.element("SecretAccessKey", in: keyXML)))
+        _ = try Self.iam(
+            port, boot,
+            [
+                ("Action", "PutUserPolicy"), ("UserName", "hub"), ("PolicyName", "all"),
+                ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
+            ])
+        let roleXML = try Self.iam(
+            port, boot,
+            [
+                ("Action", "CreateRole"), ("RoleName", "bam-clients"),
+                ("AssumeRolePolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#),
+            ]
+        ).bodyText
         let roleArn = try #require(STSClient.element("Arn", in: roleXML))
-        _ = try Self.iam(port, boot, [("Action", "PutRolePolicy"), ("RoleName", "bam-clients"), ("PolicyName", "bam"),
-            ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::hub-auth/bam/*","arn:aws:s3:::hub-auth"]}]}"#)])
+        _ = try Self.iam(
+            port, boot,
+            [
+                ("Action", "PutRolePolicy"), ("RoleName", "bam-clients"), ("PolicyName", "bam"),
+                (
+                    "PolicyDocument",
+                    #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::hub-auth/bam/*","arn:aws:s3:::hub-auth"]}]}"#
+                ),
+            ])
         // From here on every call must be signed by a known key.
         let host = "127.0.0.1:\(port)"
         let put = SigV4Signer(credentials: regionKey, region: "us-east-1").sign(
@@ -160,23 +194,31 @@ struct STSTests {
 
         let hub = try HubTestServer("sts-auth", database: .sqlite)
         let apiKey = try hub.addAccount("auth@example.com")
-        let add = try hub.admin(["region", "add", "moto", "--endpoint", "http://\(host)", "--bucket", "hub-auth", "--lat", "1", "--lon", "1",
-                                 "--access-key", regionKey.accessKey, "--secret-key-stdin", "--sts-role", roleArn, "--default"],
-                                stdin: regionKey.secretKey + "\n")
+        let add = try hub.admin(
+            [
+                "region", "add", "moto", "--endpoint", "http://\(host)", "--bucket", "hub-auth", "--lat", "1", "--lon", "1",
+                "--access-key", regionKey.accessKey, "--secret-key-stdin", "--sts-role", roleArn, "--default",
+            ],
+            stdin: regionKey.secretKey + "\n")
         #expect(add.status == 0, "\(add.stderr)")
         try hub.start()
-        let sk = try #require((try HubTestServer.json(try hub.call("GET", "/api/backup/subkey/", form: ["apikey": apiKey])) as? [String: Any])?["subkey"] as? String)
+        let sk = try #require(
+            (try HubTestServer.json(try hub.call("GET", "/api/backup/subkey/", form: ["apikey": apiKey])) as? [String: Any])?["subkey"] as? String)
         let auth = [(name: "subkey", value: sk)]
-        let created = try #require(try HubTestServer.json(try hub.call("POST", "/api/backup/record/create/",
-            form: ["key": TestKeys.protected, "turnkey_version": "generic"], headers: auth)) as? [String: Any])
+        let created = try #require(
+            try HubTestServer.json(
+                try hub.call(
+                    "POST", "/api/backup/record/create/",
+                    form: ["key": TestKeys.protected, "turnkey_version": "generic"], headers: auth)) as? [String: Any])
         let id = try #require(created["backup_id"] as? String)
         let address = try #require(created["address"] as? String)
         let c = try hub.call("GET", "/api/backup/credentials/", form: ["backup_id": id], headers: auth)
         #expect(c.status == 200, "\(c.bodyText)")
         let creds = try #require(try HubTestServer.json(c) as? [String: Any])
         #expect(creds["type"] as? String == "iamrole")
-        let temporary = S3Credentials(accessKey: creds["accesskey"] as? String ?? "", secretKey: creds["secretkey"] as? String ?? "",
-                                      sessionToken: creds["sessiontoken"] as? String)
+        let temporary = S3Credentials(
+            accessKey: creds["accesskey"] as? String ?? "", secretKey: creds["secretkey"] as? String ?? "",
+            sessionToken: creds["sessiontoken"] as? String)
         let file = hub.directory + "/vol"
         try Data(count: 999).write(to: URL(fileURLWithPath: file))
         var options = S3Options()
@@ -185,8 +227,11 @@ struct STSTests {
         #expect(throws: (any Error).self) {
             try S3Backend(address: "s3+http://\(host)/hub-auth/elsewhere", credentials: temporary, options: options).put(name: "x", fromFile: file)
         }
-        let updated = try #require(try HubTestServer.json(try hub.call("PUT", "/api/backup/record/update/",
-            form: ["backup_id": id, "address": address], headers: auth)) as? [String: Any])
+        let updated = try #require(
+            try HubTestServer.json(
+                try hub.call(
+                    "PUT", "/api/backup/record/update/",
+                    form: ["backup_id": id, "address": address], headers: auth)) as? [String: Any])
         #expect(updated["size"] as? Int == 999)
     }
 
@@ -196,23 +241,34 @@ struct STSTests {
         defer { moto.server.stop() }
         let hub = try HubTestServer("iam-users", database: .sqlite)
         let apiKey = try hub.addAccount("iam@example.com")
-        let add = try hub.admin(["region", "add", "moto", "--endpoint", "http://\(moto.host)", "--bucket", "hub-auth", "--lat", "1", "--lon", "1",
-                                 "--access-key", moto.regionKey.accessKey, "--secret-key-stdin", "--iam-users", "--default"],
-                                stdin: moto.regionKey.secretKey + "\n")
+        let add = try hub.admin(
+            [
+                "region", "add", "moto", "--endpoint", "http://\(moto.host)", "--bucket", "hub-auth", "--lat", "1", "--lon", "1",
+                "--access-key", moto.regionKey.accessKey, "--secret-key-stdin", "--iam-users", "--default",
+            ],
+            stdin: moto.regionKey.secretKey + "\n")
         #expect(add.status == 0, "\(add.stderr)")
         try hub.start()
-        let sk = try #require((try HubTestServer.json(try hub.call("GET", "/api/backup/subkey/", form: ["apikey": apiKey])) as? [String: Any])?["subkey"] as? String)
+        let sk = try #require(
+            (try HubTestServer.json(try hub.call("GET", "/api/backup/subkey/", form: ["apikey": apiKey])) as? [String: Any])?["subkey"] as? String)
         let auth = [(name: "subkey", value: sk)]
         var records: [(id: String, address: String, credentials: S3Credentials)] = []
         for _ in 0..<2 {
-            let created = try #require(try HubTestServer.json(try hub.call("POST", "/api/backup/record/create/",
-                form: ["key": TestKeys.protected, "turnkey_version": "generic"], headers: auth)) as? [String: Any])
+            let created = try #require(
+                try HubTestServer.json(
+                    try hub.call(
+                        "POST", "/api/backup/record/create/",
+                        form: ["key": TestKeys.protected, "turnkey_version": "generic"], headers: auth)) as? [String: Any])
             let id = try #require(created["backup_id"] as? String)
-            let c = try #require(try HubTestServer.json(try hub.call("GET", "/api/backup/credentials/", form: ["backup_id": id], headers: auth)) as? [String: Any])
+            let c = try #require(
+                try HubTestServer.json(try hub.call("GET", "/api/backup/credentials/", form: ["backup_id": id], headers: auth)) as? [String: Any])
             #expect(c["type"] as? String == "iamuser")
             #expect(c["accesskey"] as? String != moto.regionKey.accessKey)
-            records.append((id, try #require(created["address"] as? String),
-                            S3Credentials(accessKey: c["accesskey"] as? String ?? "", secretKey: c["secretkey"] as? String ?? "")))
+            records.append(
+                (
+                    id, try #require(created["address"] as? String),
+                    S3Credentials(accessKey: c["accesskey"] as? String ?? "", secretKey: c["secretkey"] as? String ?? "")
+                ))
         }
         #expect(records[0].credentials.accessKey != records[1].credentials.accessKey)
         let file = hub.directory + "/vol"
@@ -228,8 +284,11 @@ struct STSTests {
         #expect(throws: (any Error).self) {
             try S3Backend(address: records[1].address, credentials: records[0].credentials, options: options).put(name: name, fromFile: file)
         }
-        let updated = try #require(try HubTestServer.json(try hub.call("PUT", "/api/backup/record/update/",
-            form: ["backup_id": records[0].id, "address": records[0].address], headers: auth)) as? [String: Any])
+        let updated = try #require(
+            try HubTestServer.json(
+                try hub.call(
+                    "PUT", "/api/backup/record/update/",
+                    form: ["backup_id": records[0].id, "address": records[0].address], headers: auth)) as? [String: Any])
         #expect(updated["size"] as? Int == 321)
 
         // Deleting the backup on the web removes its volumes and its user.

@@ -35,8 +35,10 @@ struct StoreTests {
         #expect(try store.account(subkeyHash: "nope") == nil)
 
         try store.addRegion(Region(name: "eu", endpoint: "file:///x", bucket: "b", latitude: 50.5, longitude: -8.25, isDefault: true))
-        try store.addRegion(Region(name: "us", endpoint: "https://s3.example.com", bucket: "b", latitude: 1, longitude: 2,
-                                   accessKey: "AK", secretKey: "SK", stsRole: "arn:aws:iam::1:role/r", isDefault: true))
+        try store.addRegion(
+            Region(
+                name: "us", endpoint: "https://s3.example.com", bucket: "b", latitude: 1, longitude: 2,
+                accessKey: "AK", secretKey: "SK", stsRole: "arn:aws:iam::1:role/r", isDefault: true))
         let regions = try store.regions()
         #expect(regions.map(\.name) == ["eu", "us"])
         #expect(regions[0].latitude == 50.5 && regions[0].longitude == -8.25)
@@ -44,9 +46,10 @@ struct StoreTests {
         #expect(regions[1].secretKey == "SK" && regions[1].stsRole == "arn:aws:iam::1:role/r")
 
         let key = String(repeating: "k", count: 5000) + "'\"; DROP TABLE records; --"
-        let template = BackupRecord(id: 0, accountId: a.id, address: "file:///x/b/p", key: key, serverId: "s", turnkeyVersion: "tv",
-                                    created: 10, updated: 10, size: 0, description: "d ü", inProgress: false, skpp: true,
-                                    regionName: "eu", storagePrefix: "bam/t1/p")
+        let template = BackupRecord(
+            id: 0, accountId: a.id, address: "file:///x/b/p", key: key, serverId: "s", turnkeyVersion: "tv",
+            created: 10, updated: 10, size: 0, description: "d ü", inProgress: false, skpp: true,
+            regionName: "eu", storagePrefix: "bam/t1/p")
         var r1 = try store.createRecord(template)
         let r2 = try store.createRecord(template)
         #expect(r1.id != r2.id && r1.id > 0)

@@ -27,17 +27,20 @@ struct WebTests {
         let auth = [(name: "subkey", value: subkey)]
         var records: [[String: Any]] = []
         for (server, profile) in [("web-1", "turnkey-wordpress-18.0"), ("db-<b>2</b>", "<script>alert(1)</script>")] {
-            let created = try hub.call("POST", "/api/backup/record/create/", form: ["key": TestKeys.protected, "turnkey_version": profile, "server_id": server], headers: auth)
+            let created = try hub.call(
+                "POST", "/api/backup/record/create/", form: ["key": TestKeys.protected, "turnkey_version": profile, "server_id": server], headers: auth)
             records.append(try #require(try HubTestServer.json(created) as? [String: Any]))
         }
         // The first backup has a full and an incremental session stored.
         let address = records[0]["address"] as! String
         let dir = String(address.dropFirst("file://".count))
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for name in ["duplicity-full.20260101T010203Z.vol1.difftar.gpg", "duplicity-full.20260101T010203Z.manifest.gpg",
-                     "duplicity-full-signatures.20260101T010203Z.sigtar.gpg",
-                     "duplicity-inc.20260101T010203Z.to.20260102T010203Z.vol1.difftar.gpg",
-                     "duplicity-inc.20260101T010203Z.to.20260102T010203Z.manifest.gpg"] {
+        for name in [
+            "duplicity-full.20260101T010203Z.vol1.difftar.gpg", "duplicity-full.20260101T010203Z.manifest.gpg",
+            "duplicity-full-signatures.20260101T010203Z.sigtar.gpg",
+            "duplicity-inc.20260101T010203Z.to.20260102T010203Z.vol1.difftar.gpg",
+            "duplicity-inc.20260101T010203Z.to.20260102T010203Z.manifest.gpg",
+        ] {
             try Data(count: 2048).write(to: URL(fileURLWithPath: dir + "/" + name))
         }
         _ = try hub.call("PUT", "/api/backup/record/update/", form: ["backup_id": records[0]["backup_id"] as! String, "address": address], headers: auth)
@@ -74,8 +77,12 @@ struct WebTests {
         r = try web.post("/signin", ["email": "web@example.com", "apikey": "WRONG", "csrf": csrf])
         #expect(r.status == 401)
         #expect(r.bodyText.contains("Unknown email or API key"))
-        r = try web.post("/signin", ["email": "other@example.com", "apikey": w.apiKey,
-                                     "csrf": WebClient.hiddenField("csrf", in: r.bodyText) ?? ""])
+        r = try web.post(
+            "/signin",
+            [
+                "email": "other@example.com", "apikey": w.apiKey,
+                "csrf": WebClient.hiddenField("csrf", in: r.bodyText) ?? "",
+            ])
         #expect(r.status == 401)
 
         let signed = try Self.signIn(w.hub, email: "WEB@example.com", apiKey: w.apiKey)
@@ -143,7 +150,8 @@ struct WebTests {
 
         // A backup writing to the target holds its lock: the deletion waits.
         let now = Int64(Date().timeIntervalSince1970)
-        let writer = "bam target lock 1\nid=0123456789abcdef0123456789abcdef\nhost=web-1.example\nboot=\npid=812\n"
+        let writer =
+            "bam target lock 1\nid=0123456789abcdef0123456789abcdef\nhost=web-1.example\nboot=\npid=812\n"
             + "operation=backup\nprogram=bam 0.1.0\nstarted=\(now - 60)\nheartbeat=\(now - 5)\n"
         try Posix.writeFileAtomically(dir + "/" + TargetLock.objectName, Array(writer.utf8), mode: 0o600)
         let busy = try web.post("/backups/\(id)/delete", ["csrf": csrf])

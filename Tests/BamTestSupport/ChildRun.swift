@@ -18,8 +18,10 @@ public enum Child {
     /// process's), writes `stdin` to it and closes it, and waits. stderr is
     /// drained on its own thread so that a chatty program cannot block on
     /// a full pipe while its stdout is read.
-    public static func run(_ executable: String, _ arguments: [String], stdin: String = "",
-                           environment: [String: String]? = nil) throws -> ChildRun {
+    public static func run(
+        _ executable: String, _ arguments: [String], stdin: String = "",
+        environment: [String: String]? = nil
+    ) throws -> ChildRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -40,8 +42,9 @@ public enum Child {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         drained.wait()
         process.waitUntilExit()
-        return ChildRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                        stderr: String(decoding: errorData.value, as: UTF8.self))
+        return ChildRun(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errorData.value, as: UTF8.self))
     }
 
     private final class ErrorData: @unchecked Sendable { var value = Data() }

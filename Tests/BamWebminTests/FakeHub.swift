@@ -31,8 +31,9 @@ final class FakeHub {
     /// `directory`: where the server's log goes.
     init(records: String, directory: String) throws {
         let port = try TestServerProcess.freePort()
-        server = try TestServerProcess(name: "fake Hub", argv: ["python3", "-c", Self.script, String(port), records, Self.errorBody],
-                                       port: port, logPath: directory + "/fake-hub.log")
+        server = try TestServerProcess(
+            name: "fake Hub", argv: ["python3", "-c", Self.script, String(port), records, Self.errorBody],
+            port: port, logPath: directory + "/fake-hub.log")
         url = "http://127.0.0.1:\(port)"
     }
 

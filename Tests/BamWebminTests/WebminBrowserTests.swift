@@ -16,8 +16,12 @@ struct WebminBrowserTests {
         try RegistryBackupAddress.save("file://" + s.target, in: Registry(path: s.registry))
         try s.write(s.conf + "/conf", "force-profile empty\n")
         let out = WebminSandbox.packageDirectory + "/artifacts/webmin"
-        let run = try WebminSandbox.run("/usr/bin/env", ["python3", WebminSandbox.packageDirectory + "/scripts/webmin-browser-check.py",
-                                                       s.moduleDir, s.etc, s.varDir, out])
+        let run = try WebminSandbox.run(
+            "/usr/bin/env",
+            [
+                "python3", WebminSandbox.packageDirectory + "/scripts/webmin-browser-check.py",
+                s.moduleDir, s.etc, s.varDir, out,
+            ])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("ok   Run Backup's job finishes (state finished, exit 0)"), "\(run.output)")
         #expect(run.output.contains("ok   the index lists the finished run"), "\(run.output)")

@@ -62,8 +62,10 @@ struct WebminHeaderInjectionTests {
 
         let devNull = open("/dev/null", O_WRONLY)
         defer { close(devNull) }
-        for (location, sent) in [("/bam/index.cgi", "/bam/index.cgi"), ("//evil.example/x", "/"), ("/\\evil.example", "/"),
-                                 ("https://evil.example/", "/"), ("/x\r\nSet-Cookie: a=1", "/xSet-Cookie: a=1")] {
+        for (location, sent) in [
+            ("/bam/index.cgi", "/bam/index.cgi"), ("//evil.example/x", "/"), ("/\\evil.example", "/"),
+            ("https://evil.example/", "/"), ("/x\r\nSet-Cookie: a=1", "/xSet-Cookie: a=1"),
+        ] {
             let output = CGIOutput(fd: devNull, capture: true)
             output.redirect(location)
             #expect(String(decoding: output.captured, as: UTF8.self) == "Location: \(sent)\r\n\r\n", "\(location)")

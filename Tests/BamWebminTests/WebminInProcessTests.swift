@@ -35,7 +35,8 @@ struct WebminInProcessTests {
         #expect(!changed.body.contains("in process\""))
 
         // Escrow download: a key packet with its own passphrase.
-        let download = try s.cgi("escrow.cgi", method: "POST", body: .form([("protect", "passphrase"), ("passphrase", "escrow pass"), ("confirm", "escrow pass"), ("csrf", token)]))
+        let download = try s.cgi(
+            "escrow.cgi", method: "POST", body: .form([("protect", "passphrase"), ("passphrase", "escrow pass"), ("confirm", "escrow pass"), ("csrf", token)]))
         #expect(download.headers["content-type"] == "application/octet-stream", "\(download.body.prefix(600))")
         let key = download.body.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try KeyPacket.open(key, passphrase: "escrow pass").bytes == registry.loadSecret().bytes)
@@ -50,7 +51,10 @@ struct WebminInProcessTests {
         #expect(!Posix.fileExists(s.root + BackupSchedule.cronFile))
 
         // Linked to a Hub: the index lists the account's backups.
-        let hub = try FakeHub(records: #"[{"backup_id": "5", "address": "s3://s3.example/b/5", "description": "db server", "date_updated": "2026-11-28 09:00:00", "size": 4096, "skpp": false}]"#, directory: s.base)
+        let hub = try FakeHub(
+            records:
+                #"[{"backup_id": "5", "address": "s3://s3.example/b/5", "description": "db server", "date_updated": "2026-11-28 09:00:00", "size": 4096, "skpp": false}]"#,
+            directory: s.base)
         try hub.link(registry, backupID: "5")
         let index = try s.cgi("index.cgi")
         #expect(index.body.contains("id=\"daily\">off"), "\(index.body)")

@@ -29,8 +29,10 @@ struct WebminPackageTests {
         for page in ["index", "backup", "restore", "restore-run", "rollback", "init", "passphrase", "escrow", "options", "overrides", "profile", "schedule"] {
             #expect(lines.contains { $0.hasPrefix("lrwxrwxrwx") && $0.hasSuffix(" bam/\(page).cgi -> bam-webmin") }, "\(page).cgi")
         }
-        for file in ["module.info", "config", "config.info", "defaultacl", "lang/en", "images/icon.gif", "help/index.html",
-                     "install_check.pl", "log_parser.pl", "acl_security.pl", "bam-lib.pl", "templates/index.mustache"] {
+        for file in [
+            "module.info", "config", "config.info", "defaultacl", "lang/en", "images/icon.gif", "help/index.html",
+            "install_check.pl", "log_parser.pl", "acl_security.pl", "bam-lib.pl", "templates/index.mustache",
+        ] {
             #expect(lines.contains { $0.hasSuffix(" bam/\(file)") }, "\(file)")
         }
         // Every name is under bam/ (install-module.pl takes the first directory as the module id).

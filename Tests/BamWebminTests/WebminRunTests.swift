@@ -98,7 +98,8 @@ struct WebminRunTests {
 
         // Restore through the CGI onto one copy, with the CLI onto another.
         try s.configure(bamPath: try WebminSandbox.binary("bam"), root: viaCGI)
-        let restore = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("confirm", "yes"), ("csrf", token)])))
+        let restore = try Self.finished(
+            s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("confirm", "yes"), ("csrf", token)])))
         #expect(Self.result(restore) == 0, "\(restore.body)")
         let cli = try s.bam(["restore", "--root", viaCLI, "--conf-dir", s.conf])
         #expect(cli.status == 0, "\(cli.output)")
@@ -138,7 +139,9 @@ struct WebminRunTests {
         try Posix.writeFileAtomically(src + "/srv/data/new.txt", Array("new\n".utf8), mode: 0o644)
         // A hook that records its environment and session, then takes its time.
         let seen = s.base + "/hook"
-        try s.write(s.conf + "/hooks.d/10-record", """
+        try s.write(
+            s.conf + "/hooks.d/10-record",
+            """
             #!/bin/sh
             if [ "$2" = pre ]; then env > \(seen).env; ps -o sid= -p $$ > \(seen).sid; sleep 3; fi
             exit 0
@@ -147,8 +150,9 @@ struct WebminRunTests {
         let token = try s.token()
 
         let started = Date()
-        let response = try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]),
-                                 extra: ["HTTP_COOKIE": "sid=abc", "REMOTE_PASS": "webmin-login-password"])
+        let response = try s.cgi(
+            "backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)]),
+            extra: ["HTTP_COOKIE": "sid=abc", "REMOTE_PASS": "webmin-login-password"])
         #expect(Date().timeIntervalSince(started) < 2.5, "the page answers before the backup is done")
         #expect(response.body.contains("data-state=\"running\""), "\(response.body)")
         let index = try s.cgi("index.cgi")
@@ -215,14 +219,24 @@ struct WebminRunTests {
 
         // One path, as of the first session, into a directory: the system stays.
         let into = s.base + "/restored"
-        let files = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([
-            ("mode", "files"), ("path", "srv/data"), ("destination", into), ("time", times[1]), ("csrf", token)])))
+        let files = try Self.finished(
+            s,
+            try s.cgi(
+                "restore-run.cgi", method: "POST",
+                body: .form([
+                    ("mode", "files"), ("path", "srv/data"), ("destination", into), ("time", times[1]), ("csrf", token),
+                ])))
         #expect(Self.result(files) == 0, "\(files.body)")
         #expect(s.read(into + "/readme") == firstState)
         #expect(s.read(dst + "/srv/data/readme") == "changed later\n")
         // A destination with '..' is refused before anything runs.
-        #expect(try s.cgi("restore-run.cgi", method: "POST", body: .form([
-            ("mode", "files"), ("path", "srv"), ("destination", s.base + "/../x"), ("csrf", token)])).refused)
+        #expect(
+            try s.cgi(
+                "restore-run.cgi", method: "POST",
+                body: .form([
+                    ("mode", "files"), ("path", "srv"), ("destination", s.base + "/../x"), ("csrf", token),
+                ])
+            ).refused)
     }
 
     @Test("escrow key download, restore with the uploaded key: wrong passphrase re-asks, right one restores; key file removed")
@@ -240,9 +254,11 @@ struct WebminRunTests {
         #expect(Self.result(try Self.finished(s, try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "backup"), ("csrf", token)])))) == 0)
 
         // Mismatched and empty escrow passphrases are refused; then download.
-        let mismatch = try s.cgi("escrow.cgi", method: "POST", body: .form([("protect", "passphrase"), ("passphrase", "a"), ("confirm", "b"), ("csrf", token)]))
+        let mismatch = try s.cgi(
+            "escrow.cgi", method: "POST", body: .form([("protect", "passphrase"), ("passphrase", "a"), ("confirm", "b"), ("csrf", token)]))
         #expect(mismatch.body.contains("id=\"error\""))
-        let download = try s.cgi("escrow.cgi", method: "POST", body: .form([("protect", "passphrase"), ("passphrase", "escrow pass"), ("confirm", "escrow pass"), ("csrf", token)]))
+        let download = try s.cgi(
+            "escrow.cgi", method: "POST", body: .form([("protect", "passphrase"), ("passphrase", "escrow pass"), ("confirm", "escrow pass"), ("csrf", token)]))
         #expect(download.headers["content-type"] == "application/octet-stream")
         #expect(download.headers["content-disposition"]?.contains("bam-escrow.key") == true)
         let key = download.body.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -250,14 +266,21 @@ struct WebminRunTests {
 
         // A restore with the key and a wrong passphrase: exit 11, re-ask form carrying the key (not the passphrase).
         try s.configure(bamPath: try WebminSandbox.binary("bam"), root: dst)
-        let wrong = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .multipart([("source", "registry"), ("passphrase", "nope"), ("csrf", token)],
-                                                                               file: ("keyfile", "bam-escrow.key", Array(download.body.utf8)))))
+        let wrong = try Self.finished(
+            s,
+            try s.cgi(
+                "restore-run.cgi", method: "POST",
+                body: .multipart(
+                    [("source", "registry"), ("passphrase", "nope"), ("csrf", token)],
+                    file: ("keyfile", "bam-escrow.key", Array(download.body.utf8)))))
         #expect(Self.result(wrong) == 11, "\(wrong.body)")
         #expect(wrong.body.contains("id=\"reask-form\"") && wrong.body.contains("name=\"keydata\""))
         #expect(!wrong.body.contains("nope"))
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: s.varDir + "/bam/uploads")) ?? []).isEmpty, "uploaded key left behind")
         // The re-ask form's fields with the right passphrase.
-        let right = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("keydata", key), ("passphrase", "escrow pass"), ("confirm", "yes"), ("csrf", token)])))
+        let right = try Self.finished(
+            s,
+            try s.cgi("restore-run.cgi", method: "POST", body: .form([("keydata", key), ("passphrase", "escrow pass"), ("confirm", "yes"), ("csrf", token)])))
         #expect(Self.result(right) == 0, "\(right.body)")
         #expect(s.read(dst + "/srv/data/readme") == "data\n")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: s.varDir + "/bam/uploads")) ?? []).isEmpty)
@@ -274,7 +297,8 @@ struct WebminRunTests {
         try Self.populate(other)
         try Posix.writeFileAtomically(other + "/etc/os-release", Array("ID=debian\nVERSION_ID=\"11\"\n".utf8), mode: 0o644)
         try s.configure(bamPath: try WebminSandbox.binary("bam"), root: other)
-        let refused = try Self.finished(s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("confirm", "yes"), ("csrf", token)])))
+        let refused = try Self.finished(
+            s, try s.cgi("restore-run.cgi", method: "POST", body: .form([("source", "registry"), ("confirm", "yes"), ("csrf", token)])))
         #expect(Self.result(refused) == 10, "\(refused.body)")
         #expect(refused.body.contains("id=\"force-form\"") && refused.body.contains("name=\"force\" value=\"yes\""))
         #expect(!RollbackStore(root: other).exists, "the refused restore changed nothing, so saved no rollback store")
@@ -289,12 +313,15 @@ struct WebminRunTests {
         let empty = try s.cgi("passphrase.cgi", method: "POST", body: .form([("passphrase", ""), ("confirm", ""), ("csrf", token)]))
         #expect(Self.result(empty) == nil && empty.body.contains("confirm_empty"))
         #expect(try KeyPacket.isPassphraseProtected(Registry(path: s.registry).loadKey()))
-        let cleared = try s.cgi("passphrase.cgi", method: "POST", body: .form([("passphrase", ""), ("confirm", ""), ("confirm_empty", "yes"), ("csrf", token)]))
+        let cleared = try s.cgi(
+            "passphrase.cgi", method: "POST", body: .form([("passphrase", ""), ("confirm", ""), ("confirm_empty", "yes"), ("csrf", token)]))
         #expect(Self.result(cleared) == 0, "\(cleared.body)")
         #expect(!(try KeyPacket.isPassphraseProtected(Registry(path: s.registry).loadKey())))
 
         // Options and overrides are saved when valid.
-        let saved = try s.cgi("options.cgi", method: "POST", body: .form([("volsize", "10"), ("full-backup", "2W"), ("force-profile", "empty"), ("backup-skip-packages", "1"), ("csrf", token)]))
+        let saved = try s.cgi(
+            "options.cgi", method: "POST",
+            body: .form([("volsize", "10"), ("full-backup", "2W"), ("force-profile", "empty"), ("backup-skip-packages", "1"), ("csrf", token)]))
         #expect(saved.body.contains("id=\"notice\""), "\(saved.body)")
         let conf = try BamConf.load(confDirectory: s.conf)
         #expect(conf.volsize == 10 && conf.backupSkipPackages && conf.forceProfile == "empty")

@@ -75,8 +75,10 @@ final class WebminSandbox {
     }
 
     /// Runs `script` as miniserv would. `referer: nil` sends none.
-    func cgi(_ script: String, method: String = "GET", query: String = "", body: Body = .none, user: String? = "admin",
-             referer: String?? = .some(nil), sessionID: String? = "0123456789abcdef", extra: [String: String] = [:]) throws -> Response {
+    func cgi(
+        _ script: String, method: String = "GET", query: String = "", body: Body = .none, user: String? = "admin",
+        referer: String?? = .some(nil), sessionID: String? = "0123456789abcdef", extra: [String: String] = [:]
+    ) throws -> Response {
         var env: [String: String] = [
             "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_SOFTWARE": "MiniServ/2.660",
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "10000", "SERVER_PROTOCOL": "HTTP/1.0", "HTTPS": "",
@@ -109,7 +111,9 @@ final class WebminSandbox {
                 data += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n".utf8)
             }
             if let file {
-                data += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+                data += Array(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                        .utf8)
                 data += file.bytes + Array("\r\n".utf8)
             }
             data += Array("--\(boundary)--\r\n".utf8)
@@ -160,7 +164,12 @@ final class WebminSandbox {
     /// Checks that `html` is well-formed (XML parser, as strict as it gets);
     /// returns the parser's complaint, or nil.
     static func wellFormedProblem(_ html: String) throws -> String? {
-        let check = try run("/usr/bin/python3", ["-c", "import sys, xml.dom.minidom\ntry:\n  xml.dom.minidom.parseString(sys.stdin.buffer.read())\nexcept Exception as e:\n  print(e); sys.exit(1)"], stdin: html)
+        let check = try run(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "import sys, xml.dom.minidom\ntry:\n  xml.dom.minidom.parseString(sys.stdin.buffer.read())\nexcept Exception as e:\n  print(e); sys.exit(1)",
+            ], stdin: html)
         return check.status == 0 ? nil : check.output
     }
 

@@ -60,7 +60,10 @@ struct WebminSecurityTests {
                 ("user without the module", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), user: "other") }),
                 ("no user at all", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), user: nil) }),
                 ("foreign Referer", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), referer: "http://evil.example/bam/") }),
-                ("same host, other port", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), referer: "http://127.0.0.1:8080/bam/") }),
+                (
+                    "same host, other port",
+                    { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), referer: "http://127.0.0.1:8080/bam/") }
+                ),
                 ("no Referer", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", token)]), referer: .none) }),
                 ("no token", { try s.cgi(script, method: "POST", body: .form(fields)) }),
                 ("forged token", { try s.cgi(script, method: "POST", body: .form(fields + [("csrf", String(repeating: "0", count: 64))])) }),
@@ -91,8 +94,9 @@ struct WebminSecurityTests {
         #expect(!ok.refused, "\(ok.body)")
         #expect(Self.jobs(s) == 1)
         _ = try WebminRunTests.finished(s, ok)
-        let viaAuthentic = try s.cgi("backup.cgi", method: "POST", body: .raw("mode=simulate&csrf=\(token)", contentType: "text/plain;charset=UTF-8"),
-                                     extra: ["HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_X_PJAX": "true"])
+        let viaAuthentic = try s.cgi(
+            "backup.cgi", method: "POST", body: .raw("mode=simulate&csrf=\(token)", contentType: "text/plain;charset=UTF-8"),
+            extra: ["HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_X_PJAX": "true"])
         #expect(!viaAuthentic.refused, "\(viaAuthentic.body)")
         #expect(Self.jobs(s) == 2)
         _ = try WebminRunTests.finished(s, viaAuthentic)
@@ -131,8 +135,11 @@ struct WebminSecurityTests {
         try WebminRunTests.populate(s.root)
         try s.write(s.root + "/srv/<b>not html</b> & more", "x\n")
         try s.write(s.conf + "/conf", "force-profile empty\n")
-        let r = try WebminRunTests.finished(s, try s.cgi("backup.cgi", method: "POST", body: .form([("mode", "simulate"), ("csrf", token)]),
-                                                         extra: ["HTTP_COOKIE": "sid=abc", "REMOTE_PASS": "webmin-login-password"]))
+        let r = try WebminRunTests.finished(
+            s,
+            try s.cgi(
+                "backup.cgi", method: "POST", body: .form([("mode", "simulate"), ("csrf", token)]),
+                extra: ["HTTP_COOKIE": "sid=abc", "REMOTE_PASS": "webmin-login-password"]))
         #expect(WebminRunTests.result(r) == 0, "\(r.body)")
         #expect(r.body.contains("&lt;b&gt;not html&lt;/b&gt; &amp; more"), "\(r.body)")
         #expect(!r.body.contains("<b>not html"))
@@ -148,7 +155,8 @@ struct WebminSecurityTests {
         try Data().write(to: URL(fileURLWithPath: calls))
         let registry = Registry(path: s.registry)
         try registry.saveKey(try KeyPacket.seal(secret: registry.initialise(force: false), passphrase: "", format: .v2))
-        let changed = try s.cgi("passphrase.cgi", method: "POST", body: .form([("passphrase", "p4ss --force word"), ("confirm", "p4ss --force word"), ("csrf", token)]))
+        let changed = try s.cgi(
+            "passphrase.cgi", method: "POST", body: .form([("passphrase", "p4ss --force word"), ("confirm", "p4ss --force word"), ("csrf", token)]))
         #expect(WebminRunTests.result(changed) == 0, "\(changed.body)")
         #expect(try KeyPacket.open(registry.loadKey(), passphrase: "p4ss --force word").bytes == registry.loadSecret().bytes)
         #expect(Self.bamCalls(s.read(calls)).isEmpty, "the passphrase page ran bam: \(Self.bamCalls(s.read(calls)))")
@@ -216,7 +224,8 @@ struct WebminSecurityTests {
         // A page name the program does not know (say, a stale symlink).
         _ = symlink("bam-webmin", s.moduleDir + "/nope.cgi")
         responses.append(("no such page", try s.cgi("nope.cgi")))
-        responses.append(("empty passphrase", try s.cgi("passphrase.cgi", method: "POST", body: .form([("passphrase", ""), ("confirm", ""), ("csrf", token)]))))
+        responses.append(
+            ("empty passphrase", try s.cgi("passphrase.cgi", method: "POST", body: .form([("passphrase", ""), ("confirm", ""), ("csrf", token)]))))
         for (label, r) in responses {
             let problem = try WebminSandbox.wellFormedProblem(r.body)
             #expect(problem == nil, "\(label): \(problem ?? "")\n\(r.body)")
@@ -234,7 +243,10 @@ struct WebminSecurityTests {
     @Test("Hub backups (bam list --json) are listed, and restoring one starts a job with the typed request")
     func hubBackups() throws {
         let (s, calls) = try Self.sandbox("hub")
-        let hub = try FakeHub(records: #"{"records": [{"backup_id": "3", "address": "s3://s3.example/b/3", "description": "web <server>", "date_updated": "2026-11-27 10:00:00", "size": 2048, "turnkey_version": "debian-12", "skpp": true}, {"backup_id": "x; rm", "address": "s3://s3.example/b/x", "description": "odd"}]}"#, directory: s.base)
+        let hub = try FakeHub(
+            records:
+                #"{"records": [{"backup_id": "3", "address": "s3://s3.example/b/3", "description": "web <server>", "date_updated": "2026-11-27 10:00:00", "size": 2048, "turnkey_version": "debian-12", "skpp": true}, {"backup_id": "x; rm", "address": "s3://s3.example/b/x", "description": "odd"}]}"#,
+            directory: s.base)
         try hub.link(Registry(path: s.registry), backupID: "3")
         let index = try s.cgi("index.cgi")
         #expect(index.body.contains("#3 web &lt;server&gt; (passphrase)"), "\(index.body)")
@@ -246,10 +258,12 @@ struct WebminSecurityTests {
         #expect(form.body.contains("Hub backup #3"))
         #expect(try s.cgi("restore.cgi", query: "backup_id=3%3Brm").refused)
         let token = try s.token()
-        let run = try s.cgi("restore-run.cgi", method: "POST", body: .form([
-            ("backup_id", "3"), ("time", "2026-11-27T10:00:00"), ("skip_packages", "1"), ("limits", "/srv\n-/srv/cache\nmysql:shop"),
-            ("passphrase", "hub key pass"), ("csrf", token),
-        ]))
+        let run = try s.cgi(
+            "restore-run.cgi", method: "POST",
+            body: .form([
+                ("backup_id", "3"), ("time", "2026-11-27T10:00:00"), ("skip_packages", "1"), ("limits", "/srv\n-/srv/cache\nmysql:shop"),
+                ("passphrase", "hub key pass"), ("csrf", token),
+            ]))
         #expect(!run.refused, "\(run.body)")
         #expect(Self.bamCalls(s.read(calls)).isEmpty, "the restore ran in-process")
         // The typed request the job runs; the passphrase is in no job file.

@@ -42,7 +42,8 @@ enum ExtrasTargets {
 
     /// A small Debian system's accounts, for the merge.
     private static let local = UserDatabase(
-        passwd: AccountFile.parse("""
+        passwd: AccountFile.parse(
+            """
             root:x:0:0:root:/root:/bin/bash
             daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
             www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin
@@ -50,7 +51,8 @@ enum ExtrasTargets {
             alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash
 
             """, kind: .passwd),
-        group: AccountFile.parse("""
+        group: AccountFile.parse(
+            """
             root:x:0:
             daemon:x:1:
             www-data:x:33:

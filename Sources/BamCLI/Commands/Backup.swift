@@ -21,13 +21,22 @@ extension Bam {
         @Option(name: .customLong("raw-upload"), help: ArgumentHelp("Back up this directory as it is (no profile, no extras).", valueName: "DIR"))
         var rawUpload: String?
 
-        @Option(help: ArgumentHelp("Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX (default: the address the Hub chose for this server's record, else the registry's backup address).", valueName: "URL"))
+        @Option(
+            help: ArgumentHelp(
+                "Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX (default: the address the Hub chose for this server's record, else the registry's backup address).",
+                valueName: "URL"))
         var address: String?
 
-        @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Local cache of manifests and signatures, and scratch space (default: $BAM_CACHE or /var/cache/bam).", valueName: "DIR"))
+        @Option(
+            name: .customLong("cache-dir"),
+            help: ArgumentHelp("Local cache of manifests and signatures, and scratch space (default: $BAM_CACHE or /var/cache/bam).", valueName: "DIR"))
         var cacheDirectory: String?
 
-        @Option(name: .customLong("full-backup"), help: ArgumentHelp("'now' for a new full backup, or an age like 1M: full when the last full backup is older (default: conf's full-backup, 1M).", valueName: "FREQ"))
+        @Option(
+            name: .customLong("full-backup"),
+            help: ArgumentHelp(
+                "'now' for a new full backup, or an age like 1M: full when the last full backup is older (default: conf's full-backup, 1M).", valueName: "FREQ")
+        )
         var fullBackup: String?
 
         @Option(help: ArgumentHelp("Volume size in MiB (default: conf's volsize, 25).", valueName: "MB"))
@@ -35,7 +44,10 @@ extension Bam {
 
         @OptionGroup var system: SystemRootOptions
 
-        @Option(name: .customLong("force-profile"), help: ArgumentHelp("Compare with this profile directory, or 'empty' (everything is new), instead of the registry's profile.", valueName: "DIR|empty"))
+        @Option(
+            name: .customLong("force-profile"),
+            help: ArgumentHelp(
+                "Compare with this profile directory, or 'empty' (everything is new), instead of the registry's profile.", valueName: "DIR|empty"))
         var forceProfile: String?
 
         @Flag(name: .customLong("skip-files"), help: "Back up no files, users or groups (only packages and databases).")
@@ -44,7 +56,9 @@ extension Bam {
         @Flag(name: .customLong("skip-packages"), help: "Do not record the packages installed since the profile.")
         var skipPackages = false
 
-        @Flag(name: .customLong("skip-database"), help: "Back up no databases (MySQL/MariaDB into myfs/, PostgreSQL into pgfs/); without it, a database that cannot be dumped fails the backup.")
+        @Flag(
+            name: .customLong("skip-database"),
+            help: "Back up no databases (MySQL/MariaDB into myfs/, PostgreSQL into pgfs/); without it, a database that cannot be dumped fails the backup.")
         var skipDatabase = false
 
         @Flag(help: "Show what would be backed up; store nothing.")
@@ -53,7 +67,10 @@ extension Bam {
         @Option(help: ArgumentHelp("Write the extract (extras and changed files) into this directory instead of uploading.", valueName: "DIR"))
         var dump: String?
 
-        @Argument(parsing: .postTerminator, help: ArgumentHelp("Limits after '--': /path, mysql:DB[/TABLE] or pgsql:DB[/TABLE] to include, with '-' to exclude (added to the overrides).", valueName: "LIMIT"))
+        @Argument(
+            parsing: .postTerminator,
+            help: ArgumentHelp(
+                "Limits after '--': /path, mysql:DB[/TABLE] or pgsql:DB[/TABLE] to include, with '-' to exclude (added to the overrides).", valueName: "LIMIT"))
         var limits: [String] = []
 
         @OptionGroup var storage: StorageOptions

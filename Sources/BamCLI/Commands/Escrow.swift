@@ -26,7 +26,9 @@ extension Bam {
         @Flag(help: "Protect the escrow key with a generated passphrase, printed once.")
         var randomPassphrase = false
 
-        @Option(name: .customLong("key-format"), help: ArgumentHelp("Key packet format: v2 (scrypt, AES-GCM) or v1 (readable by the original TKLBAM).", valueName: "v1|v2"))
+        @Option(
+            name: .customLong("key-format"),
+            help: ArgumentHelp("Key packet format: v2 (scrypt, AES-GCM) or v1 (readable by the original TKLBAM).", valueName: "v1|v2"))
         var keyFormat: KeyPacket.Format = .v2
 
         @Flag(help: "Read the passphrase as one line from standard input instead of asking on the terminal.")

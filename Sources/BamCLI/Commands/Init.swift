@@ -21,7 +21,9 @@ extension Bam {
         @Flag(name: .customLong("apikey-stdin"), help: "Read the API key as one line from standard input.")
         var apiKeyStdin = false
 
-        @Option(help: ArgumentHelp("The Hub's URL (default: $BAM_HUB_URL, else \(HubClient.placeholderURL)); saved in <registry>/hub for later commands.", valueName: "URL"))
+        @Option(
+            help: ArgumentHelp(
+                "The Hub's URL (default: $BAM_HUB_URL, else \(HubClient.placeholderURL)); saved in <registry>/hub for later commands.", valueName: "URL"))
         var hub: String?
 
         @Option(help: ArgumentHelp("The directory that stands for /: its profile id picks the profile fetched from the Hub.", valueName: "DIR"))
@@ -33,7 +35,9 @@ extension Bam {
         @Flag(help: "Replace an existing secret (existing backups become unreadable with the new one).")
         var force = false
 
-        @Option(name: .customLong("key-format"), help: ArgumentHelp("Format of the key packet written to <registry>/key: v2 (scrypt, AES-GCM) or v1 (the original TKLBAM's).", valueName: "v1|v2"))
+        @Option(
+            name: .customLong("key-format"),
+            help: ArgumentHelp("Format of the key packet written to <registry>/key: v2 (scrypt, AES-GCM) or v1 (the original TKLBAM's).", valueName: "v1|v2"))
         var keyFormat: KeyPacket.Format = .v2
 
         @OptionGroup var registryOptions: RegistryOptions

@@ -38,14 +38,18 @@ extension Bam.Internal {
                 try Posix.makeDirectories(out, mode: 0o755)
                 let result = try ProfileCreator(root: root, conf: conf).create(in: out)
                 for warning in result.warnings { reporter.report(.warning(warning.description)) }
-                reporter.summary([
-                    ("operation", .string("create-profile")),
-                    ("root", .string(root)),
-                    ("profile", .string(out)),
-                    ("profile_id", .string(ProfileID.detect(root: root))),
-                    ("dirindex_records", .int(Int64(result.indexRecords))),
-                    ("packages", .int(Int64(result.packages))),
-                ], text: "profile of \(root) (\(ProfileID.detect(root: root))) in \(out): \(result.indexRecords) dirindex record(s), \(result.packages) package(s)")
+                reporter.summary(
+                    [
+                        ("operation", .string("create-profile")),
+                        ("root", .string(root)),
+                        ("profile", .string(out)),
+                        ("profile_id", .string(ProfileID.detect(root: root))),
+                        ("dirindex_records", .int(Int64(result.indexRecords))),
+                        ("packages", .int(Int64(result.packages))),
+                    ],
+                    text:
+                        "profile of \(root) (\(ProfileID.detect(root: root))) in \(out): \(result.indexRecords) dirindex record(s), \(result.packages) package(s)"
+                )
             }
         }
     }

@@ -19,7 +19,9 @@ extension Bam {
         @Flag(help: "Generate a random passphrase and print it (write it down: it is shown once).")
         var random = false
 
-        @Option(name: .customLong("key-format"), help: ArgumentHelp("Key packet format: v2 (scrypt, AES-GCM) or v1 (the original TKLBAM's, weaker).", valueName: "v1|v2"))
+        @Option(
+            name: .customLong("key-format"),
+            help: ArgumentHelp("Key packet format: v2 (scrypt, AES-GCM) or v1 (the original TKLBAM's, weaker).", valueName: "v1|v2"))
         var keyFormat: KeyPacket.Format = .v2
 
         @Flag(help: "Read the new passphrase as one line from standard input instead of asking on the terminal.")

@@ -17,7 +17,10 @@ extension Bam {
                 'bam restore-rollback' undoes the restore.
                 """)
 
-        @Argument(help: ArgumentHelp("A Hub backup id (see 'bam list'), or an extract directory (a path: it contains '/' or exists) to restore from instead of a storage target.", valueName: "BACKUP_ID|EXTRACT"))
+        @Argument(
+            help: ArgumentHelp(
+                "A Hub backup id (see 'bam list'), or an extract directory (a path: it contains '/' or exists) to restore from instead of a storage target.",
+                valueName: "BACKUP_ID|EXTRACT"))
         var source: String?
 
         /// The argument as an extract directory: a path, or a directory that exists.
@@ -29,25 +32,39 @@ extension Bam {
         /// The argument as a Hub backup id.
         var backupID: String? { extract == nil ? source : nil }
 
-        @Option(name: .customLong("raw-download"), help: ArgumentHelp("Only download the backup into this directory (it must not exist or be empty, unless --force); change nothing else.", valueName: "DEST"))
+        @Option(
+            name: .customLong("raw-download"),
+            help: ArgumentHelp(
+                "Only download the backup into this directory (it must not exist or be empty, unless --force); change nothing else.", valueName: "DEST"))
         var rawDownload: String?
 
-        @Option(help: ArgumentHelp("Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX (default: the registry's backup address).", valueName: "URL"))
+        @Option(
+            help: ArgumentHelp(
+                "Storage target: file:///PATH, s3://HOST/BUCKET/PREFIX, or s3+http://HOST:PORT/BUCKET/PREFIX (default: the registry's backup address).",
+                valueName: "URL"))
         var address: String?
 
-        @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Local cache and scratch space for the download (default: $BAM_CACHE or /var/cache/bam).", valueName: "DIR"))
+        @Option(
+            name: .customLong("cache-dir"),
+            help: ArgumentHelp("Local cache and scratch space for the download (default: $BAM_CACHE or /var/cache/bam).", valueName: "DIR"))
         var cacheDirectory: String?
 
-        @Option(help: ArgumentHelp("Restore the state at this time: now, epoch seconds, 2026-11-27T10:00:00, 20261127T100000Z, or an age like 3D.", valueName: "T"))
+        @Option(
+            help: ArgumentHelp("Restore the state at this time: now, epoch seconds, 2026-11-27T10:00:00, 20261127T100000Z, or an age like 3D.", valueName: "T"))
         var time: String?
 
         @Option(help: ArgumentHelp("With --raw-download: only this path (relative to the backed-up directory); DEST becomes it.", valueName: "P"))
         var path: String?
 
-        @Flag(name: .customLong("no-special-files"), help: "With --raw-download: refuse (exit 13) device nodes, FIFOs and setuid/setgid files in the backup instead of restoring them as duplicity does.")
+        @Flag(
+            name: .customLong("no-special-files"),
+            help: "With --raw-download: refuse (exit 13) device nodes, FIFOs and setuid/setgid files in the backup instead of restoring them as duplicity does."
+        )
         var noSpecialFiles = false
 
-        @Option(help: ArgumentHelp("Restore limits, space-separated: /path, mysql:DB[/TABLE], pgsql:DB[/TABLE] to include, with '-' to exclude.", valueName: "LIMITS"))
+        @Option(
+            help: ArgumentHelp(
+                "Restore limits, space-separated: /path, mysql:DB[/TABLE], pgsql:DB[/TABLE] to include, with '-' to exclude.", valueName: "LIMITS"))
         var limits: String?
 
         @Flag(name: .customLong("skip-files"), help: "Restore no files, users or groups.")

@@ -26,8 +26,10 @@ extension Bam {
             var exitCode = StatusExitStatus.backedUp
             do {
                 try report(&exitCode)
-            } catch let error as ExitCode where error.rawValue == StatusExitStatus.noBackup.rawValue
-                        || error.rawValue == StatusExitStatus.notInitialised.rawValue {
+            } catch let error as ExitCode
+                where error.rawValue == StatusExitStatus.noBackup.rawValue
+                || error.rawValue == StatusExitStatus.notInitialised.rawValue
+            {
                 // A failure must not read as a state.
                 throw ExitCode(BamExitStatus.failure.rawValue)
             }

@@ -30,21 +30,26 @@ extension Bam {
             try output.run { reporter in
                 let secret = try registryOptions.registry.loadSecret()
                 let when = try time.map(TimeArgument.parse)
-                let result = try ArchiveVerify(address: archive.address, time: when, compareWith: compare,
-                                               scratchRoot: archive.cacheRoot, passphrase: secret.bytes, progress: reporter).run()
+                let result = try ArchiveVerify(
+                    address: archive.address, time: when, compareWith: compare,
+                    scratchRoot: archive.cacheRoot, passphrase: secret.bytes, progress: reporter
+                ).run()
                 let diffs = result.differences
                 if !reporter.json {
                     for line in diffs { print("difference: \(line)") }
                 }
-                reporter.summary([
-                    ("operation", .string("verify")),
-                    ("time", .string(BackupTime.format(result.restore.time))),
-                    ("volumes", .int(Int64(result.restore.volumes))),
-                    ("files", .int(Int64(result.restore.files))),
-                    ("differences", .array(diffs.map { .string($0) })),
-                ], text: diffs.isEmpty
-                    ? "verified \(result.restore.volumes) volume(s), \(result.restore.files) files of \(BackupTime.display(result.restore.time))" + (compare.map { "; identical to \($0)" } ?? "")
-                    : "\(diffs.count) difference(s) from \(compare ?? "")")
+                reporter.summary(
+                    [
+                        ("operation", .string("verify")),
+                        ("time", .string(BackupTime.format(result.restore.time))),
+                        ("volumes", .int(Int64(result.restore.volumes))),
+                        ("files", .int(Int64(result.restore.files))),
+                        ("differences", .array(diffs.map { .string($0) })),
+                    ],
+                    text: diffs.isEmpty
+                        ? "verified \(result.restore.volumes) volume(s), \(result.restore.files) files of \(BackupTime.display(result.restore.time))"
+                            + (compare.map { "; identical to \($0)" } ?? "")
+                        : "\(diffs.count) difference(s) from \(compare ?? "")")
                 if !diffs.isEmpty { throw ExitCode(BamExitStatus.failure.rawValue) }
             }
         }

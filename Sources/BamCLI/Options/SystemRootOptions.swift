@@ -8,7 +8,9 @@ struct SystemRootOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The directory that stands for /.", valueName: "DIR"))
     var root = "/"
 
-    @Option(name: .customLong("conf-dir"), help: ArgumentHelp("Configuration directory with conf, overrides and hooks.d (default: $BAM_CONF or /etc/bam).", valueName: "DIR"))
+    @Option(
+        name: .customLong("conf-dir"),
+        help: ArgumentHelp("Configuration directory with conf, overrides and hooks.d (default: $BAM_CONF or /etc/bam).", valueName: "DIR"))
     var confDirectory: String?
 
     var conf: String {

@@ -40,7 +40,7 @@ public enum FullBackupInterval: Equatable, Sendable, CustomStringConvertible {
         if text == "now" { return .now }
         let shown = Posix.display(text)
         guard let last = text.last, let unit = Unit(rawValue: last), case let digits = text.dropLast(),
-              !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber })
+            !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber })
         else {
             throw BamError.invalid("must be 'now' or a number and one of m h D W M Y (e.g. 1M), got '\(shown)'")
         }

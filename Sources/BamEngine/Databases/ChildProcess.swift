@@ -33,8 +33,10 @@ final class ChildProcess {
     private let stderrDone = DispatchSemaphore(value: 0)
     private var stdinClosed = false
 
-    init(_ arguments: [String], stdin: Input = .null, stdout: Output = .pipe, directory: String? = "/",
-         environment: [String: String] = [:]) throws {
+    init(
+        _ arguments: [String], stdin: Input = .null, stdout: Output = .pipe, directory: String? = "/",
+        environment: [String: String] = [:]
+    ) throws {
         commandLine = arguments.map(ProcessRunner.quote).joined(separator: " ")
         exit = ProcessExit(process)
         process.executableURL = URL(fileURLWithPath: arguments[0])

@@ -13,7 +13,9 @@ struct DatabaseRestore {
         let myfs = extras + "/" + MyFSLayout.directoryName
         if Posix.fileExists(myfs) {
             guard let defaults = try settings.mysqlDefaults(root: root) else {
-                throw BamError.invalid("the backup holds MySQL databases but \(root) has no MySQL server to restore them into (no /etc/mysql/debian.cnf and no mysql-defaults-file in the conf); install one, or use --skip-database")
+                throw BamError.invalid(
+                    "the backup holds MySQL databases but \(root) has no MySQL server to restore them into (no /etc/mysql/debian.cnf and no mysql-defaults-file in the conf); install one, or use --skip-database"
+                )
             }
             let mysql = try MySQLDatabases(defaultsFile: defaults)
             let selection = DatabaseSelection(engine: .mysql, limits: limits)

@@ -35,7 +35,9 @@ public struct DatabaseSettings: Codable, Equatable, Sendable {
         let debian = Self.rootPath(root, "/etc/mysql/debian.cnf")
         if Posix.fileExists(debian) { return debian }
         for server in ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"] where Posix.fileExists(Self.rootPath(root, server)) {
-            throw BamError.invalid("\(Self.rootPath(root, server)) is installed but there is no \(debian) to connect with: set mysql-defaults-file in the conf, or use --skip-database")
+            throw BamError.invalid(
+                "\(Self.rootPath(root, server)) is installed but there is no \(debian) to connect with: set mysql-defaults-file in the conf, or use --skip-database"
+            )
         }
         return nil
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Buffered writing of a large text file (a dirindex, an fsdelta) without

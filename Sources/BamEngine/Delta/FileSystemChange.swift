@@ -39,8 +39,7 @@ public enum FileSystemChange: Equatable, Sendable {
 
     /// Parses one fsdelta line (without its newline). The path is taken as
     /// everything between the operation and the trailing numeric fields.
-    public static func parse(_ line: [UInt8], file: String = "fsdelta", lineNumber: Int = 1) throws -> FileSystemChange
-    {
+    public static func parse(_ line: [UInt8], file: String = "fsdelta", lineNumber: Int = 1) throws -> FileSystemChange {
         func bad(_ why: String) -> BamError { BamError.invalid("\(file):\(lineNumber): \(why)") }
         guard line.count > 2, line[1] == PathBytes.tab else { throw bad("expected '<o|s|d> TAB path ...'") }
         let rest = Array(line[2...])

@@ -86,8 +86,7 @@ public struct FileSystemDelta {
             switch event {
             case .entry(let entry):
                 try drain(before: entry.path)
-                if let record = pending, record.path.withUnsafeBufferPointer({ PathBytes.compare($0, entry.path) == 0 })
-                {
+                if let record = pending, record.path.withUnsafeBufferPointer({ PathBytes.compare($0, entry.path) == 0 }) {
                     try compare(entry, with: record, sink, &summary)
                     try advance()
                 } else if entry.isDirectory {
@@ -122,8 +121,7 @@ public struct FileSystemDelta {
     ) throws {
         if record.size != entry.size || record.mtime != entry.mtime {
             let sameTarget: Bool
-            if entry.isSymlink, let recorded = record.symlinkTarget, !recorded.isEmpty, let target = entry.symlinkTarget
-            {
+            if entry.isSymlink, let recorded = record.symlinkTarget, !recorded.isEmpty, let target = entry.symlinkTarget {
                 sameTarget = recorded.withUnsafeBufferPointer { PathBytes.compare($0, target) == 0 }
             } else {
                 sameTarget = false

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Byte-level helpers for absolute paths held as `[UInt8]`. The dirindex

@@ -22,8 +22,9 @@ public struct HubBackupRegistration: Equatable, Sendable {
     }
 
     public init(record: HubRecord) {
-        self.init(address: record.address, backupID: record.backupID,
-                  updated: record.dateUpdated.isEmpty ? nil : record.dateUpdated, size: record.size, skpp: record.skpp)
+        self.init(
+            address: record.address, backupID: record.backupID,
+            updated: record.dateUpdated.isEmpty ? nil : record.dateUpdated, size: record.size, skpp: record.skpp)
     }
 
     /// The registry's `hbr`; nil when there is none or it has no address.
@@ -38,10 +39,11 @@ public struct HubBackupRegistration: Equatable, Sendable {
             values[String(text[..<split])] = String(value)
         }
         guard let address = values["address"], !address.isEmpty else { return nil }
-        return HubBackupRegistration(address: address, backupID: values["backup_id"].flatMap { $0.isEmpty ? nil : $0 },
-                                     updated: values["updated"].flatMap { $0.isEmpty ? nil : $0 },
-                                     size: values["size"].flatMap { Int64($0) },
-                                     skpp: values["skpp"].map { $0 == "true" })
+        return HubBackupRegistration(
+            address: address, backupID: values["backup_id"].flatMap { $0.isEmpty ? nil : $0 },
+            updated: values["updated"].flatMap { $0.isEmpty ? nil : $0 },
+            size: values["size"].flatMap { Int64($0) },
+            skpp: values["skpp"].map { $0 == "true" })
     }
 
     public func save(in registry: Registry) throws {

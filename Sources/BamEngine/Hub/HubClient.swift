@@ -22,7 +22,8 @@ public final class HubClient: CustomStringConvertible {
         environment["BAM_HUB_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? placeholderURL
     }
 
-    public init(url: String, subkey: String?, timeouts: HTTPTimeouts = HTTPTimeouts(connectSeconds: 10, lowSpeedBytesPerSecond: 1, lowSpeedSeconds: 30)) throws {
+    public init(url: String, subkey: String?, timeouts: HTTPTimeouts = HTTPTimeouts(connectSeconds: 10, lowSpeedBytesPerSecond: 1, lowSpeedSeconds: 30)) throws
+    {
         let trimmed = url.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix("http://") || trimmed.hasPrefix("https://") else {
             throw BamError.invalid("the Hub URL must start with http:// or https://: \(url)")
@@ -58,8 +59,9 @@ public final class HubClient: CustomStringConvertible {
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
         if let subkey, path != "subkey/" { headers.append(("subkey", subkey)) }
         if body != nil { headers.append(("Content-Type", "application/x-www-form-urlencoded")) }
-        let request = HTTPRequest(method: method, url: url, headers: headers,
-                                  body: body.map { .bytes(Array($0.utf8)) } ?? .none, timeouts: timeouts)
+        let request = HTTPRequest(
+            method: method, url: url, headers: headers,
+            body: body.map { .bytes(Array($0.utf8)) } ?? .none, timeouts: timeouts)
         let response: HTTPResponse
         do {
             response = try session.perform(request)
@@ -88,7 +90,7 @@ public final class HubClient: CustomStringConvertible {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.unicodeScalars.append(UnicodeScalar(byte))
             default:
                 out += String(format: "%%%02X", byte)

@@ -32,11 +32,12 @@ public struct HubCredentials: Equatable, Sendable, CustomStringConvertible {
         guard let object = value as? [String: Any], let type = HubJSON.string(object["type"]), !type.isEmpty else {
             throw HubError.badResponse(call: "GET credentials/", reason: "expected an object with a type")
         }
-        self.init(type: type,
-                  accessKey: HubJSON.string(object["accesskey"]) ?? "",
-                  secretKey: HubJSON.string(object["secretkey"]) ?? "",
-                  sessionToken: HubJSON.string(object["sessiontoken"]) ?? "",
-                  expiration: HubJSON.string(object["expiration"]) ?? "", backupID: backupID)
+        self.init(
+            type: type,
+            accessKey: HubJSON.string(object["accesskey"]) ?? "",
+            secretKey: HubJSON.string(object["secretkey"]) ?? "",
+            sessionToken: HubJSON.string(object["sessiontoken"]) ?? "",
+            expiration: HubJSON.string(object["expiration"]) ?? "", backupID: backupID)
         if type != "none" && (accessKey.isEmpty || secretKey.isEmpty) {
             throw HubError.badResponse(call: "GET credentials/", reason: "type \(type) without accesskey and secretkey")
         }
@@ -100,8 +101,9 @@ public struct HubCredentials: Equatable, Sendable, CustomStringConvertible {
             }
             values[line[..<eq].trimmingCharacters(in: .whitespaces).lowercased()] = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
         }
-        return HubCredentials(type: values["type"] ?? "iamuser", accessKey: values["accesskey"] ?? "",
-                              secretKey: values["secretkey"] ?? "", sessionToken: values["sessiontoken"] ?? "",
-                              expiration: values["expiration"] ?? "", backupID: values["backup_id"].flatMap { $0.isEmpty ? nil : $0 })
+        return HubCredentials(
+            type: values["type"] ?? "iamuser", accessKey: values["accesskey"] ?? "",
+            secretKey: values["secretkey"] ?? "", sessionToken: values["sessiontoken"] ?? "",
+            expiration: values["expiration"] ?? "", backupID: values["backup_id"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }

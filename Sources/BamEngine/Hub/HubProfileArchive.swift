@@ -18,7 +18,8 @@ public enum HubProfileArchive {
     /// come from the Hub (no `stamp`) or there is none.
     public static func stored(in directory: String) -> Stored? {
         guard let id = try? readLine(directory + "/profile_id"), !id.isEmpty,
-              let stampText = try? readLine(directory + "/stamp"), let stamp = Int64(stampText) else { return nil }
+            let stampText = try? readLine(directory + "/stamp"), let stamp = Int64(stampText)
+        else { return nil }
         return Stored(profileID: id, stamp: stamp)
     }
 
@@ -26,7 +27,8 @@ public enum HubProfileArchive {
     /// `directory` holds for `profileID`.
     public static func isNewer(_ timestamp: Int64, profileID: String, than directory: String) -> Bool {
         guard let stored = stored(in: directory), stored.profileID == profileID,
-              Posix.fileExists(directory + "/" + DirIndexConf.fileName) else { return true }
+            Posix.fileExists(directory + "/" + DirIndexConf.fileName)
+        else { return true }
         return timestamp > stored.stamp
     }
 

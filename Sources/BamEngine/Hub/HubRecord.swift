@@ -30,9 +30,11 @@ public struct HubRecord: Equatable, Sendable, Codable {
         case dateCreated = "date_created", dateUpdated = "date_updated", inProgress = "inprogress"
     }
 
-    public init(backupID: String, address: String, key: String = "", serverID: String = "", turnkeyVersion: String = "",
-                dateCreated: String = "", dateUpdated: String = "", size: Int64 = 0, description: String = "",
-                inProgress: Bool = false, skpp: Bool = false) {
+    public init(
+        backupID: String, address: String, key: String = "", serverID: String = "", turnkeyVersion: String = "",
+        dateCreated: String = "", dateUpdated: String = "", size: Int64 = 0, description: String = "",
+        inProgress: Bool = false, skpp: Bool = false
+    ) {
         self.backupID = backupID
         self.address = address
         self.key = key
@@ -58,16 +60,17 @@ public struct HubRecord: Equatable, Sendable, Codable {
         guard let address = HubJSON.string(object["address"]), !address.isEmpty else {
             throw HubError.badResponse(call: call, reason: "record \(id) has no address")
         }
-        self.init(backupID: id, address: address,
-                  key: HubJSON.string(object["key"]) ?? "",
-                  serverID: HubJSON.string(object["server_id"]) ?? "",
-                  turnkeyVersion: HubJSON.string(object["turnkey_version"]) ?? "",
-                  dateCreated: HubJSON.string(object["date_created"]) ?? "",
-                  dateUpdated: HubJSON.string(object["date_updated"]) ?? "",
-                  size: HubJSON.int(object["size"]) ?? 0,
-                  description: HubJSON.string(object["description"]) ?? "",
-                  inProgress: HubJSON.bool(object["inprogress"]) ?? false,
-                  skpp: HubJSON.bool(object["skpp"]) ?? false)
+        self.init(
+            backupID: id, address: address,
+            key: HubJSON.string(object["key"]) ?? "",
+            serverID: HubJSON.string(object["server_id"]) ?? "",
+            turnkeyVersion: HubJSON.string(object["turnkey_version"]) ?? "",
+            dateCreated: HubJSON.string(object["date_created"]) ?? "",
+            dateUpdated: HubJSON.string(object["date_updated"]) ?? "",
+            size: HubJSON.int(object["size"]) ?? 0,
+            description: HubJSON.string(object["description"]) ?? "",
+            inProgress: HubJSON.bool(object["inprogress"]) ?? false,
+            skpp: HubJSON.bool(object["skpp"]) ?? false)
     }
 }
 

@@ -69,13 +69,17 @@ public final class HubSession {
     /// new secret and an unprotected key packet, the Hub URL and subkey,
     /// storage credentials and the profile for `profileID`. Credentials and
     /// profile are best effort: the next backup fetches them again.
-    public static func link(apiKey: String, url: String, registry: Registry, profileID: String, force: Bool,
-                            keyFormat: KeyPacket.Format, warn: @escaping (String) -> Void) throws -> LinkResult {
+    public static func link(
+        apiKey: String, url: String, registry: Registry, profileID: String, force: Bool,
+        keyFormat: KeyPacket.Format, warn: @escaping (String) -> Void
+    ) throws -> LinkResult {
         guard !apiKey.isEmpty, !apiKey.contains(where: { $0.isWhitespace }) else {
             throw BamError.invalid("the API key is empty or contains white space")
         }
         if registry.isInitialised && !force {
-            throw BamError.registry("\(registry.path) is already initialised; re-initialising replaces the secret and makes existing backups unreadable (use --force to do it anyway)")
+            throw BamError.registry(
+                "\(registry.path) is already initialised; re-initialising replaces the secret and makes existing backups unreadable (use --force to do it anyway)"
+            )
         }
         let subkey = try HubClient(url: url, subkey: nil).fetchSubkey(apiKey: apiKey)
         let secret = try registry.initialise(force: force)
@@ -166,8 +170,9 @@ public final class HubSession {
                 }
             }
             let key = try registry.loadKey()
-            let record = try hub.createRecord(key: key, profileID: profileID, serverID: serverID,
-                                                 skpp: try KeyPacket.isPassphraseProtected(key))
+            let record = try hub.createRecord(
+                key: key, profileID: profileID, serverID: serverID,
+                skpp: try KeyPacket.isPassphraseProtected(key))
             try HubBackupRegistration(record: record).save(in: registry)
             return (record, false)
         } catch let error as HubError where noteUnreachable(error) {
@@ -259,8 +264,11 @@ extension HubSession {
         } catch let error as HubError where noteUnreachable(error) {
             guard let cached = try HubBackupRegistration.load(registry), let id = cached.backupID else { throw error }
             warnOffline(error, "listing only this server's cached record")
-            return [HubRecord(backupID: id, address: cached.address, dateUpdated: cached.updated ?? "",
-                              size: cached.size ?? 0, skpp: cached.skpp ?? false)]
+            return [
+                HubRecord(
+                    backupID: id, address: cached.address, dateUpdated: cached.updated ?? "",
+                    size: cached.size ?? 0, skpp: cached.skpp ?? false)
+            ]
         }
     }
 

@@ -114,8 +114,9 @@ enum KeyPacketV1 {
             throw BamError.corrupt(what: KeyPacket.what, reason: "a v1 packet of \(packet.count) bytes is truncated or malformed")
         }
         guard body <= maximumCiphertextLength else {
-            throw BamError.corrupt(what: KeyPacket.what,
-                                   reason: "its \(body)-byte ciphertext is beyond the \(maximumCiphertextLength) bytes a v1 secret can need")
+            throw BamError.corrupt(
+                what: KeyPacket.what,
+                reason: "its \(body)-byte ciphertext is beyond the \(maximumCiphertextLength) bytes a v1 secret can need")
         }
         let hash = Int(packet[1]) << 8 | Int(packet[2])
         let cipher = Int(packet[3]) << 8 | Int(packet[4])

@@ -78,8 +78,9 @@ public final class ArchiveBackup {
         }
         // Before anything on the target changes (aborting uploads included):
         // another writer's volumes and ours must never mix.
-        let lock = try TargetLock.acquire(backend: backend, operation: "backup", program: options.storage.program,
-                                          warn: { [progress] in progress.report(.warning($0)) })
+        let lock = try TargetLock.acquire(
+            backend: backend, operation: "backup", program: options.storage.program,
+            warn: { [progress] in progress.report(.warning($0)) })
         defer { lock.release() }
         try Posix.makeDirectories(options.cacheRoot, mode: 0o700)
         let scratch = try Posix.makeTemporaryDirectory(in: options.cacheRoot, prefix: "scratch-")
@@ -129,21 +130,27 @@ public final class ArchiveBackup {
             BackupFileName(kind: kind, incremental: incremental, start: start, end: now)
         }
 
-        let journal = BackupResumeJournal(path: journalPath, state: resumed?.state ?? BackupResumeState(
-            address: options.address, source: options.source, volumeSize: options.volumeSize,
-            incremental: incremental, start: start, time: now))
+        let journal = BackupResumeJournal(
+            path: journalPath,
+            state: resumed?.state
+                ?? BackupResumeState(
+                    address: options.address, source: options.source, volumeSize: options.volumeSize,
+                    incremental: incremental, start: start, time: now))
         try journal.save()
 
         progress.report(.phase(incremental ? "incremental backup" : "full backup"))
-        let uploader = VolumeUploader(backend: backend, cipher: crypto.cipher, directory: scratch,
-                                      encryptionWorkers: options.encryptionWorkers,
-                                      uploadWorkers: options.storage.parallelTransfers,
-                                      progress: progress) { name(.volume($0)) }
+        let uploader = VolumeUploader(
+            backend: backend, cipher: crypto.cipher, directory: scratch,
+            encryptionWorkers: options.encryptionWorkers,
+            uploadWorkers: options.storage.parallelTransfers,
+            progress: progress
+        ) { name(.volume($0)) }
         uploader.journal = journal
         if let resumed {
             uploader.reusable = resumed.stored
             uploader.existing = Set(resumed.set.volumes.keys)
-            progress.report(.warning("continuing the interrupted \(resumed.set.label) set: \(resumed.stored.count) volume(s) already stored are kept if unchanged"))
+            progress.report(
+                .warning("continuing the interrupted \(resumed.set.label) set: \(resumed.stored.count) volume(s) already stored are kept if unchanged"))
         }
         let sigtarPath = scratch + "/signatures.tar"
         var walker = SourceWalker(root: Array(options.source.utf8))
@@ -164,24 +171,26 @@ public final class ArchiveBackup {
         let walk = BackgroundTask { [walker] in
             var cursor = 0
             do {
-                try walker.walk(visit: { entry in
-                    while cursor < previous.count && PathOrder.less(previous[cursor].path, entry.path) {
-                        try queue.put(.entry(nil, previous: previous[cursor]))
-                        cursor += 1
-                    }
-                    var match: SignatureEntry?
-                    if cursor < previous.count && previous[cursor].path == entry.path {
-                        match = previous[cursor]
-                        cursor += 1
-                    }
-                    if builder.willRead(entry, previous: match) {
-                        try queue.put(.entry(entry, previous: match), readAhead: walker.absolute(entry.path), bytes: entry.size)
-                    } else {
-                        try queue.put(.entry(entry, previous: match))
-                    }
-                }, warning: { message in
-                    try? queue.put(.warning(message))
-                })
+                try walker.walk(
+                    visit: { entry in
+                        while cursor < previous.count && PathOrder.less(previous[cursor].path, entry.path) {
+                            try queue.put(.entry(nil, previous: previous[cursor]))
+                            cursor += 1
+                        }
+                        var match: SignatureEntry?
+                        if cursor < previous.count && previous[cursor].path == entry.path {
+                            match = previous[cursor]
+                            cursor += 1
+                        }
+                        if builder.willRead(entry, previous: match) {
+                            try queue.put(.entry(entry, previous: match), readAhead: walker.absolute(entry.path), bytes: entry.size)
+                        } else {
+                            try queue.put(.entry(entry, previous: match))
+                        }
+                    },
+                    warning: { message in
+                        try? queue.put(.warning(message))
+                    })
                 while cursor < previous.count {
                     try queue.put(.entry(nil, previous: previous[cursor]))
                     cursor += 1
@@ -214,8 +223,9 @@ public final class ArchiveBackup {
         let sigName = name(.signatures)
         let sigEncrypted = scratch + "/" + sigName.name
         let sigEncryption = BackgroundTask { try Self.encryptFile(crypto.cipher, from: sigtarPath, to: sigEncrypted) }
-        var manifest = Manifest(hostname: options.hostname ?? ProcessInfo.processInfo.hostName,
-                                localDirectory: Array(options.source.utf8))
+        var manifest = Manifest(
+            hostname: options.hostname ?? ProcessInfo.processInfo.hostName,
+            localDirectory: Array(options.source.utf8))
         do { manifest.volumes = try uploader.finish() } catch { try? sigEncryption.wait(); throw error }
         try sigEncryption.wait()
         manifest.files = builder.changedFiles
@@ -254,7 +264,8 @@ public final class ArchiveBackup {
     /// the volumes of it the target holds as recorded; nil (and the resume
     /// file removed) when there is nothing that can be continued.
     private func resumableSet(resolver: ChainResolver, journalPath: String)
-        -> (state: BackupResumeState, set: BackupSet, stored: [Int: BackupResumeState.Volume])? {
+        -> (state: BackupResumeState, set: BackupSet, stored: [Int: BackupResumeState.Volume])?
+    {
         guard let state = BackupResumeJournal.load(journalPath, warning: { progress.report(.warning($0)) }) else { return nil }
         func discard(_ why: String?) -> (state: BackupResumeState, set: BackupSet, stored: [Int: BackupResumeState.Volume])? {
             if let why { progress.report(.warning("not continuing the interrupted backup of \(BackupTime.display(state.time)): \(why)")) }
@@ -265,9 +276,11 @@ public final class ArchiveBackup {
             return discard(nil)  // another backup's record: start afresh
         }
         if options.fullBackup == .always && state.incremental { return discard("a full backup was asked for") }
-        guard let set = resolver.strays.first(where: {
-            $0.end == state.time && $0.incremental == state.incremental && $0.start == state.start
-        }) else {
+        guard
+            let set = resolver.strays.first(where: {
+                $0.end == state.time && $0.incremental == state.incremental && $0.start == state.start
+            })
+        else {
             return discard(nil)  // completed, or nothing of it reached the target
         }
         if let last = resolver.chains.last, last.end >= state.time {

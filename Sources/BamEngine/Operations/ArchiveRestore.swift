@@ -53,7 +53,8 @@ public final class ArchiveRestore {
         let when = time ?? Int64.max
         guard let chain = resolver.chain(at: when) else {
             if resolver.chains.isEmpty { throw BamError.missing(what: "a complete backup in \(address)") }
-            throw BamError.missing(what: "a backup at or before \(BackupTime.display(when)) in \(address) (the oldest is \(BackupTime.display(resolver.chains[0].full.end)))")
+            throw BamError.missing(
+                what: "a backup at or before \(BackupTime.display(when)) in \(address) (the oldest is \(BackupTime.display(resolver.chains[0].full.end)))")
         }
         return chain.sets(upTo: when)
     }
@@ -81,7 +82,8 @@ public final class ArchiveRestore {
             for volume in manifest.volumes where mayHoldSelection(volume) {
                 guard let name = set.volumes[volume.number] else {
                     let expected = BackupFileName(kind: .volume(volume.number), incremental: set.incremental, start: set.start, end: set.end)
-                    throw BamError.missing(what: "volume \(expected.name) (number \(volume.number) of the \(set.label) set, listed in its manifest) in \(backend.address)")
+                    throw BamError.missing(
+                        what: "volume \(expected.name) (number \(volume.number) of the \(set.label) set, listed in its manifest) in \(backend.address)")
                 }
                 references.append(VolumeReference(name: name, sha1: volume.sha1, setLabel: set.label))
             }
@@ -96,8 +98,9 @@ public final class ArchiveRestore {
         let base = Array((options.destination as NSString).lastPathComponent.utf8)
         try Posix.makeDirectories(parent.isEmpty ? "." : parent, mode: 0o755)
         let tree = try DestinationTree(root: parent.isEmpty ? "." : parent)
-        let applier = ArchiveApplier(tree: tree, base: base, selection: options.path,
-                                     refuseSpecialFiles: options.refuseSpecialFiles, progress: progress)
+        let applier = ArchiveApplier(
+            tree: tree, base: base, selection: options.path,
+            refuseSpecialFiles: options.refuseSpecialFiles, progress: progress)
         let fetcher = VolumeFetcher(backend: backend, cipher: crypto.cipher, scratch: scratch, volumes: references, ahead: options.prefetch)
         do {
             var setIndex = 0
@@ -124,15 +127,16 @@ public final class ArchiveRestore {
         if let selection = options.path, applier.files == 0, !Posix.fileExists(options.destination) {
             throw BamError.missing(what: "\(Posix.display(selection)) in the backup")
         }
-        return ArchiveRestoreResult(time: sets.last!.end, sets: sets.count, volumes: references.count,
-                                    files: applier.files, bytes: applier.bytes, downloadedBytes: fetcher.fetchedBytes)
+        return ArchiveRestoreResult(
+            time: sets.last!.end, sets: sets.count, volumes: references.count,
+            files: applier.files, bytes: applier.bytes, downloadedBytes: fetcher.fetchedBytes)
     }
 
     /// A volume may hold the selection when its path range overlaps the
     /// selection's subtree (manifest ranges are exact, as duplicity's).
     private func mayHoldSelection(_ v: VolumeInfo) -> Bool {
         guard let s = options.path else { return true }
-        if PathOrder.less(v.endPath, s) { return false }           // ends before it
+        if PathOrder.less(v.endPath, s) { return false }  // ends before it
         if PathOrder.less(s, v.startPath) && !PathOrder.isWithin(v.startPath, s) { return false }  // starts after its subtree
         return true
     }

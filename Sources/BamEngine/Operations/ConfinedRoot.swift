@@ -140,8 +140,10 @@ final class ConfinedRoot {
         }
     }
 
-    static func setMetadata(_ fd: Int32, _ name: [UInt8], uid: UInt32?, gid: UInt32?, mode: UInt32?, mtime: timespec?,
-                            display: String, isRoot: Bool) throws {
+    static func setMetadata(
+        _ fd: Int32, _ name: [UInt8], uid: UInt32?, gid: UInt32?, mode: UInt32?, mtime: timespec?,
+        display: String, isRoot: Bool
+    ) throws {
         var st = stat()
         guard Posix.withCPath(name, { fstatat(fd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else {
             throw BamError.io(path: display, operation: "stat", errno: errno)
@@ -187,8 +189,10 @@ final class ConfinedRoot {
     /// directory already there only gets the metadata. Missing parents
     /// are made by `createParent`. False when the source is not there.
     @discardableResult
-    func copyIn(from source: ConfinedRoot, _ sourcePath: RootPath, to path: RootPath, uid: UInt32? = nil, gid: UInt32? = nil,
-                createParent: ParentMaker?) throws -> Bool {
+    func copyIn(
+        from source: ConfinedRoot, _ sourcePath: RootPath, to path: RootPath, uid: UInt32? = nil, gid: UInt32? = nil,
+        createParent: ParentMaker?
+    ) throws -> Bool {
         let copied: Bool?? = try source.withParent(of: sourcePath) { sourceFD, sourceName in
             var st = stat()
             guard Posix.withCPath(sourceName, { fstatat(sourceFD, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else {
@@ -196,9 +200,10 @@ final class ConfinedRoot {
                 throw BamError.io(path: source.display(sourcePath), operation: "stat", errno: errno)
             }
             return try withParent(of: path, create: createParent) { fd, name in
-                try EntryCopy.copy(from: EntryCopy.Source(directory: sourceFD, name: sourceName, stat: st, display: source.display(sourcePath)),
-                                   toDirectory: fd, name: name, display: display(path),
-                                   uid: uid ?? st.st_uid, gid: gid ?? st.st_gid, isRoot: isRoot)
+                try EntryCopy.copy(
+                    from: EntryCopy.Source(directory: sourceFD, name: sourceName, stat: st, display: source.display(sourcePath)),
+                    toDirectory: fd, name: name, display: display(path),
+                    uid: uid ?? st.st_uid, gid: gid ?? st.st_gid, isRoot: isRoot)
                 return true
             }
         }
@@ -239,7 +244,8 @@ final class ConfinedRoot {
             for name in try Posix.listDirectory(fd: fd, display: shown) where EntryCopy.isTemporaryName(name) {
                 var st = stat()
                 guard Posix.withCPath(name, { fstatat(fd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0,
-                      (st.st_mode & S_IFMT) != S_IFDIR else { continue }
+                    (st.st_mode & S_IFMT) != S_IFDIR
+                else { continue }
                 if Posix.withCPath(name, { unlinkat(fd, $0, 0) }) == 0 { removed += 1 }
             }
             return removed

@@ -31,8 +31,10 @@ enum EntryCopy {
         return rest.count == 2 && rest.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
     }
 
-    static func copy(from source: Source, toDirectory fd: Int32, name: [UInt8], display: String,
-                     uid: UInt32, gid: UInt32, isRoot: Bool) throws {
+    static func copy(
+        from source: Source, toDirectory fd: Int32, name: [UInt8], display: String,
+        uid: UInt32, gid: UInt32, isRoot: Bool
+    ) throws {
         let st = source.stat
         var existing = stat()
         let exists = Posix.withCPath(name) { fstatat(fd, $0, &existing, AT_SYMLINK_NOFOLLOW) } == 0
@@ -45,8 +47,9 @@ enum EntryCopy {
             if !existingIsDir, Posix.withCPath(name, { mkdirat(fd, $0, 0o700) }) != 0 {
                 throw BamError.io(path: display, operation: "mkdir", errno: errno)
             }
-            try ConfinedRoot.setMetadata(fd, name, uid: uid, gid: gid, mode: UInt32(st.st_mode), mtime: st.st_mtim,
-                                         display: display, isRoot: isRoot)
+            try ConfinedRoot.setMetadata(
+                fd, name, uid: uid, gid: gid, mode: UInt32(st.st_mode), mtime: st.st_mtim,
+                display: display, isRoot: isRoot)
             return
         }
         if existingIsDir, Posix.withCPath(name, { unlinkat(fd, $0, AT_REMOVEDIR) }) != 0 {
@@ -96,8 +99,9 @@ enum EntryCopy {
             return  // sockets are never copied
         }
         do {
-            try ConfinedRoot.setMetadata(fd, temp, uid: uid, gid: gid, mode: UInt32(st.st_mode), mtime: st.st_mtim,
-                                         display: display, isRoot: isRoot)
+            try ConfinedRoot.setMetadata(
+                fd, temp, uid: uid, gid: gid, mode: UInt32(st.st_mode), mtime: st.st_mtim,
+                display: display, isRoot: isRoot)
             if Posix.withCPath(temp, { t in Posix.withCPath(name) { renameat(fd, t, fd, $0) } }) != 0 {
                 throw BamError.io(path: display, operation: "rename into place", errno: errno)
             }
@@ -126,7 +130,8 @@ enum EntryCopy {
         defer { close(sourceFD) }
         let name = Array(destination[((destination.lastIndex(of: PathBytes.slash) ?? -1) + 1)...])
         let sourceName = Array(source[((source.lastIndex(of: PathBytes.slash) ?? -1) + 1)...])
-        try copy(from: Source(directory: sourceFD, name: sourceName, stat: st, display: Posix.display(source)),
-                 toDirectory: fd, name: name, display: Posix.display(destination), uid: st.st_uid, gid: st.st_gid, isRoot: isRoot)
+        try copy(
+            from: Source(directory: sourceFD, name: sourceName, stat: st, display: Posix.display(source)),
+            toDirectory: fd, name: name, display: Posix.display(destination), uid: st.st_uid, gid: st.st_gid, isRoot: isRoot)
     }
 }

@@ -16,7 +16,9 @@ public enum ProfileSource {
         }
         let stored = registryProfile(registry)
         guard Posix.fileExists(stored + "/" + DirIndexConf.fileName) else {
-            throw BamError.invalid("no profile in \(stored): make one from a pristine root with 'bam internal create-profile --root DIR \(stored)', or use --force-profile DIR|empty")
+            throw BamError.invalid(
+                "no profile in \(stored): make one from a pristine root with 'bam internal create-profile --root DIR \(stored)', or use --force-profile DIR|empty"
+            )
         }
         return (try Profile.load(stored), stored)
     }

@@ -108,8 +108,9 @@ public final class SystemBackup {
             try Posix.makeDirectories(extras.etc, mode: 0o700)
             _ = chmod(extras.path, 0o700)
             if !skipFiles {
-                let delta = FileSystemDelta(root: o.root, indexPath: profile.dirIndexPath,
-                                            limits: PathLimits(profile.conf.rules + overrides.pathRules))
+                let delta = FileSystemDelta(
+                    root: o.root, indexPath: profile.dirIndexPath,
+                    limits: PathLimits(profile.conf.rules + overrides.pathRules))
                 let summary = try delta.write(fsdeltaPath: extras.fsdelta, olistPath: extras.fsdeltaOlist)
                 for warning in summary.warnings {
                     progress.report(.warning(warning.description))
@@ -123,11 +124,15 @@ public final class SystemBackup {
                 result.newPackages = Array(Set(installed).subtracting(profile.packages)).sorted()
                 try Posix.writeFileAtomically(extras.newpkgs, Array(result.newPackages.map { $0 + "\n" }.joined().utf8), mode: 0o600)
             }
-            try BackupConfRecord(profileID: profileID, overrides: overrides.lines, skipFiles: skipFiles,
-                                 skipPackages: skipPackages, skipDatabase: skipDatabase).write(to: extras.backupConf)
+            try BackupConfRecord(
+                profileID: profileID, overrides: overrides.lines, skipFiles: skipFiles,
+                skipPackages: skipPackages, skipDatabase: skipDatabase
+            ).write(to: extras.backupConf)
             if !skipDatabase {
-                result.databases = try DatabaseBackup(root: o.root, settings: DatabaseSettings(conf: conf),
-                                                      limits: overrides.databaseLimits, progress: progress).run(extras: extras.path)
+                result.databases = try DatabaseBackup(
+                    root: o.root, settings: DatabaseSettings(conf: conf),
+                    limits: overrides.databaseLimits, progress: progress
+                ).run(extras: extras.path)
             }
 
             try hooks.run(.inspect, directory: extras.path)

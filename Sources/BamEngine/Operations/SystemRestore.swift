@@ -95,13 +95,16 @@ public final class SystemRestore {
             }
             let extras = ExtrasLayout(path: extract + "/" + ExtrasLayout.overlayName)
             guard Posix.fileExists(extras.path) else {
-                throw BamError.invalid("\(extract) is not a whole-system backup extract (it has no \(ExtrasLayout.overlayName)/; a --raw-upload backup restores only with --raw-download)")
+                throw BamError.invalid(
+                    "\(extract) is not a whole-system backup extract (it has no \(ExtrasLayout.overlayName)/; a --raw-upload backup restores only with --raw-download)"
+                )
             }
             try extras.checkPlainTree()
             hooks.environment["BAM_EXTRAS"] = extras.path
             let plan = try makePlan(extras: extras, systemID: systemID, warnings: collector)
             if let backupID = plan.backupProfileID, backupID != systemID, backupID != ProfileID.empty, !o.force {
-                throw BamError.incompatible("the backup is of a \(backupID) system and \(o.root) is \(systemID): restoring onto a different appliance type needs --force")
+                throw BamError.incompatible(
+                    "the backup is of a \(backupID) system and \(o.root) is \(systemID): restoring onto a different appliance type needs --force")
             }
             try hooks.run(.inspect, directory: extras.path)
             var result = SystemRestoreResult(plan: plan, simulated: o.simulate)
@@ -128,8 +131,10 @@ public final class SystemRestore {
             if !o.skipDatabase {
                 let conf = try BamConf.load(confDirectory: o.confDirectory)
                 let limits = o.limits.compactMap { if case .database(let limit) = $0 { return limit } else { return nil } }
-                result.databases = try DatabaseRestore(root: o.root, settings: DatabaseSettings(conf: conf), limits: limits,
-                                                       progress: collector).run(extras: extras.path, rollback: store)
+                result.databases = try DatabaseRestore(
+                    root: o.root, settings: DatabaseSettings(conf: conf), limits: limits,
+                    progress: collector
+                ).run(extras: extras.path, rollback: store)
             }
             try hooks.run(.post)
             result.warnings = collector.warnings
@@ -143,8 +148,9 @@ public final class SystemRestore {
     func makePlan(extras: ExtrasLayout, systemID: String, warnings: ProgressReporter) throws -> SystemRestorePlan {
         let o = options
         let backupConf = Posix.fileExists(extras.backupConf) ? try BackupConfRecord.load(extras.backupConf) : nil
-        var plan = SystemRestorePlan(backupProfileID: backupConf?.profileID, systemProfileID: systemID, changes: [],
-                                     users: nil, newUsers: [], newGroups: [], packages: nil)
+        var plan = SystemRestorePlan(
+            backupProfileID: backupConf?.profileID, systemProfileID: systemID, changes: [],
+            users: nil, newUsers: [], newGroups: [], packages: nil)
         if !o.skipFiles {
             let pathRules = o.limits.compactMap { if case .path(let rule) = $0 { return rule } else { return nil } }
             let limits = PathLimits(pathRules)
@@ -186,8 +192,10 @@ public final class SystemRestore {
     /// Users and groups, then the overlay, then owners and modes, then
     /// deletions. The extract is read, and the root written, through
     /// confined roots: no path of the backup reaches outside either.
-    func applyFiles(_ plan: SystemRestorePlan, extract: String, confined: ConfinedRoot,
-                    result: inout SystemRestoreResult, warnings: ProgressReporter) throws {
+    func applyFiles(
+        _ plan: SystemRestorePlan, extract: String, confined: ConfinedRoot,
+        result: inout SystemRestoreResult, warnings: ProgressReporter
+    ) throws {
         let uidMap = plan.users?.uidMap ?? [:]
         let gidMap = plan.users?.gidMap ?? [:]
         func uid(_ id: UInt32) -> UInt32 { uidMap[id] ?? id }
@@ -201,8 +209,9 @@ public final class SystemRestore {
                 throw BamError.io(path: confined.display(path), operation: "mkdir", errno: errno)
             }
             if let st, (st.st_mode & S_IFMT) == S_IFDIR {
-                try ConfinedRoot.setMetadata(fd, name, uid: uid(st.st_uid), gid: gid(st.st_gid), mode: UInt32(st.st_mode),
-                                             mtime: nil, display: confined.display(path), isRoot: confined.isRoot)
+                try ConfinedRoot.setMetadata(
+                    fd, name, uid: uid(st.st_uid), gid: gid(st.st_gid), mode: UInt32(st.st_mode),
+                    mtime: nil, display: confined.display(path), isRoot: confined.isRoot)
             }
         }
         for change in plan.changes {
@@ -247,13 +256,16 @@ public final class SystemRestore {
     /// The merged account files, each replacing the root's atomically with
     /// its mode and owner (a new one: root's, and the kind's mode).
     private func writeAccountFiles(_ database: UserDatabase, into confined: ConfinedRoot) throws {
-        let files: [(AccountFileKind, AccountFile?)] = [(.passwd, database.passwd), (.group, database.group),
-                                                        (.shadow, database.shadow), (.gshadow, database.gshadow)]
+        let files: [(AccountFileKind, AccountFile?)] = [
+            (.passwd, database.passwd), (.group, database.group),
+            (.shadow, database.shadow), (.gshadow, database.gshadow),
+        ]
         for case let (kind, file?) in files {
             let existing = try confined.lstat(kind.rootPath)
-            try confined.writeFile(kind.rootPath, file.serialized(),
-                                   mode: existing.map { mode_t($0.st_mode & 0o7777) } ?? mode_t(kind.defaultMode),
-                                   uid: existing?.st_uid ?? 0, gid: existing?.st_gid ?? 0)
+            try confined.writeFile(
+                kind.rootPath, file.serialized(),
+                mode: existing.map { mode_t($0.st_mode & 0o7777) } ?? mode_t(kind.defaultMode),
+                uid: existing?.st_uid ?? 0, gid: existing?.st_gid ?? 0)
         }
     }
 }

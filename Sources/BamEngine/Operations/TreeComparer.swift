@@ -41,8 +41,7 @@ public struct TreeComparer {
             if a.linkTarget != b.linkTarget { what.append("symlink target") }
             if a.deviceMajor != b.deviceMajor || a.deviceMinor != b.deviceMinor { what.append("device numbers") }
             if a.type == .regular {
-                if a.size != b.size { what.append("size \(a.size) vs \(b.size)") }
-                else if try !sameContent(a.path) { what.append("content") }
+                if a.size != b.size { what.append("size \(a.size) vs \(b.size)") } else if try !sameContent(a.path) { what.append("content") }
             }
             if !what.isEmpty { out.append("\(show(a.path)): \(what.joined(separator: ", "))") }
         }

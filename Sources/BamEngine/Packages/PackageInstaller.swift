@@ -38,9 +38,13 @@ public struct PackageInstaller {
         let installed = Set(try ProfileCreator.installedPackages(root: root))
         var plan = Plan(alreadyInstalled: [], blacklisted: [], toInstall: [])
         for name in Set(packages).sorted() {
-            if installed.contains(name) { plan.alreadyInstalled.append(name) }
-            else if Self.isBlacklisted(name) { plan.blacklisted.append(name) }
-            else { plan.toInstall.append(name) }
+            if installed.contains(name) {
+                plan.alreadyInstalled.append(name)
+            } else if Self.isBlacklisted(name) {
+                plan.blacklisted.append(name)
+            } else {
+                plan.toInstall.append(name)
+            }
         }
         return plan
     }
@@ -52,8 +56,8 @@ public struct PackageInstaller {
     public static func isPackageName(_ name: String) -> Bool {
         let parts = name.split(separator: ":", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let package = parts.first, package.count >= 2, package.count <= 200,
-              let first = package.first, first.isASCII && (first.isLowercase || first.isNumber),
-              package.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "+-.".contains($0)) })
+            let first = package.first, first.isASCII && (first.isLowercase || first.isNumber),
+            package.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "+-.".contains($0)) })
         else { return false }
         guard parts.count == 2 else { return true }
         let arch = parts[1]
@@ -86,15 +90,22 @@ public struct PackageInstaller {
         try withChrootSupport {
             progress.report(.phase("apt-get update"))
             let update = try ProcessRunner.run(apt("apt-get", ["update"]), environment: Self.environment)
-            if update.status != 0 { progress.report(.warning("apt-get update failed; installing from the lists there are: " + ProcessRunner.failureMessage(update))) }
+            if update.status != 0 {
+                progress.report(.warning("apt-get update failed; installing from the lists there are: " + ProcessRunner.failureMessage(update)))
+            }
             let known = try knownPackages(plan.toInstall)
             outcome.unknown = plan.toInstall.filter { !known.contains($0) }
             for name in outcome.unknown { progress.report(.warning("package \(name) is unknown to apt here; not installed")) }
             let wanted = plan.toInstall.filter { known.contains($0) }
             guard !wanted.isEmpty else { return }
             progress.report(.phase("installing \(wanted.count) package(s)"))
-            let result = try ProcessRunner.run(apt("apt-get", ["install", "-y", "-q",
-                "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"] + wanted),
+            let result = try ProcessRunner.run(
+                apt(
+                    "apt-get",
+                    [
+                        "install", "-y", "-q",
+                        "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
+                    ] + wanted),
                 environment: Self.environment)
             if result.status != 0 {
                 outcome.failed = true

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Reads a `dirindex` one record at a time through a fixed buffer, so an

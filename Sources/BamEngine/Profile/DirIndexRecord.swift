@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// One line of a `dirindex`: the lstat fields of a path when the profile was
@@ -62,8 +62,7 @@ public struct DirIndexRecord: Equatable, Sendable {
 
     /// Parses one line (without its newline). `file` and `lineNumber` name
     /// the line in errors.
-    public static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, lineNumber: Int) throws -> DirIndexRecord
-    {
+    public static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, lineNumber: Int) throws -> DirIndexRecord {
         var fields: (Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0)
         var tabs = 0
         for i in 0..<line.count where line[i] == PathBytes.tab {

@@ -26,7 +26,8 @@ public struct Registry {
     @discardableResult
     public func initialise(force: Bool) throws -> BackupSecret {
         if isInitialised && !force {
-            throw BamError.registry("\(path) is already initialised; re-initialising replaces the secret and makes existing backups unreadable (use --force to do it anyway)")
+            throw BamError.registry(
+                "\(path) is already initialised; re-initialising replaces the secret and makes existing backups unreadable (use --force to do it anyway)")
         }
         try Posix.makeDirectories(path, mode: 0o700)
         if chmod(path, 0o700) != 0 { throw BamError.io(path: path, operation: "chmod", errno: errno) }

@@ -43,11 +43,12 @@ struct RollbackIndexEntry {
         if fields.last == Array("-".utf8) { return RollbackIndexEntry(path: try path(before: 1), stat: nil) }
         let n = fields.count
         guard n >= 6,
-              let mode = UInt32(String(decoding: fields[n - 5], as: UTF8.self), radix: 8),
-              let uid = UInt32(String(decoding: fields[n - 4], as: UTF8.self)),
-              let gid = UInt32(String(decoding: fields[n - 3], as: UTF8.self)),
-              let sec = Int(String(decoding: fields[n - 2], as: UTF8.self)),
-              let nsec = Int(String(decoding: fields[n - 1], as: UTF8.self)), (0..<1_000_000_000).contains(nsec) else { throw bad() }
+            let mode = UInt32(String(decoding: fields[n - 5], as: UTF8.self), radix: 8),
+            let uid = UInt32(String(decoding: fields[n - 4], as: UTF8.self)),
+            let gid = UInt32(String(decoding: fields[n - 3], as: UTF8.self)),
+            let sec = Int(String(decoding: fields[n - 2], as: UTF8.self)),
+            let nsec = Int(String(decoding: fields[n - 1], as: UTF8.self)), (0..<1_000_000_000).contains(nsec)
+        else { throw bad() }
         var entry = RollbackIndexEntry(path: try path(before: 5), stat: nil)
         entry.mode = mode
         entry.uid = uid

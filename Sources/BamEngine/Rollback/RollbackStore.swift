@@ -42,16 +42,21 @@ public struct RollbackStore {
         var parentEntry = RollbackIndexEntry(path: parentPath, stat: try confined.lstat(parentPath))
         if try confined.lstat(rootPath) != nil {
             if let old = try? Posix.readFile(store.parentState),
-               let saved = try? RollbackIndexEntry.parse(Array(old.dropLast()), file: store.parentState, lineNumber: 1) {
+                let saved = try? RollbackIndexEntry.parse(Array(old.dropLast()), file: store.parentState, lineNumber: 1)
+            {
                 parentEntry = saved
             }
             try confined.removeTree(rootPath)
         }
-        guard try confined.makeDirectory(rootPath, mode: 0o700, createParent: { fd, name, path in
-            if Posix.withCPath(name, { mkdirat(fd, $0, 0o755) }) != 0 && errno != EEXIST {
-                throw BamError.io(path: confined.display(path), operation: "mkdir", errno: errno)
-            }
-        }) else { throw BamError.io(path: store.path, operation: "mkdir", errno: EEXIST) }
+        guard
+            try confined.makeDirectory(
+                rootPath, mode: 0o700,
+                createParent: { fd, name, path in
+                    if Posix.withCPath(name, { mkdirat(fd, $0, 0o755) }) != 0 && errno != EEXIST {
+                        throw BamError.io(path: confined.display(path), operation: "mkdir", errno: errno)
+                    }
+                })
+        else { throw BamError.io(path: store.path, operation: "mkdir", errno: EEXIST) }
         try Posix.writeFileAtomically(store.parentState, parentEntry.line + [PathBytes.newline], mode: 0o600)
         try Posix.makeDirectories(store.etc, mode: 0o700)
         try Posix.makeDirectories(store.originals, mode: 0o700)

@@ -93,8 +93,9 @@ public final class SystemRollback {
                 collector.report(.warning("\(confined.display(entry.path)) existed before the restore but is gone and has no saved copy"))
                 continue
             }
-            try confined.setMetadata(entry.path, uid: entry.uid, gid: entry.gid,
-                                     mode: (st.st_mode & S_IFMT) == S_IFLNK ? nil : entry.mode, mtime: entry.mtime)
+            try confined.setMetadata(
+                entry.path, uid: entry.uid, gid: entry.gid,
+                mode: (st.st_mode & S_IFMT) == S_IFLNK ? nil : entry.mode, mtime: entry.mtime)
             result.restoredMetadata += 1
         }
 

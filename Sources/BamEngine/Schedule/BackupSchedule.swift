@@ -55,8 +55,9 @@ public struct BackupSchedule {
         case .systemd:
             return ScheduleStatus(enabled: timerEnabled, method: .systemd, path: Self.wantsLink, strayCronFile: cronEnabled)
         case .cron:
-            return ScheduleStatus(enabled: cronEnabled, method: .cron, path: Self.cronFile, strayCronFile: false,
-                                  nothingRunsIt: !hasCronDaemon)
+            return ScheduleStatus(
+                enabled: cronEnabled, method: .cron, path: Self.cronFile, strayCronFile: false,
+                nothingRunsIt: !hasCronDaemon)
         }
     }
 
@@ -78,7 +79,9 @@ public struct BackupSchedule {
             }
         case .cron:
             guard hasCronDaemon || force else {
-                throw BamError.invalid("\(root) has neither systemd (systemctl and \(Self.timerUnit)) nor a cron daemon (\(Self.cronDaemons.joined(separator: ", "))): nothing would run the daily backup; install cron, or use --force to write \(Self.cronFile) all the same")
+                throw BamError.invalid(
+                    "\(root) has neither systemd (systemctl and \(Self.timerUnit)) nor a cron daemon (\(Self.cronDaemons.joined(separator: ", "))): nothing would run the daily backup; install cron, or use --force to write \(Self.cronFile) all the same"
+                )
             }
             let delay = delayMinutes ?? Int.random(in: 0..<Self.spreadMinutes)
             guard (0..<Self.spreadMinutes).contains(delay) else {
@@ -106,7 +109,8 @@ public struct BackupSchedule {
     func cronText(delayMinutes: Int) -> String {
         // Guarded like Debian's cron.d files: a removed (not purged) bam
         // leaves a line that does nothing.
-        let command = Posix.fileExists(inRoot(Self.runner))
+        let command =
+            Posix.fileExists(inRoot(Self.runner))
             ? "test -x \(Self.runner) && \(Self.runner)"
             : "command -v bam >/dev/null && mkdir -p /var/log/bam && bam backup --quiet >>/var/log/bam/backup.log 2>&1"
         return """

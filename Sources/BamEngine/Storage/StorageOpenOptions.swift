@@ -22,8 +22,10 @@ public struct StorageOpenOptions: Sendable {
     /// (`TargetLock`), for whoever finds the target busy.
     public var program = "bam"
 
-    public init(registryPath: String? = nil, region: String? = nil, s3: S3Options = S3Options(),
-                environment: [String: String]? = nil, parallelTransfers: Int = 4) {
+    public init(
+        registryPath: String? = nil, region: String? = nil, s3: S3Options = S3Options(),
+        environment: [String: String]? = nil, parallelTransfers: Int = 4
+    ) {
         self.registryPath = registryPath
         self.region = region
         self.s3 = s3

@@ -36,6 +36,7 @@ public enum StorageRegistry {
             }
             return try S3Backend(address: address, credentials: credentials, options: s3)
         }
-        throw StorageError.unsupported("unsupported storage address \(address) (expected file:///PATH, s3://HOST/BUCKET/PREFIX or s3+http://HOST:PORT/BUCKET/PREFIX)")
+        throw StorageError.unsupported(
+            "unsupported storage address \(address) (expected file:///PATH, s3://HOST/BUCKET/PREFIX or s3+http://HOST:PORT/BUCKET/PREFIX)")
     }
 }

@@ -78,8 +78,10 @@ public final class TargetLock: @unchecked Sendable {
     /// Takes the target's lock for `operation` (taking over a stale one,
     /// with a warning) and starts its heartbeat; throws `BamError.locked`
     /// naming the holder when another writer has it.
-    public static func acquire(backend: StorageBackend, operation: String, program: String,
-                               timing: Timing = Timing(), warn: @escaping (String) -> Void) throws -> TargetLock {
+    public static func acquire(
+        backend: StorageBackend, operation: String, program: String,
+        timing: Timing = Timing(), warn: @escaping (String) -> Void
+    ) throws -> TargetLock {
         let mine = TargetLockHolder.current(operation: operation, program: program, now: Int64(time(nil)))
         let lock = TargetLock(backend: backend, holder: mine, timing: timing, warn: warn)
         try storage { try lock.take() }
@@ -182,15 +184,17 @@ public final class TargetLock: @unchecked Sendable {
             switch try readHolder() {
             case .absent: continue
             case .unreadable(let size):
-                throw BamError.locked("\(backend.address) holds a lock object \(Self.objectName) (\(size) bytes) that bam did not write; "
-                                      + "if no backup is writing to this target, delete it")
+                throw BamError.locked(
+                    "\(backend.address) holds a lock object \(Self.objectName) (\(size) bytes) that bam did not write; "
+                        + "if no backup is writing to this target, delete it")
             case .holder(let found): other = found
             }
             // A create retried after its answer was lost finds itself.
             if other.id == holder.id { return }
             guard let reason = staleness(of: other, now: now) else {
-                throw BamError.locked("\(backend.address) is locked by another writer: \(other.describe(now: now)); "
-                                      + "try again when it has finished (a lock with no heartbeat for \(timing.staleAfter / 60) min is taken over)")
+                throw BamError.locked(
+                    "\(backend.address) is locked by another writer: \(other.describe(now: now)); "
+                        + "try again when it has finished (a lock with no heartbeat for \(timing.staleAfter / 60) min is taken over)")
             }
             guard try removeStale(Self.objectName, heldBy: other, depth: 0) else { continue }
             warn("taking over the stale lock on \(backend.address) of \(other.describe(now: now)): \(reason)")
@@ -218,13 +222,15 @@ public final class TargetLock: @unchecked Sendable {
             switch try readHolder(claim) {
             case .absent: return false
             case .unreadable(let size):
-                throw BamError.locked("\(backend.address) holds a takeover claim \(claim) (\(size) bytes) that bam did not write; "
-                                      + "if no backup is writing to this target, delete it")
+                throw BamError.locked(
+                    "\(backend.address) holds a takeover claim \(claim) (\(size) bytes) that bam did not write; "
+                        + "if no backup is writing to this target, delete it")
             case .holder(let claimant):
                 guard claimant.id != holder.id else { break }
                 guard depth < 2, staleness(of: claimant, now: now) != nil else {
-                    throw BamError.locked("\(backend.address) is being taken over by another writer from a stale lock: "
-                                          + "\(claimant.describe(now: now)); try again later")
+                    throw BamError.locked(
+                        "\(backend.address) is being taken over by another writer from a stale lock: "
+                            + "\(claimant.describe(now: now)); try again later")
                 }
                 _ = try removeStale(claim, heldBy: claimant, depth: depth + 1)
                 return false
@@ -240,7 +246,8 @@ public final class TargetLock: @unchecked Sendable {
     /// Why `other` is stale, or nil when it may still be writing.
     private func staleness(of other: TargetLockHolder, now: Int64) -> String? {
         if other.host == holder.host, !other.bootID.isEmpty, other.bootID == holder.bootID, other.pid != holder.pid,
-           kill(other.pid, 0) != 0, errno == ESRCH {
+            kill(other.pid, 0) != 0, errno == ESRCH
+        {
             return "its process is gone from this machine"
         }
         let age = now - other.heartbeat

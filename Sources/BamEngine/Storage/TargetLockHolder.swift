@@ -33,9 +33,10 @@ public struct TargetLockHolder: Equatable, Sendable {
     public static func current(operation: String, program: String, now: Int64) -> TargetLockHolder {
         var id: [UInt8] = []
         for _ in 0..<16 { id.append(UInt8.random(in: 0...255)) }
-        return TargetLockHolder(id: Hex.lowercase(id), host: thisHost(), bootID: thisBootID(), pid: getpid(),
-                                operation: printable(operation, limit: 32), program: printable(program, limit: 64),
-                                started: now, heartbeat: now)
+        return TargetLockHolder(
+            id: Hex.lowercase(id), host: thisHost(), bootID: thisBootID(), pid: getpid(),
+            operation: printable(operation, limit: 32), program: printable(program, limit: 64),
+            started: now, heartbeat: now)
     }
 
     /// This machine's name, as it will parse back.
@@ -57,7 +58,8 @@ public struct TargetLockHolder: Equatable, Sendable {
     }
 
     public func render() -> [UInt8] {
-        Array("""
+        Array(
+            """
             \(Self.firstLine)
             id=\(id)
             host=\(host)
@@ -76,7 +78,8 @@ public struct TargetLockHolder: Equatable, Sendable {
     /// outside printable ASCII, too long).
     public static func parse(_ bytes: [UInt8]) -> TargetLockHolder? {
         guard bytes.count <= sizeLimit,
-              bytes.allSatisfy({ (0x20...0x7e).contains($0) || $0 == 0x0a }) else { return nil }
+            bytes.allSatisfy({ (0x20...0x7e).contains($0) || $0 == 0x0a })
+        else { return nil }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         guard lines.first == Substring(firstLine) else { return nil }
         var fields: [Substring: Substring] = [:]
@@ -94,13 +97,14 @@ public struct TargetLockHolder: Equatable, Sendable {
             return t
         }
         guard let id = text("id", 64), id.count >= 16, id.allSatisfy({ $0.isHexDigit }),
-              let host = text("host", 255), let bootID = text("boot", 64, empty: true),
-              let pidText = fields["pid"], let pid = Int32(pidText), pid > 0,
-              let operation = text("operation", 32), let program = text("program", 64),
-              let started = time("started"), let heartbeat = time("heartbeat")
+            let host = text("host", 255), let bootID = text("boot", 64, empty: true),
+            let pidText = fields["pid"], let pid = Int32(pidText), pid > 0,
+            let operation = text("operation", 32), let program = text("program", 64),
+            let started = time("started"), let heartbeat = time("heartbeat")
         else { return nil }
-        return TargetLockHolder(id: id, host: host, bootID: bootID, pid: pid, operation: operation,
-                                program: program, started: started, heartbeat: heartbeat)
+        return TargetLockHolder(
+            id: id, host: host, bootID: bootID, pid: pid, operation: operation,
+            program: program, started: started, heartbeat: heartbeat)
     }
 
     /// For messages: `pid 42 on web1 (bam 0.1.0 backup) since 2026-12-03

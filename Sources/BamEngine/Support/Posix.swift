@@ -18,8 +18,7 @@ public enum Posix {
         guard let text = String(validating: path, as: UTF8.self) else {
             var out = ""
             for b in path {
-                if b >= 0x20 && b < 0x7f && b != UInt8(ascii: "\\") { out.append(Character(UnicodeScalar(b))) }
-                else { out += escaped(b) }
+                if b >= 0x20 && b < 0x7f && b != UInt8(ascii: "\\") { out.append(Character(UnicodeScalar(b))) } else { out += escaped(b) }
             }
             return out
         }
@@ -95,7 +94,9 @@ public enum Posix {
     /// The target of the symlink `name` in directory `fd`.
     public static func readlink(at fd: Int32, _ name: [UInt8], display shown: String) throws -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: 4096)
-        let n = withCPath(name) { p in buf.withUnsafeMutableBufferPointer { readlinkat(fd, p, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), 4096) } }
+        let n = withCPath(name) { p in
+            buf.withUnsafeMutableBufferPointer { readlinkat(fd, p, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), 4096) }
+        }
         if n < 0 { throw BamError.io(path: shown, operation: "readlink", errno: errno) }
         return Array(buf[0..<n])
     }

@@ -107,7 +107,8 @@ public struct BackupOutcome: Codable, Sendable {
                 stored: \(volumes ?? 0) volume(s), \(ByteCount.format(storedBytes ?? 0)) in \(seconds) s
                 """
         }
-        var text = "profile \(profileID ?? "") (\(profile ?? "")): \(overwritten ?? 0) changed or new file(s), \(statChanged ?? 0) owner/mode change(s), \(deleted ?? 0) deletion(s); \(newPackages?.count ?? 0) new package(s)"
+        var text =
+            "profile \(profileID ?? "") (\(profile ?? "")): \(overwritten ?? 0) changed or new file(s), \(statChanged ?? 0) owner/mode change(s), \(deleted ?? 0) deletion(s); \(newPackages?.count ?? 0) new package(s)"
         if let databaseSummary { text += "\ndatabases: " + databaseSummary }
         switch mode {
         case .simulate:
@@ -118,7 +119,8 @@ public struct BackupOutcome: Codable, Sendable {
             text += "\nextract written to \(dump ?? "")"
         case .upload, .raw:
             if let kind, let time, let address {
-                text += "\n\(kind) backup \(time) to \(address): \(files ?? 0) entries, \(volumes ?? 0) volume(s), \(ByteCount.format(storedBytes ?? 0)) in \(seconds) s"
+                text +=
+                    "\n\(kind) backup \(time) to \(address): \(files ?? 0) entries, \(volumes ?? 0) volume(s), \(ByteCount.format(storedBytes ?? 0)) in \(seconds) s"
             }
         }
         return text
@@ -165,7 +167,8 @@ public struct BackupUseCase {
             }
             hub = (session, record)
         }
-        options.address = try hub?.record?.address ?? request.address
+        options.address =
+            try hub?.record?.address ?? request.address
             ?? (request.mode == .upload ? RegistryBackupAddress.load(registry) : nil)
         options.cacheRoot = request.cacheRoot
         options.limits = try request.limits.map(Overrides.parseLimit)
@@ -201,7 +204,8 @@ public struct BackupUseCase {
         outcome.mysqlDatabases = result.databases?.mysql?.databases ?? []
         outcome.pgsqlDatabases = result.databases?.pgsql ?? []
         if let d = result.databases, d.mysql != nil || d.pgsql != nil {
-            outcome.databaseSummary = "MySQL \(d.mysql.map { "\($0.databases.joined(separator: " ")) (\($0.tables) tables, \($0.rows) rows)" } ?? "none"); PostgreSQL \(d.pgsql?.joined(separator: " ") ?? "none")"
+            outcome.databaseSummary =
+                "MySQL \(d.mysql.map { "\($0.databases.joined(separator: " ")) (\($0.tables) tables, \($0.rows) rows)" } ?? "none"); PostgreSQL \(d.pgsql?.joined(separator: " ") ?? "none")"
         }
         switch request.mode {
         case .simulate: outcome.fileList = result.overlayPaths

@@ -39,7 +39,8 @@ public struct EscrowOutcome: Codable, Sendable, Equatable {
     public var passphrase: String?
 
     public var text: String {
-        var text = "wrote a \(format.rawValue) escrow key to \(file ?? "-") (fingerprint \(fingerprint), \(protected ? "passphrase-protected" : "NOT protected by a passphrase"))"
+        var text =
+            "wrote a \(format.rawValue) escrow key to \(file ?? "-") (fingerprint \(fingerprint), \(protected ? "passphrase-protected" : "NOT protected by a passphrase"))"
         if let passphrase { text += "\nrandom passphrase: \(passphrase)" }
         return text
     }
@@ -77,8 +78,9 @@ public struct EscrowUseCase {
             }
         }
         let packet = try KeyPacket.seal(secret: secret, passphrase: passphrase, format: request.keyFormat)
-        var outcome = EscrowOutcome(format: request.keyFormat, fingerprint: KeyPacket.fingerprint(of: secret), protected: !passphrase.isEmpty,
-                                    passphrase: request.randomPassphrase ? passphrase : nil)
+        var outcome = EscrowOutcome(
+            format: request.keyFormat, fingerprint: KeyPacket.fingerprint(of: secret), protected: !passphrase.isEmpty,
+            passphrase: request.randomPassphrase ? passphrase : nil)
         if let file = request.file {
             try Posix.writeFileAtomically(file, Array((packet + "\n").utf8), mode: 0o600)
             outcome.file = file

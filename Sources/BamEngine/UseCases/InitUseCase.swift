@@ -85,8 +85,9 @@ public struct InitUseCase {
         guard let apiKey = request.apiKey else { return try runSolo(registry) }
         let url = request.hubURL ?? HubClient.defaultURL()
         let profileID = ProfileID.detect(root: request.root)
-        let result = try HubSession.link(apiKey: apiKey, url: url, registry: registry, profileID: profileID, force: request.force,
-                                         keyFormat: request.keyFormat, warn: { progress.report(.warning($0)) })
+        let result = try HubSession.link(
+            apiKey: apiKey, url: url, registry: registry, profileID: profileID, force: request.force,
+            keyFormat: request.keyFormat, warn: { progress.report(.warning($0)) })
         var outcome = InitOutcome(registry: registry.path, key: registry.keyPath, fingerprint: KeyPacket.fingerprint(of: result.secret))
         outcome.hub = url
         outcome.profileID = profileID

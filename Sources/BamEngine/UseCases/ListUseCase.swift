@@ -26,8 +26,9 @@ public struct ListUseCase {
     }
 
     public func run() throws -> ListOutcome {
-        let session = try HubSession(registry: Registry(path: request.registry), hubURL: request.hubURL,
-                                     warn: { progress.report(.warning($0)) })
+        let session = try HubSession(
+            registry: Registry(path: request.registry), hubURL: request.hubURL,
+            warn: { progress.report(.warning($0)) })
         return ListOutcome(records: try session.listRecords())
     }
 }

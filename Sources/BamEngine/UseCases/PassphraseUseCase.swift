@@ -35,7 +35,8 @@ public struct PassphraseOutcome: Codable, Sendable, Equatable {
     }
 
     public var text: String {
-        var text = "saved a new \(format.rawValue) key packet to \(key) (fingerprint \(fingerprint), \(protected ? "passphrase-protected" : "NOT protected by a passphrase"))"
+        var text =
+            "saved a new \(format.rawValue) key packet to \(key) (fingerprint \(fingerprint), \(protected ? "passphrase-protected" : "NOT protected by a passphrase"))"
         if let hubRecord { text += "\nuploaded to the Hub's backup record \(hubRecord)" }
         if let passphrase { text += "\nrandom passphrase: \(passphrase)" }
         return text
@@ -72,7 +73,8 @@ public struct PassphraseUseCase {
             uploadedTo = try HubSession(registry: registry, hubURL: request.hubURL, warn: { progress.report(.warning($0)) }).uploadKey(packet)
         }
         try registry.saveKey(packet)
-        return PassphraseOutcome(key: registry.keyPath, format: request.keyFormat, fingerprint: KeyPacket.fingerprint(of: secret),
-                                 protected: !passphrase.isEmpty, hubRecord: uploadedTo, passphrase: request.random ? passphrase : nil)
+        return PassphraseOutcome(
+            key: registry.keyPath, format: request.keyFormat, fingerprint: KeyPacket.fingerprint(of: secret),
+            protected: !passphrase.isEmpty, hubRecord: uploadedTo, passphrase: request.random ? passphrase : nil)
     }
 }

@@ -215,12 +215,16 @@ public struct RestoreOutcome: Codable, Sendable {
         lines.append("users: new \(list(newUsers)); groups: new \(list(newGroups))")
         lines.append("uid map: \(map(uidMap)); gid map: \(map(gidMap))")
         if packagesToInstall != nil {
-            lines.append("packages: to install \(list(packagesToInstall)); already installed \(packagesAlreadyInstalled?.count ?? 0); blacklisted \(list(packagesBlacklisted))")
+            lines.append(
+                "packages: to install \(list(packagesToInstall)); already installed \(packagesAlreadyInstalled?.count ?? 0); blacklisted \(list(packagesBlacklisted))"
+            )
         }
         if simulated == true {
             lines.append("(simulation: nothing was changed)")
         } else {
-            lines.append("restored: \(filesWritten ?? 0) file(s) written, \(statFixed ?? 0) owner/mode fix(es), \(deleted ?? 0) deletion(s); installed \((installedPackages ?? []).isEmpty ? "no packages" : list(installedPackages))")
+            lines.append(
+                "restored: \(filesWritten ?? 0) file(s) written, \(statFixed ?? 0) owner/mode fix(es), \(deleted ?? 0) deletion(s); installed \((installedPackages ?? []).isEmpty ? "no packages" : list(installedPackages))"
+            )
             if databasesTouched {
                 lines.append("databases: MySQL \(list(mysqlDatabases)); PostgreSQL \(list(pgsqlDatabases))")
             }
@@ -251,8 +255,9 @@ public struct RestoreUseCase {
             try HubSession(registry: registry, warn: { progress.report(.warning($0)) }).restoreRecord($0).record
         }
         if let destination = request.rawDestination {
-            var options = ArchiveRestoreOptions(address: record?.address ?? request.address ?? "", destination: destination,
-                                                scratchRoot: request.cacheRoot)
+            var options = ArchiveRestoreOptions(
+                address: record?.address ?? request.address ?? "", destination: destination,
+                scratchRoot: request.cacheRoot)
             options.time = try request.time.map(RestoreRequest.parseTime)
             options.path = try request.path.map(RestoreRequest.parsePath)
             options.force = request.force
@@ -273,8 +278,10 @@ public struct RestoreUseCase {
         options.skipDatabase = request.skipDatabase
         options.simulate = request.simulate
         options.force = request.force
-        let result = try SystemRestore(options: options, passphrase: { try self.secret(record: record, registry: registry).bytes },
-                                       progress: progress).run()
+        let result = try SystemRestore(
+            options: options, passphrase: { try self.secret(record: record, registry: registry).bytes },
+            progress: progress
+        ).run()
         return RestoreOutcome(system: result, root: request.root)
     }
 

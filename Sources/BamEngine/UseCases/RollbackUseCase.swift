@@ -40,7 +40,8 @@ public struct RollbackUseCase {
 
     public func run() throws -> RollbackOutcome {
         let result = try SystemRollback(root: request.root, registry: Registry(path: request.registry), progress: progress).run()
-        return RollbackOutcome(root: request.root, removed: result.removed, restoredFiles: result.restoredFiles,
-                               restoredMetadata: result.restoredMetadata, purgedPackages: result.purgedPackages)
+        return RollbackOutcome(
+            root: request.root, removed: result.removed, restoredFiles: result.restoredFiles,
+            restoredMetadata: result.restoredMetadata, purgedPackages: result.purgedPackages)
     }
 }

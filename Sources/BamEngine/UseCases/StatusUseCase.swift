@@ -80,7 +80,8 @@ public struct StatusUseCase {
         let registry = Registry(path: request.registry)
         guard registry.isInitialised else { return StatusOutcome(status: .notInitialised, registry: registry.path) }
         let linked = registry.isHubLinked
-        let registration = linked
+        let registration =
+            linked
             ? try HubSession(registry: registry, hubURL: request.hubURL, warn: { progress.report(.warning($0)) }).currentRegistration()
             : try HubBackupRegistration.load(registry)
         var outcome = StatusOutcome(status: .noBackup, registry: registry.path, hubLinked: linked)

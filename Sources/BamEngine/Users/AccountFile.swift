@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A whole passwd, group, shadow or gshadow file. Lines that are not

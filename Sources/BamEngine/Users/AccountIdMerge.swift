@@ -80,8 +80,7 @@ struct AccountIdMerge {
         }
 
         func firstFreeId(avoiding used: Set<UInt32>) throws -> UInt32 {
-            for candidate in UInt32(1000)...UInt32(65533) where !used.contains(candidate) && !oldIds.contains(candidate)
-            {
+            for candidate in UInt32(1000)...UInt32(65533) where !used.contains(candidate) && !oldIds.contains(candidate) {
                 return candidate
             }
             throw BamError.invalid("\(kind.rawValue): no free id left in 1000..65533")

@@ -24,8 +24,10 @@ public struct APIRoutes: Sendable {
         api.get("credentials") { request, context in
             try await authed(request, context) { account, params, client in
                 let c = try service.credentials(account: account, backupId: params["backup_id"], client: client)
-                return ["type": c.type, "accesskey": c.accessKey, "secretkey": c.secretKey,
-                        "sessiontoken": c.sessionToken, "expiration": c.expiration]
+                return [
+                    "type": c.type, "accesskey": c.accessKey, "secretkey": c.secretKey,
+                    "sessiontoken": c.sessionToken, "expiration": c.expiration,
+                ]
             }
         }
         api.get("archive/timestamp") { request, context in
@@ -40,14 +42,18 @@ public struct APIRoutes: Sendable {
         }
         api.post("record/create") { request, context in
             try await authed(request, context, status: .ok) { account, params, client in
-                try service.createRecord(account: account, key: params["key"], turnkeyVersion: params["turnkey_version"],
-                                         serverId: params["server_id"], skpp: Self.bool(params["skpp"]), client: client).apiFields
+                try service.createRecord(
+                    account: account, key: params["key"], turnkeyVersion: params["turnkey_version"],
+                    serverId: params["server_id"], skpp: Self.bool(params["skpp"]), client: client
+                ).apiFields
             }
         }
         api.put("record/update") { request, context in
             try await authed(request, context) { account, params, _ in
-                try service.updateAddress(account: account, backupId: params["backup_id"], address: params["address"],
-                                          skpp: Self.bool(params["skpp"])).apiFields
+                try service.updateAddress(
+                    account: account, backupId: params["backup_id"], address: params["address"],
+                    skpp: Self.bool(params["skpp"])
+                ).apiFields
             }
         }
         api.get("record/:id") { request, context in
@@ -100,8 +106,10 @@ public struct APIRoutes: Sendable {
         return params
     }
 
-    private func authed(_ request: Request, _ context: HubRequestContext, status: HTTPResponse.Status = .ok,
-                        _ body: @escaping @Sendable (Account, [String: String], String) throws -> Any) async throws -> Response {
+    private func authed(
+        _ request: Request, _ context: HubRequestContext, status: HTTPResponse.Status = .ok,
+        _ body: @escaping @Sendable (Account, [String: String], String) throws -> Any
+    ) async throws -> Response {
         let subkey = request.headers[HTTPField.Name("subkey")!]
         return try await respond(request, context, status: status) { _, params, client in
             let account = try service.authenticate(subkey: subkey, client: client)
@@ -109,8 +117,10 @@ public struct APIRoutes: Sendable {
         }
     }
 
-    private func respond(_ request: Request, _ context: HubRequestContext, status: HTTPResponse.Status = .ok,
-                         _ body: @escaping @Sendable (Request, [String: String], String) throws -> Any) async throws -> Response {
+    private func respond(
+        _ request: Request, _ context: HubRequestContext, status: HTTPResponse.Status = .ok,
+        _ body: @escaping @Sendable (Request, [String: String], String) throws -> Any
+    ) async throws -> Response {
         var request = request
         let client = clientAddress(request, context)
         let params: [String: String]
@@ -120,8 +130,9 @@ public struct APIRoutes: Sendable {
         let frozen = request
         do {
             let text = try await offloaded { JSONText.encode(try body(frozen, params, client)) }
-            return Response(status: status, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: text)))
+            return Response(
+                status: status, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: text)))
         } catch let error as HubAPIError {
             return Self.error(error)
         } catch {
@@ -131,7 +142,8 @@ public struct APIRoutes: Sendable {
     }
 
     static func error(_ error: HubAPIError) -> Response {
-        Response(status: .init(code: error.status), headers: [.contentType: "text/plain; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: error.description + "\n")))
+        Response(
+            status: .init(code: error.status), headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: error.description + "\n")))
     }
 }

@@ -50,7 +50,8 @@ public final class HubService: @unchecked Sendable {
         let now = HubDate.now()
         if throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
         guard let account = try store.account(apiKeyHash: Secrets.sha256Hex(apiKey)),
-              Secrets.constantTimeEquals(account.email.lowercased(), email.lowercased()) else {
+            Secrets.constantTimeEquals(account.email.lowercased(), email.lowercased())
+        else {
             throttle.recordFailure(client, now: now)
             throw HubAPIError.invalidApiKey()
         }
@@ -78,8 +79,10 @@ public final class HubService: @unchecked Sendable {
         return record
     }
 
-    public func createRecord(account: Account, key: String?, turnkeyVersion: String?, serverId: String?,
-                             skpp: Bool?, client: String?) throws -> BackupRecord {
+    public func createRecord(
+        account: Account, key: String?, turnkeyVersion: String?, serverId: String?,
+        skpp: Bool?, client: String?
+    ) throws -> BackupRecord {
         guard let key, !key.isEmpty else { throw HubAPIError.missingArgument("key") }
         guard let turnkeyVersion, !turnkeyVersion.isEmpty else { throw HubAPIError.missingArgument("turnkey_version") }
         try checkKeyPacket(key)
@@ -87,18 +90,20 @@ public final class HubService: @unchecked Sendable {
         let prefix = "bam/\(account.storageToken)/\(Secrets.randomHex(bytes: 8))"
         let storage = RecordStorage(region: region, prefix: prefix)
         let now = HubDate.now()
-        let record = BackupRecord(id: 0, accountId: account.id, address: storage.address, key: key, serverId: serverId ?? "",
-                                  turnkeyVersion: turnkeyVersion, created: now, updated: now, size: 0,
-                                  description: turnkeyVersion, inProgress: false,
-                                  skpp: try skpp ?? KeyPacket.isPassphraseProtected(key),
-                                  regionName: region.name, storagePrefix: prefix)
+        let record = BackupRecord(
+            id: 0, accountId: account.id, address: storage.address, key: key, serverId: serverId ?? "",
+            turnkeyVersion: turnkeyVersion, created: now, updated: now, size: 0,
+            description: turnkeyVersion, inProgress: false,
+            skpp: try skpp ?? KeyPacket.isPassphraseProtected(key),
+            regionName: region.name, storagePrefix: prefix)
         let stored = try store.createRecord(record)
         if region.iamUsers, let access = region.accessKey, let secret = region.secretKey {
             // The record's own IAM user; without it the record is useless, so undo on failure.
             let userName = "bam-\(account.storageToken)-\(stored.id)"
             do {
-                let iam = IAMClient(endpoint: IAMClient.endpoint(forS3Endpoint: region.endpoint),
-                                    credentials: S3Credentials(accessKey: access, secretKey: secret))
+                let iam = IAMClient(
+                    endpoint: IAMClient.endpoint(forS3Endpoint: region.endpoint),
+                    credentials: S3Credentials(accessKey: access, secretKey: secret))
                 let key = try iam.createScopedUser(userName: userName, bucket: region.bucket, prefix: prefix)
                 try store.setRecordUser(recordId: stored.id, userName: userName, accessKey: key.accessKey, secretKey: key.secretKey)
             } catch {
@@ -158,10 +163,13 @@ public final class HubService: @unchecked Sendable {
         if let storage = try storage(of: record) {
             try storage.delete()
             if storage.region.iamUsers, let user = try store.recordUser(recordId: record.id),
-               let access = storage.region.accessKey, let secret = storage.region.secretKey {
-                try IAMClient(endpoint: IAMClient.endpoint(forS3Endpoint: storage.region.endpoint),
-                              credentials: S3Credentials(accessKey: access, secretKey: secret))
-                    .deleteUser(userName: user.userName, accessKey: user.credentials.accessKey)
+                let access = storage.region.accessKey, let secret = storage.region.secretKey
+            {
+                try IAMClient(
+                    endpoint: IAMClient.endpoint(forS3Endpoint: storage.region.endpoint),
+                    credentials: S3Credentials(accessKey: access, secretKey: secret)
+                )
+                .deleteUser(userName: user.userName, accessKey: user.credentials.accessKey)
             }
         }
         try store.deleteRecord(id: record.id, accountId: account.id)
@@ -212,16 +220,19 @@ public final class HubService: @unchecked Sendable {
             guard let recordId, let user = try store.recordUser(recordId: recordId) else {
                 throw HubAPIError.missingArgument("backup_id")
             }
-            return IssuedCredentials(type: "iamuser", accessKey: user.credentials.accessKey,
-                                     secretKey: user.credentials.secretKey, sessionToken: "", expiration: "")
+            return IssuedCredentials(
+                type: "iamuser", accessKey: user.credentials.accessKey,
+                secretKey: user.credentials.secretKey, sessionToken: "", expiration: "")
         }
         if let role = region.stsRole {
-            let sts = STSClient(endpoint: STSClient.endpoint(forS3Endpoint: region.endpoint),
-                                credentials: S3Credentials(accessKey: access, secretKey: secret))
+            let sts = STSClient(
+                endpoint: STSClient.endpoint(forS3Endpoint: region.endpoint),
+                credentials: S3Credentials(accessKey: access, secretKey: secret))
             do {
-                return try sts.assumeRole(roleArn: role, sessionName: "bam-\(account.id)",
-                                          policy: STSClient.policy(bucket: region.bucket, prefix: prefix),
-                                          durationSeconds: credentialSeconds)
+                return try sts.assumeRole(
+                    roleArn: role, sessionName: "bam-\(account.id)",
+                    policy: STSClient.policy(bucket: region.bucket, prefix: prefix),
+                    durationSeconds: credentialSeconds)
             } catch {
                 throw HubAPIError.internalError("cannot issue credentials: \(error)")
             }

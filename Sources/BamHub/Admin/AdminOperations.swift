@@ -13,8 +13,9 @@ public enum AdminOperations {
             throw HubStoreError.invalid("EMAIL \(email): not an email address")
         }
         let key = Secrets.newApiKey()
-        let account = try store.addAccount(email: trimmed.lowercased(), apiKeyHash: Secrets.sha256Hex(key),
-                                           storageToken: Secrets.randomHex(bytes: 8), now: HubDate.now())
+        let account = try store.addAccount(
+            email: trimmed.lowercased(), apiKeyHash: Secrets.sha256Hex(key),
+            storageToken: Secrets.randomHex(bytes: 8), now: HubDate.now())
         return (account, key)
     }
 
@@ -59,8 +60,10 @@ public enum AdminOperations {
             for member in ["dirindex.conf", "dirindex", "packages"] where !FileManager.default.fileExists(atPath: path + "/" + member) {
                 throw HubStoreError.invalid("\(path) is not a profile: \(member) is missing")
             }
-            content = try runTar(["-C", path, "--owner=0", "--group=0", "--numeric-owner", "-czf", "-",
-                                  "./dirindex.conf", "./dirindex", "./packages"])
+            content = try runTar([
+                "-C", path, "--owner=0", "--group=0", "--numeric-owner", "-czf", "-",
+                "./dirindex.conf", "./dirindex", "./packages",
+            ])
             profileId = profileId ?? base
         } else {
             content = Array(try Data(contentsOf: URL(fileURLWithPath: path)))

@@ -25,8 +25,10 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// File descriptors kept for the database, templates and GeoIP files.
     static let reservedDescriptors = 64
 
-    public init(headerTimeout: Int = defaultHeaderTimeout, idleTimeout: Int = defaultIdleTimeout,
-                perAddress: Int = defaultPerAddress, total: Int = defaultTotal) {
+    public init(
+        headerTimeout: Int = defaultHeaderTimeout, idleTimeout: Int = defaultIdleTimeout,
+        perAddress: Int = defaultPerAddress, total: Int = defaultTotal
+    ) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.perAddress = perAddress

@@ -9,9 +9,10 @@ extension HTTPServerBuilder {
     static func http1(limits: ConnectionLimits) -> HTTPServerBuilder {
         let counts = limits.perAddress > 0 ? PeerConnectionCounts(limit: limits.perAddress) : nil
         let headerTimeout = limits.headerTimeout > 0 ? TimeAmount.seconds(Int64(limits.headerTimeout)) : nil
-        return .http1(configuration: HTTP1Channel.Configuration(
-            additionalChannelHandlers: limitHandlers(counts: counts, headerTimeout: headerTimeout),
-            idleTimeout: limits.idleTimeout > 0 ? .seconds(Int64(limits.idleTimeout)) : nil))
+        return .http1(
+            configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: limitHandlers(counts: counts, headerTimeout: headerTimeout),
+                idleTimeout: limits.idleTimeout > 0 ? .seconds(Int64(limits.idleTimeout)) : nil))
     }
 
     /// Fresh handlers for one connection (called once per connection).

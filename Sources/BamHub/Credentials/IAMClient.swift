@@ -24,8 +24,10 @@ public struct IAMClient {
     /// Creates `userName` with the prefix policy and returns its new key.
     public func createScopedUser(userName: String, bucket: String, prefix: String) throws -> S3Credentials {
         _ = try call(["Action": "CreateUser", "UserName": userName])
-        _ = try call(["Action": "PutUserPolicy", "UserName": userName, "PolicyName": "bam-record",
-                      "PolicyDocument": STSClient.policy(bucket: bucket, prefix: prefix)])
+        _ = try call([
+            "Action": "PutUserPolicy", "UserName": userName, "PolicyName": "bam-record",
+            "PolicyDocument": STSClient.policy(bucket: bucket, prefix: prefix),
+        ])
         let answer = try call(["Action": "CreateAccessKey", "UserName": userName])
         guard let access = STSClient.element("AccessKeyId", in: answer), let secret = STSClient.element("SecretAccessKey", in: answer) else {
             throw HubStoreError.invalid("IAM CreateAccessKey at \(endpoint) returned no key")
@@ -50,10 +52,12 @@ public struct IAMClient {
         let headers: [(String, String)] = [("host", String(host)), ("content-type", "application/x-www-form-urlencoded")]
         let signed = SigV4Signer(credentials: credentials, region: "us-east-1", service: "iam")
             .sign(method: "POST", canonicalURI: "/", query: [], headers: headers, payloadHash: SigV4Signer.sha256Hex(body), date: Date())
-        let response = try HTTPSession().perform(HTTPRequest(
-            method: "POST", url: endpoint + "/", headers: [("Content-Type", "application/x-www-form-urlencoded")] + signed, body: .bytes(body)))
+        let response = try HTTPSession().perform(
+            HTTPRequest(
+                method: "POST", url: endpoint + "/", headers: [("Content-Type", "application/x-www-form-urlencoded")] + signed, body: .bytes(body)))
         guard response.isSuccess else {
-            throw HubStoreError.invalid("IAM \(form["Action"] ?? "") at \(endpoint) failed with HTTP \(response.status): \(STSClient.element("Message", in: response.bodyText) ?? "")")
+            throw HubStoreError.invalid(
+                "IAM \(form["Action"] ?? "") at \(endpoint) failed with HTTP \(response.status): \(STSClient.element("Message", in: response.bodyText) ?? "")")
         }
         return response.bodyText
     }

@@ -26,7 +26,8 @@ public struct RecordStorage {
     public static func validate(endpoint: String) throws {
         let ok = endpoint.hasPrefix("file:///") || endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://")
         guard ok, !endpoint.contains("@") else {
-            throw HubStoreError.invalid("--endpoint \(endpoint): expected file:///DIR, https://HOST[:PORT] or http://HOST:PORT (keys go in --access-key/--secret-key)")
+            throw HubStoreError.invalid(
+                "--endpoint \(endpoint): expected file:///DIR, https://HOST[:PORT] or http://HOST:PORT (keys go in --access-key/--secret-key)")
         }
     }
 

@@ -38,10 +38,10 @@ public struct STSClient {
     public static func policy(bucket: String, prefix: String) -> String {
         let objects = "arn:aws:s3:::\(bucket)/\(prefix)/*"
         return """
-        {"Version":"2012-10-17","Statement":[\
-        {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject","s3:AbortMultipartUpload","s3:ListMultipartUploadParts"],"Resource":"\(objects)"},\
-        {"Effect":"Allow","Action":["s3:ListBucket","s3:ListBucketMultipartUploads"],"Resource":"arn:aws:s3:::\(bucket)","Condition":{"StringLike":{"s3:prefix":["\(prefix)/*"]}}}]}
-        """
+            {"Version":"2012-10-17","Statement":[\
+            {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject","s3:AbortMultipartUpload","s3:ListMultipartUploadParts"],"Resource":"\(objects)"},\
+            {"Effect":"Allow","Action":["s3:ListBucket","s3:ListBucketMultipartUploads"],"Resource":"arn:aws:s3:::\(bucket)","Condition":{"StringLike":{"s3:prefix":["\(prefix)/*"]}}}]}
+            """
     }
 
     public func assumeRole(roleArn: String, sessionName: String, policy: String, durationSeconds: Int = 3600) throws -> IssuedCredentials {
@@ -55,11 +55,13 @@ public struct STSClient {
         }
         let headers: [(String, String)] = [("host", String(host)), ("content-type", "application/x-www-form-urlencoded")]
         let signer = SigV4Signer(credentials: credentials, region: signingRegion, service: "sts")
-        let signed = signer.sign(method: "POST", canonicalURI: "/", query: [], headers: headers,
-                                 payloadHash: SigV4Signer.sha256Hex(body), date: Date())
-        let request = HTTPRequest(method: "POST", url: endpoint + "/",
-                                  headers: [("Content-Type", "application/x-www-form-urlencoded")] + signed,
-                                  body: .bytes(body))
+        let signed = signer.sign(
+            method: "POST", canonicalURI: "/", query: [], headers: headers,
+            payloadHash: SigV4Signer.sha256Hex(body), date: Date())
+        let request = HTTPRequest(
+            method: "POST", url: endpoint + "/",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")] + signed,
+            body: .bytes(body))
         let response = try HTTPSession().perform(request)
         let text = response.bodyText
         guard response.isSuccess else {
@@ -68,9 +70,10 @@ public struct STSClient {
         guard let access = Self.element("AccessKeyId", in: text), let secret = Self.element("SecretAccessKey", in: text) else {
             throw HubStoreError.invalid("STS AssumeRole at \(endpoint) returned no credentials")
         }
-        return IssuedCredentials(type: "iamrole", accessKey: access, secretKey: secret,
-                                 sessionToken: Self.element("SessionToken", in: text) ?? "",
-                                 expiration: Self.element("Expiration", in: text) ?? "")
+        return IssuedCredentials(
+            type: "iamrole", accessKey: access, secretKey: secret,
+            sessionToken: Self.element("SessionToken", in: text) ?? "",
+            expiration: Self.element("Expiration", in: text) ?? "")
     }
 
     /// The text of the first `<name>...</name>` (STS answers are flat and

@@ -70,7 +70,8 @@ public struct GeoIPDatabase: Sendable {
                     for i in lineStart..<end where bytes[i] == UInt8(ascii: ",") { commas.append(i) }
                     func text(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self) }
                     guard commas.count == 2,
-                          body(text(lineStart, commas[0]), text(commas[0] + 1, commas[1]), text(commas[1] + 1, end).uppercased()) else {
+                        body(text(lineStart, commas[0]), text(commas[0] + 1, commas[1]), text(commas[1] + 1, end).uppercased())
+                    else {
                         throw HubStoreError.invalid("\(path) line \(lineNumber): expected FROM,TO,CC")
                     }
                 }
@@ -104,9 +105,7 @@ public struct GeoIPDatabase: Sendable {
         var low = 0, high = ranges.count - 1
         while low <= high {
             let mid = (low + high) / 2
-            if value < from(ranges[mid]) { high = mid - 1 }
-            else if value > to(ranges[mid]) { low = mid + 1 }
-            else { return ranges[mid] }
+            if value < from(ranges[mid]) { high = mid - 1 } else if value > to(ranges[mid]) { low = mid + 1 } else { return ranges[mid] }
         }
         return nil
     }

@@ -12,7 +12,8 @@ public struct RegionRouter: Sendable {
         guard !regions.isEmpty else { return nil }
         let fallback = regions.first(where: { $0.isDefault }) ?? regions[0]
         guard let client, let country = geoip.country(of: client),
-              let centroid = CountryCentroids.coordinates(of: country) else { return fallback }
+            let centroid = CountryCentroids.coordinates(of: country)
+        else { return fallback }
         return regions.min { a, b in
             Self.distanceKm(centroid, (a.latitude, a.longitude)) < Self.distanceKm(centroid, (b.latitude, b.longitude))
         }

@@ -26,9 +26,11 @@ public struct Region: Equatable, Sendable {
     /// Hand each record the keys of its own IAM user, limited to its prefix.
     public var iamUsers: Bool
 
-    public init(name: String, endpoint: String, bucket: String, latitude: Double, longitude: Double,
-                accessKey: String? = nil, secretKey: String? = nil, stsRole: String? = nil, isDefault: Bool = false,
-                iamUsers: Bool = false) {
+    public init(
+        name: String, endpoint: String, bucket: String, latitude: Double, longitude: Double,
+        accessKey: String? = nil, secretKey: String? = nil, stsRole: String? = nil, isDefault: Bool = false,
+        iamUsers: Bool = false
+    ) {
         self.name = name
         self.endpoint = endpoint
         self.bucket = bucket

@@ -60,7 +60,8 @@ public final class PostgresConnection: SQLConnection {
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            throw SQLError("PostgreSQL \(display): \(String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)) in: \(sql.prefix(60))")
+            throw SQLError(
+                "PostgreSQL \(display): \(String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)) in: \(sql.prefix(60))")
         }
         var rows: [SQLRow] = []
         let columns = PQnfields(result)

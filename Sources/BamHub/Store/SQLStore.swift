@@ -26,58 +26,58 @@ public final class SQLStore: HubStore, @unchecked Sendable {
     public func migrate() throws {
         let serial = connection.dialect.serialPrimaryKey
         let script = """
-        CREATE TABLE IF NOT EXISTS accounts (
-            id \(serial),
-            email TEXT NOT NULL UNIQUE,
-            apikey_hash TEXT NOT NULL UNIQUE,
-            storage_token TEXT NOT NULL UNIQUE,
-            created BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS subkeys (
-            hash TEXT PRIMARY KEY,
-            account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-            created BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS regions (
-            name TEXT PRIMARY KEY,
-            endpoint TEXT NOT NULL,
-            bucket TEXT NOT NULL,
-            latitude TEXT NOT NULL,
-            longitude TEXT NOT NULL,
-            access_key TEXT,
-            secret_key TEXT,
-            sts_role TEXT,
-            is_default BIGINT NOT NULL DEFAULT 0,
-            iam_users BIGINT NOT NULL DEFAULT 0);
-        CREATE TABLE IF NOT EXISTS records (
-            id \(serial),
-            account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-            address TEXT NOT NULL,
-            key TEXT NOT NULL,
-            server_id TEXT NOT NULL,
-            turnkey_version TEXT NOT NULL,
-            created BIGINT NOT NULL,
-            updated BIGINT NOT NULL,
-            size BIGINT NOT NULL DEFAULT 0,
-            description TEXT NOT NULL DEFAULT '',
-            inprogress BIGINT NOT NULL DEFAULT 0,
-            skpp BIGINT NOT NULL DEFAULT 0,
-            region TEXT NOT NULL,
-            storage_prefix TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS records_account ON records(account_id);
-        CREATE TABLE IF NOT EXISTS record_users (
-            record_id BIGINT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
-            user_name TEXT NOT NULL,
-            access_key TEXT NOT NULL,
-            secret_key TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS profiles (
-            profile_id TEXT PRIMARY KEY,
-            timestamp BIGINT NOT NULL,
-            content TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS web_sessions (
-            token_hash TEXT PRIMARY KEY,
-            account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-            csrf TEXT NOT NULL,
-            expires BIGINT NOT NULL);
-        """
+            CREATE TABLE IF NOT EXISTS accounts (
+                id \(serial),
+                email TEXT NOT NULL UNIQUE,
+                apikey_hash TEXT NOT NULL UNIQUE,
+                storage_token TEXT NOT NULL UNIQUE,
+                created BIGINT NOT NULL);
+            CREATE TABLE IF NOT EXISTS subkeys (
+                hash TEXT PRIMARY KEY,
+                account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                created BIGINT NOT NULL);
+            CREATE TABLE IF NOT EXISTS regions (
+                name TEXT PRIMARY KEY,
+                endpoint TEXT NOT NULL,
+                bucket TEXT NOT NULL,
+                latitude TEXT NOT NULL,
+                longitude TEXT NOT NULL,
+                access_key TEXT,
+                secret_key TEXT,
+                sts_role TEXT,
+                is_default BIGINT NOT NULL DEFAULT 0,
+                iam_users BIGINT NOT NULL DEFAULT 0);
+            CREATE TABLE IF NOT EXISTS records (
+                id \(serial),
+                account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                address TEXT NOT NULL,
+                key TEXT NOT NULL,
+                server_id TEXT NOT NULL,
+                turnkey_version TEXT NOT NULL,
+                created BIGINT NOT NULL,
+                updated BIGINT NOT NULL,
+                size BIGINT NOT NULL DEFAULT 0,
+                description TEXT NOT NULL DEFAULT '',
+                inprogress BIGINT NOT NULL DEFAULT 0,
+                skpp BIGINT NOT NULL DEFAULT 0,
+                region TEXT NOT NULL,
+                storage_prefix TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS records_account ON records(account_id);
+            CREATE TABLE IF NOT EXISTS record_users (
+                record_id BIGINT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+                user_name TEXT NOT NULL,
+                access_key TEXT NOT NULL,
+                secret_key TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS profiles (
+                profile_id TEXT PRIMARY KEY,
+                timestamp BIGINT NOT NULL,
+                content TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS web_sessions (
+                token_hash TEXT PRIMARY KEY,
+                account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                csrf TEXT NOT NULL,
+                expires BIGINT NOT NULL);
+            """
         lock.lock()
         defer { lock.unlock() }
         try connection.executeScript(script)
@@ -93,8 +93,9 @@ public final class SQLStore: HubStore, @unchecked Sendable {
 
     public func addAccount(email: String, apiKeyHash: String, storageToken: String, now: Int64) throws -> Account {
         if try account(email: email) != nil { throw HubStoreError.duplicate("account \(email) already exists") }
-        let rows = try run("INSERT INTO accounts (email, apikey_hash, storage_token, created) VALUES (?, ?, ?, ?) RETURNING \(Self.accountColumns)",
-                           [.text(email), .text(apiKeyHash), .text(storageToken), .integer(now)])
+        let rows = try run(
+            "INSERT INTO accounts (email, apikey_hash, storage_token, created) VALUES (?, ?, ?, ?) RETURNING \(Self.accountColumns)",
+            [.text(email), .text(apiKeyHash), .text(storageToken), .integer(now)])
         return Self.account(rows[0])
     }
 
@@ -115,13 +116,16 @@ public final class SQLStore: HubStore, @unchecked Sendable {
     }
 
     public func addSubkey(hash: String, accountId: Int64, now: Int64) throws {
-        _ = try run("INSERT INTO subkeys (hash, account_id, created) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
-                    [.text(hash), .integer(accountId), .integer(now)])
+        _ = try run(
+            "INSERT INTO subkeys (hash, account_id, created) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING",
+            [.text(hash), .integer(accountId), .integer(now)])
     }
 
     public func account(subkeyHash: String) throws -> Account? {
-        try run("SELECT a.id, a.email, a.storage_token, a.created FROM subkeys s JOIN accounts a ON a.id = s.account_id WHERE s.hash = ?",
-                [.text(subkeyHash)]).first.map(Self.account)
+        try run(
+            "SELECT a.id, a.email, a.storage_token, a.created FROM subkeys s JOIN accounts a ON a.id = s.account_id WHERE s.hash = ?",
+            [.text(subkeyHash)]
+        ).first.map(Self.account)
     }
 
     // MARK: Regions
@@ -131,44 +135,56 @@ public final class SQLStore: HubStore, @unchecked Sendable {
             throw HubStoreError.duplicate("region \(region.name) already exists")
         }
         if region.isDefault { _ = try run("UPDATE regions SET is_default = 0") }
-        _ = try run("""
+        _ = try run(
+            """
             INSERT INTO regions (name, endpoint, bucket, latitude, longitude, access_key, secret_key, sts_role, is_default, iam_users)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.text(region.name), .text(region.endpoint), .text(region.bucket),
-                  .text(String(region.latitude)), .text(String(region.longitude)),
-                  region.accessKey.map(SQLValue.text) ?? .null, region.secretKey.map(SQLValue.text) ?? .null,
-                  region.stsRole.map(SQLValue.text) ?? .null, .integer(region.isDefault ? 1 : 0), .integer(region.iamUsers ? 1 : 0)])
+            """,
+            [
+                .text(region.name), .text(region.endpoint), .text(region.bucket),
+                .text(String(region.latitude)), .text(String(region.longitude)),
+                region.accessKey.map(SQLValue.text) ?? .null, region.secretKey.map(SQLValue.text) ?? .null,
+                region.stsRole.map(SQLValue.text) ?? .null, .integer(region.isDefault ? 1 : 0), .integer(region.iamUsers ? 1 : 0),
+            ])
     }
 
     public func regions() throws -> [Region] {
-        try run("SELECT name, endpoint, bucket, latitude, longitude, access_key, secret_key, sts_role, is_default, iam_users FROM regions ORDER BY name").map { r in
-            Region(name: r[0].text ?? "", endpoint: r[1].text ?? "", bucket: r[2].text ?? "",
-                   latitude: Double(r[3].text ?? "") ?? 0, longitude: Double(r[4].text ?? "") ?? 0,
-                   accessKey: r[5].text, secretKey: r[6].text, stsRole: r[7].text, isDefault: (r[8].integer ?? 0) != 0,
-                   iamUsers: (r[9].integer ?? 0) != 0)
+        try run("SELECT name, endpoint, bucket, latitude, longitude, access_key, secret_key, sts_role, is_default, iam_users FROM regions ORDER BY name").map {
+            r in
+            Region(
+                name: r[0].text ?? "", endpoint: r[1].text ?? "", bucket: r[2].text ?? "",
+                latitude: Double(r[3].text ?? "") ?? 0, longitude: Double(r[4].text ?? "") ?? 0,
+                accessKey: r[5].text, secretKey: r[6].text, stsRole: r[7].text, isDefault: (r[8].integer ?? 0) != 0,
+                iamUsers: (r[9].integer ?? 0) != 0)
         }
     }
 
     // MARK: Records
 
-    private static let recordColumns = "id, account_id, address, key, server_id, turnkey_version, created, updated, size, description, inprogress, skpp, region, storage_prefix"
+    private static let recordColumns =
+        "id, account_id, address, key, server_id, turnkey_version, created, updated, size, description, inprogress, skpp, region, storage_prefix"
 
     private static func record(_ r: SQLRow) -> BackupRecord {
-        BackupRecord(id: r[0].integer ?? 0, accountId: r[1].integer ?? 0, address: r[2].text ?? "", key: r[3].text ?? "",
-                     serverId: r[4].text ?? "", turnkeyVersion: r[5].text ?? "", created: r[6].integer ?? 0,
-                     updated: r[7].integer ?? 0, size: r[8].integer ?? 0, description: r[9].text ?? "",
-                     inProgress: (r[10].integer ?? 0) != 0, skpp: (r[11].integer ?? 0) != 0,
-                     regionName: r[12].text ?? "", storagePrefix: r[13].text ?? "")
+        BackupRecord(
+            id: r[0].integer ?? 0, accountId: r[1].integer ?? 0, address: r[2].text ?? "", key: r[3].text ?? "",
+            serverId: r[4].text ?? "", turnkeyVersion: r[5].text ?? "", created: r[6].integer ?? 0,
+            updated: r[7].integer ?? 0, size: r[8].integer ?? 0, description: r[9].text ?? "",
+            inProgress: (r[10].integer ?? 0) != 0, skpp: (r[11].integer ?? 0) != 0,
+            regionName: r[12].text ?? "", storagePrefix: r[13].text ?? "")
     }
 
     public func createRecord(_ record: BackupRecord) throws -> BackupRecord {
-        let rows = try run("""
+        let rows = try run(
+            """
             INSERT INTO records (account_id, address, key, server_id, turnkey_version, created, updated, size, description, inprogress, skpp, region, storage_prefix)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING \(Self.recordColumns)
-            """, [.integer(record.accountId), .text(record.address), .text(record.key), .text(record.serverId),
-                  .text(record.turnkeyVersion), .integer(record.created), .integer(record.updated), .integer(record.size),
-                  .text(record.description), .integer(record.inProgress ? 1 : 0), .integer(record.skpp ? 1 : 0),
-                  .text(record.regionName), .text(record.storagePrefix)])
+            """,
+            [
+                .integer(record.accountId), .text(record.address), .text(record.key), .text(record.serverId),
+                .text(record.turnkeyVersion), .integer(record.created), .integer(record.updated), .integer(record.size),
+                .text(record.description), .integer(record.inProgress ? 1 : 0), .integer(record.skpp ? 1 : 0),
+                .text(record.regionName), .text(record.storagePrefix),
+            ])
         return Self.record(rows[0])
     }
 
@@ -182,12 +198,16 @@ public final class SQLStore: HubStore, @unchecked Sendable {
     }
 
     public func updateRecord(_ record: BackupRecord) throws {
-        _ = try run("""
+        _ = try run(
+            """
             UPDATE records SET address = ?, key = ?, server_id = ?, updated = ?, size = ?, description = ?, inprogress = ?, skpp = ?
             WHERE id = ? AND account_id = ?
-            """, [.text(record.address), .text(record.key), .text(record.serverId), .integer(record.updated),
-                  .integer(record.size), .text(record.description), .integer(record.inProgress ? 1 : 0),
-                  .integer(record.skpp ? 1 : 0), .integer(record.id), .integer(record.accountId)])
+            """,
+            [
+                .text(record.address), .text(record.key), .text(record.serverId), .integer(record.updated),
+                .integer(record.size), .text(record.description), .integer(record.inProgress ? 1 : 0),
+                .integer(record.skpp ? 1 : 0), .integer(record.id), .integer(record.accountId),
+            ])
     }
 
     public func deleteRecord(id: Int64, accountId: Int64) throws {
@@ -195,8 +215,9 @@ public final class SQLStore: HubStore, @unchecked Sendable {
     }
 
     public func setRecordUser(recordId: Int64, userName: String, accessKey: String, secretKey: String) throws {
-        _ = try run("INSERT INTO record_users (record_id, user_name, access_key, secret_key) VALUES (?, ?, ?, ?)",
-                    [.integer(recordId), .text(userName), .text(accessKey), .text(secretKey)])
+        _ = try run(
+            "INSERT INTO record_users (record_id, user_name, access_key, secret_key) VALUES (?, ?, ?, ?)",
+            [.integer(recordId), .text(userName), .text(accessKey), .text(secretKey)])
     }
 
     public func recordUser(recordId: Int64) throws -> (userName: String, credentials: S3Credentials)? {
@@ -210,7 +231,8 @@ public final class SQLStore: HubStore, @unchecked Sendable {
 
     public func putProfile(_ profile: ProfileArchive) throws {
         // Base64 text: the same column type on both databases, no bytea/blob split.
-        _ = try run("""
+        _ = try run(
+            """
             INSERT INTO profiles (profile_id, timestamp, content) VALUES (?, ?, ?)
             ON CONFLICT (profile_id) DO UPDATE SET timestamp = excluded.timestamp, content = excluded.content
             """, [.text(profile.profileId), .integer(profile.timestamp), .text(Data(profile.content).base64EncodedString())])
@@ -220,8 +242,9 @@ public final class SQLStore: HubStore, @unchecked Sendable {
         guard let r = try run("SELECT profile_id, timestamp, content FROM profiles WHERE profile_id = ?", [.text(id)]).first else {
             return nil
         }
-        return ProfileArchive(profileId: r[0].text ?? "", timestamp: r[1].integer ?? 0,
-                              content: Array(Data(base64Encoded: r[2].text ?? "") ?? Data()))
+        return ProfileArchive(
+            profileId: r[0].text ?? "", timestamp: r[1].integer ?? 0,
+            content: Array(Data(base64Encoded: r[2].text ?? "") ?? Data()))
     }
 
     public func profileIds() throws -> [String] {
@@ -232,8 +255,9 @@ public final class SQLStore: HubStore, @unchecked Sendable {
 
     public func addSession(tokenHash: String, session: WebSession) throws {
         _ = try run("DELETE FROM web_sessions WHERE expires < ?", [.integer(session.expires - 86400 * 30)])
-        _ = try run("INSERT INTO web_sessions (token_hash, account_id, csrf, expires) VALUES (?, ?, ?, ?)",
-                    [.text(tokenHash), .integer(session.accountId), .text(session.csrfToken), .integer(session.expires)])
+        _ = try run(
+            "INSERT INTO web_sessions (token_hash, account_id, csrf, expires) VALUES (?, ?, ?, ?)",
+            [.text(tokenHash), .integer(session.accountId), .text(session.csrfToken), .integer(session.expires)])
     }
 
     public func session(tokenHash: String, now: Int64) throws -> WebSession? {

@@ -58,8 +58,9 @@ public struct WebRoutes: Sendable {
                     try service.signIn(email: form["email"] ?? "", apiKey: (form["apikey"] ?? "").trimmingCharacters(in: .whitespaces), client: client)
                 }
                 let token = Secrets.randomHex(bytes: 32)
-                let session = WebSession(accountId: account.id, csrfToken: Secrets.randomHex(bytes: 16),
-                                         expires: HubDate.now() + Self.sessionSeconds)
+                let session = WebSession(
+                    accountId: account.id, csrfToken: Secrets.randomHex(bytes: 16),
+                    expires: HubDate.now() + Self.sessionSeconds)
                 try await offloaded { [service] in try service.store.addSession(tokenHash: Secrets.sha256Hex(token), session: session) }
                 var response = Response.redirect(to: "/servers")
                 response.headers.append(HTTPField(name: .setCookie, value: cookie(Self.sessionCookie, token, maxAge: Int(Self.sessionSeconds))))
@@ -68,8 +69,9 @@ public struct WebRoutes: Sendable {
             } catch let error as HubAPIError {
                 let message = error.status == 429 ? "Too many failed attempts; try again later." : "Unknown email or API key."
                 let token = Secrets.randomHex(bytes: 16)
-                var response = page("signin", ["error": message, "csrf": token, "email": form["email"] ?? "", "title": "Sign in"],
-                                    status: error.status == 429 ? .tooManyRequests : .unauthorized)
+                var response = page(
+                    "signin", ["error": message, "csrf": token, "email": form["email"] ?? "", "title": "Sign in"],
+                    status: error.status == 429 ? .tooManyRequests : .unauthorized)
                 response.headers.append(HTTPField(name: .setCookie, value: cookie(Self.signinCookie, token, maxAge: 3600)))
                 return response
             }
@@ -99,11 +101,13 @@ public struct WebRoutes: Sendable {
             let id = context.parameters.get("id") ?? ""
             return try await withSession(request) { account, _, _ in
                 let record = try await offloaded { [service] in try service.record(account: account, id: id) }
-                return Response(status: .ok, headers: [
-                    .contentType: "application/octet-stream",
-                    .contentDisposition: "attachment; filename=\"bam-key-\(record.id)\"",
-                    .cacheControl: "no-store",
-                ], body: .init(byteBuffer: ByteBuffer(string: record.key)))
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "application/octet-stream",
+                        .contentDisposition: "attachment; filename=\"bam-key-\(record.id)\"",
+                        .cacheControl: "no-store",
+                    ], body: .init(byteBuffer: ByteBuffer(string: record.key)))
             }
         }
         router.get("backups/:id/delete") { request, context in
@@ -145,11 +149,13 @@ public struct WebRoutes: Sendable {
 
     private func page(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let html = templates.render(TemplateValues.displayable(values), withTemplate: name) ?? "template \(name) missing"
-        return Response(status: status, headers: [
-            .contentType: "text/html; charset=utf-8",
-            .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-        ], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .contentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     private func cookie(_ name: String, _ value: String, maxAge: Int) -> String {
@@ -170,29 +176,34 @@ public struct WebRoutes: Sendable {
         guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
         return try await offloaded { [service] in
             guard let session = try service.store.session(tokenHash: Secrets.sha256Hex(token), now: HubDate.now()),
-                  let account = try service.store.account(id: session.accountId) else { return nil }
+                let account = try service.store.account(id: session.accountId)
+            else { return nil }
             return (account, session, token)
         }
     }
 
     /// Runs `body` for a signed-in browser; redirects to sign-in otherwise.
     /// For POSTs the form's `csrf` must equal the session's token.
-    private func withSession(_ request: Request, post: Bool = false,
-                             _ body: (Account, WebSession, String) async throws -> Response) async throws -> Response {
+    private func withSession(
+        _ request: Request, post: Bool = false,
+        _ body: (Account, WebSession, String) async throws -> Response
+    ) async throws -> Response {
         var request = request
         guard let (account, session, token) = try await signedIn(request) else { return Response.redirect(to: "/signin") }
         if post {
             let form = try await formBody(&request)
             guard Secrets.constantTimeEquals(form["csrf"] ?? "", session.csrfToken) else {
-                return Response(status: .forbidden, headers: [.contentType: "text/plain"],
-                                body: .init(byteBuffer: ByteBuffer(string: "CSRF token missing or wrong\n")))
+                return Response(
+                    status: .forbidden, headers: [.contentType: "text/plain"],
+                    body: .init(byteBuffer: ByteBuffer(string: "CSRF token missing or wrong\n")))
             }
         }
         do {
             return try await body(account, session, token)
         } catch let error as HubAPIError where error.status == 404 || error.status == 409 {
-            return Response(status: error.status == 404 ? .notFound : .conflict, headers: [.contentType: "text/plain"],
-                            body: .init(byteBuffer: ByteBuffer(string: error.description + "\n")))
+            return Response(
+                status: error.status == 404 ? .notFound : .conflict, headers: [.contentType: "text/plain"],
+                body: .init(byteBuffer: ByteBuffer(string: error.description + "\n")))
         }
     }
 }

@@ -55,8 +55,10 @@ public final class CGIOutput {
     public func sendHTMLHeaders(pjaxURL: String?) {
         // SAMEORIGIN: gray theme's frames are this server's; no other site
         // may frame a page that carries a form token (clickjacking).
-        var headers = [("Content-type", "text/html; Charset=UTF-8"), ("Cache-Control", "no-store"),
-                       ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "SAMEORIGIN")]
+        var headers = [
+            ("Content-type", "text/html; Charset=UTF-8"), ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "SAMEORIGIN"),
+        ]
         if let pjaxURL { headers.append(("X-PJAX-URL", pjaxURL)) }
         sendHeaders(headers)
     }

@@ -7,7 +7,9 @@ import Glibc
 /// What a job is: written by the page that starts it, before the runner
 /// exists, and never changed.
 public struct JobRecord: Codable, Sendable {
-    public enum Kind: String, Codable, Sendable { case backup, simulate, restore, restoreSimulation = "restore-simulation", restoreFiles = "restore-files", rollback }
+    public enum Kind: String, Codable, Sendable {
+        case backup, simulate, restore, restoreSimulation = "restore-simulation", restoreFiles = "restore-files", rollback
+    }
     public var id: String
     public var kind: Kind
     /// The Webmin user who started it.

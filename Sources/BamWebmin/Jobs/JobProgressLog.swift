@@ -16,7 +16,8 @@ final class JobProgressLog: ProgressReporter, @unchecked Sendable {
 
     init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw BamError.io(path: path, operation: "create", errno: errno)
         }
         self.handle = handle

@@ -37,12 +37,14 @@ public enum JobRunner {
                 log.finish()
             } catch {
                 log.finish()
-                result = JobResult(status: BamExitStatus.of(error).rawValue, ended: Int64(time(nil)),
-                                   text: "\(record.title) failed: \(error)", warnings: log.warnings)
+                result = JobResult(
+                    status: BamExitStatus.of(error).rawValue, ended: Int64(time(nil)),
+                    text: "\(record.title) failed: \(error)", warnings: log.warnings)
             }
         } catch {
-            result = JobResult(status: BamExitStatus.failure.rawValue, ended: Int64(time(nil)),
-                               text: "the job could not start: \(error)", warnings: [])
+            result = JobResult(
+                status: BamExitStatus.failure.rawValue, ended: Int64(time(nil)),
+                text: "the job could not start: \(error)", warnings: [])
         }
         // The restore form (with an uploaded key) is kept only for the
         // forms that ask again: after a wrong passphrase or another

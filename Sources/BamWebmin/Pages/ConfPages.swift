@@ -42,8 +42,9 @@ enum OptionsPage {
             } catch { loadProblem = "\(error)" }
         }
         guard env.request.isSubmission else {
-            env.page(title: "Backup options", template: "options", ["fields": rows(current, errors: [:]), "path": path],
-                     help: "options", error: loadProblem)
+            env.page(
+                title: "Backup options", template: "options", ["fields": rows(current, errors: [:]), "path": path],
+                help: "options", error: loadProblem)
             return
         }
         var submitted: [String: String] = [:]
@@ -66,8 +67,9 @@ enum OptionsPage {
             lines.append(line)
         }
         guard errors.isEmpty else {
-            env.page(title: "Backup options", template: "options", ["fields": rows(submitted, errors: errors), "path": path],
-                     error: "Some fields are not valid; nothing was saved.")
+            env.page(
+                title: "Backup options", template: "options", ["fields": rows(submitted, errors: errors), "path": path],
+                error: "Some fields are not valid; nothing was saved.")
             return
         }
         let text = "# bam options, saved by Webmin\n" + lines.map { $0 + "\n" }.joined()
@@ -75,8 +77,9 @@ enum OptionsPage {
         try Posix.makeDirectories(env.settings.confDirectory, mode: 0o755)
         try Posix.writeFileAtomically(path, Array(text.utf8), mode: 0o644)
         env.log.record(env.request, action: "options", type: "conf", object: path)
-        env.page(title: "Backup options", template: "options", ["fields": rows(submitted, errors: [:]), "path": path],
-                 notice: "Saved \(path).")
+        env.page(
+            title: "Backup options", template: "options", ["fields": rows(submitted, errors: [:]), "path": path],
+            notice: "Saved \(path).")
     }
 
     static func rows(_ values: [String: String], errors: [String: String]) -> [[String: Any]] {

@@ -17,8 +17,10 @@ enum JobPage {
 
     /// Creates a job and starts its runner; refuses (naming the running
     /// job) while another runs.
-    static func start(_ env: PageEnvironment, kind: JobRecord.Kind, request: JobRequest, secrets: JobSecrets? = nil,
-                      form: RestoreForm? = nil) throws -> JobDirectory {
+    static func start(
+        _ env: PageEnvironment, kind: JobRecord.Kind, request: JobRequest, secrets: JobSecrets? = nil,
+        form: RestoreForm? = nil
+    ) throws -> JobDirectory {
         let store = JobStore(stateDirectory: try env.context.ensureStateDirectory())
         let job: JobDirectory
         do { job = try store.create(kind: kind, user: env.user, request: request) } catch let error as BamError {

@@ -24,8 +24,9 @@ enum PassphrasePage {
             return
         }
         if first.isEmpty && form.value("confirm_empty") != "yes" {
-            env.page(title: "Change passphrase", template: "passphrase", ["askEmpty": true],
-                     error: "An empty passphrase leaves the key unprotected: anyone who gets it can read every backup. Confirm below to do it anyway.")
+            env.page(
+                title: "Change passphrase", template: "passphrase", ["askEmpty": true],
+                error: "An empty passphrase leaves the key unprotected: anyone who gets it can read every backup. Confirm below to do it anyway.")
             return
         }
         var request = PassphraseRequest(registry: env.settings.registry)

@@ -18,9 +18,11 @@ enum RestoreFormPage {
             do {
                 let list = try SessionListUseCase(SessionListRequest(registry: env.settings.registry)).run()
                 values["sessions"] = list.sessions.enumerated().map { index, session in
-                    ["time": BackupTime.format(session.time), "shown": BackupTime.display(session.time),
-                     "kind": session.incremental ? "incremental" : "full", "volumes": session.volumes,
-                     "size": ByteCount.format(session.storedBytes), "latest": index == 0] as [String: Any]
+                    [
+                        "time": BackupTime.format(session.time), "shown": BackupTime.display(session.time),
+                        "kind": session.incremental ? "incremental" : "full", "volumes": session.volumes,
+                        "size": ByteCount.format(session.storedBytes), "latest": index == 0,
+                    ] as [String: Any]
                 }
                 values["hasSessions"] = !list.sessions.isEmpty
             } catch {
@@ -49,12 +51,14 @@ enum RestoreRunPage {
         // Until the user confirmed the plan, a whole-system restore only shows it.
         if form.kind == .restoreSimulation { request.simulate = true }
         do { try request.validate() } catch { throw PageRefusal("Restore: invalid input", "\(error); nothing was done") }
-        let job = try JobPage.start(env, kind: form.kind, request: .restore(request),
-                                    secrets: JobSecrets(keyPacket: form.keyPacket, passphrase: form.passphrase), form: form)
+        let job = try JobPage.start(
+            env, kind: form.kind, request: .restore(request),
+            secrets: JobSecrets(keyPacket: form.keyPacket, passphrase: form.passphrase), form: form)
         var logged: [(String, String)] = [("simulate", form.simulate ? "1" : "0"), ("force", form.force ? "1" : "0")]
         if let t = form.time { logged.append(("time", t)) }
-        env.log.record(env.request, action: form.kind == .restoreSimulation ? "simulate" : "restore", type: "restore",
-                       object: form.backupID ?? "registry", parameters: logged)
+        env.log.record(
+            env.request, action: form.kind == .restoreSimulation ? "simulate" : "restore", type: "restore",
+            object: form.backupID ?? "registry", parameters: logged)
         JobPage.show(env, job)
     }
 }

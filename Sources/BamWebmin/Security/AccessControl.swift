@@ -46,8 +46,11 @@ public struct AccessControl {
         guard let refererHost = HostPort(url: referer) else { return "the Referer \(referer) is not a URL" }
         let scheme = (request.environment["HTTPS"] ?? "").lowercased() == "on" ? "https" : "http"
         if let host = request.environment["HTTP_HOST"],
-           let own = HostPort(hostHeader: host, scheme: scheme, serverPort: request.environment["SERVER_PORT"]),
-           own == refererHost { return nil }
+            let own = HostPort(hostHeader: host, scheme: scheme, serverPort: request.environment["SERVER_PORT"]),
+            own == refererHost
+        {
+            return nil
+        }
         let trusted = (config["referers"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," }).map { $0.lowercased() }
         if trusted.contains(refererHost.host) { return nil }
         return "the request came from \(refererHost.host):\(refererHost.port), not from this Webmin server"

@@ -72,7 +72,8 @@ public enum WebminInput {
         let p = text.trimmingCharacters(in: .whitespaces)
         let parts = p.split(separator: "/")
         guard p.hasPrefix("/"), p.count <= 1024, !parts.contains("..") && !parts.contains("."),
-              only(p, { isAlnum($0) || "/._+-@".unicodeScalars.contains($0) }) else {
+            only(p, { isAlnum($0) || "/._+-@".unicodeScalars.contains($0) })
+        else {
             throw Invalid(field: field, message: "expected an absolute path of letters, digits and / . _ + - @ (no spaces or '..'), got '\(text)'")
         }
         return p.count > 1 && p.hasSuffix("/") ? String(p.dropLast()) : p

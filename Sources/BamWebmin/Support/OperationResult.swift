@@ -25,8 +25,10 @@ extension PageEnvironment {
             output = "bam: error: \(error)"
         }
         output = (warnings.lines + [output]).joined(separator: "\n") + "\n"
-        page(title: title, template: "command_result", [
-            "ok": status == .success, "status": Int(status.rawValue), "what": what, "output": output,
-        ])
+        page(
+            title: title, template: "command_result",
+            [
+                "ok": status == .success, "status": Int(status.rawValue), "what": what, "output": output,
+            ])
     }
 }

@@ -26,8 +26,10 @@ public final class PageEnvironment {
     public let log: ActionLog
     let moduleDescription: String
 
-    init(request: CGIRequest, user: String, context: WebminContext, settings: ModuleSettings, acl: ModuleACL,
-         csrfToken: String, output: CGIOutput, renderer: PageRenderer) {
+    init(
+        request: CGIRequest, user: String, context: WebminContext, settings: ModuleSettings, acl: ModuleACL,
+        csrfToken: String, output: CGIOutput, renderer: PageRenderer
+    ) {
         self.request = request
         self.user = user
         self.context = context
@@ -65,8 +67,10 @@ public final class PageEnvironment {
     }
 
     /// A whole page: header, `template` with `values`, footer.
-    public func page(title: String, template: String, _ values: [String: Any] = [:], help: String? = nil,
-                     error: String? = nil, notice: String? = nil) {
+    public func page(
+        title: String, template: String, _ values: [String: Any] = [:], help: String? = nil,
+        error: String? = nil, notice: String? = nil
+    ) {
         var all = baseContext(title: title, help: help)
         for (k, v) in values where !isNil(v) { all[k] = v }
         if let error { all["error"] = error }

@@ -22,7 +22,10 @@ public struct ActionLog {
         let config = context.globalConfig
         guard config["log"] == "1" else { return }
         if let users = config["logusers"], !users.isEmpty,
-           !users.split(separator: " ").contains(Substring(request.user ?? "")) { return }
+            !users.split(separator: " ").contains(Substring(request.user ?? ""))
+        {
+            return
+        }
         var now = time(nil)
         var tm = Glibc.tm()
         localtime_r(&now, &tm)
@@ -33,7 +36,8 @@ public struct ActionLog {
             let w = s.filter { !$0.isWhitespace && $0 != "\"" }
             return w.isEmpty ? "-" : w
         }
-        var line = "\(id) [\(date)] \(word(request.user ?? "-")) \(word(request.sessionID ?? "-")) \(word(host)) \(word(context.moduleID)) \(word(request.scriptName)) \"\(word(action))\" \"\(word(type))\" \"\(word(object))\""
+        var line =
+            "\(id) [\(date)] \(word(request.user ?? "-")) \(word(request.sessionID ?? "-")) \(word(host)) \(word(context.moduleID)) \(word(request.scriptName)) \"\(word(action))\" \"\(word(type))\" \"\(word(object))\""
         for (k, v) in parameters.sorted(by: { $0.0 < $1.0 }) {
             line += " \(word(k))='\(Self.escapeValue(v))'"
         }

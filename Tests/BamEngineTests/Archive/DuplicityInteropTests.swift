@@ -67,8 +67,9 @@ struct DuplicityInteropTests {
         try populateEveryKind(h.tree, area: "src")
         try h.backup(src)
         // As while another bam writes to the target.
-        let lock = try TargetLock.acquire(backend: try FileBackend(address: h.address), operation: "backup",
-                                          program: "bam test", warn: { _ in })
+        let lock = try TargetLock.acquire(
+            backend: try FileBackend(address: h.address), operation: "backup",
+            program: "bam test", warn: { _ in })
         defer { lock.release() }
         #expect(Posix.fileExists(h.target + "/" + TargetLock.objectName))
 

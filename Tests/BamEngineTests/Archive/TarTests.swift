@@ -116,20 +116,21 @@ struct TarTests {
     /// Records whose length prefix lies: the first two trapped (issue #15:
     /// a slice with its end before its start, an addition past Int.max).
     static let malformedPaxRecords: [String] = [
-        "2 path=x\n",                                 // shorter than its own prefix
-        "6 a=b\n9223372036854775807 path=x\n",        // i + length overflows
-        "99 path=x\n",                                // runs past the header
+        "2 path=x\n",  // shorter than its own prefix
+        "6 a=b\n9223372036854775807 path=x\n",  // i + length overflows
+        "99 path=x\n",  // runs past the header
         "0 path=x\n",
         "-5 path=x\n",
         "+9 path=x\n",
-        "9 path=xy",                                   // no newline
-        "7 path\n",                                   // no '='
-        "12345678901234567890123 path=x\n",           // not a length
+        "9 path=xy",  // no newline
+        "7 path\n",  // no '='
+        "12345678901234567890123 path=x\n",  // not a length
         "path=x\n",
     ]
 
-    @Test("a malformed PAX record is damage naming the archive and the header, never a trap",
-          arguments: malformedPaxRecords)
+    @Test(
+        "a malformed PAX record is damage naming the archive and the header, never a trap",
+        arguments: malformedPaxRecords)
     func malformedPax(records: String) throws {
         do {
             _ = try readAll(paxArchive(Array(records.utf8)))
@@ -155,14 +156,16 @@ struct TarTests {
 
 @Suite("Manifest and names")
 struct ManifestTests {
-    @Test("quoting matches duplicity's", arguments: [
-        ("plain/path", "plain/path"),
-        ("with space", "\"with\\x20space\""),
-        ("q\"d", "\"q\\x22d\""),
-        ("s'q", "\"s\\x27q\""),
-        ("back\\slash", "\"back\\x5cslash\""),
-        ("new\nline", "\"new\\x0aline\""),
-    ])
+    @Test(
+        "quoting matches duplicity's",
+        arguments: [
+            ("plain/path", "plain/path"),
+            ("with space", "\"with\\x20space\""),
+            ("q\"d", "\"q\\x22d\""),
+            ("s'q", "\"s\\x27q\""),
+            ("back\\slash", "\"back\\x5cslash\""),
+            ("new\nline", "\"new\\x0aline\""),
+        ])
     func quoting(raw: String, quoted: String) throws {
         #expect(ManifestQuoting.quote(Array(raw.utf8)) == Array(quoted.utf8))
         #expect(try ManifestQuoting.unquote(Array(quoted.utf8)) == Array(raw.utf8))
@@ -173,7 +176,8 @@ struct ManifestTests {
         var m = Manifest(hostname: "web1", localDirectory: Array("/srv/my data".utf8))
         m.volumes = [
             VolumeInfo(number: 1, startPath: [], startBlock: nil, endPath: Array("big/file".utf8), endBlock: 3, sha1: String(repeating: "a", count: 40)),
-            VolumeInfo(number: 2, startPath: Array("big/file".utf8), startBlock: 3, endPath: Array("z z".utf8), endBlock: nil, sha1: String(repeating: "b", count: 40)),
+            VolumeInfo(
+                number: 2, startPath: Array("big/file".utf8), startBlock: 3, endPath: Array("z z".utf8), endBlock: nil, sha1: String(repeating: "b", count: 40)),
         ]
         m.files = [(Array("big/file".utf8), .new), (Array("old".utf8), .changed)]
         let expected = """
@@ -196,24 +200,28 @@ struct ManifestTests {
         #expect(try Manifest.parse(m.render(), label: "m") == m)
     }
 
-    @Test("file names parse and render", arguments: [
-        "duplicity-full.20261127T101500Z.vol1.difftar.gpg",
-        "duplicity-full.20261127T101500Z.vol12.difftar.gpg",
-        "duplicity-full.20261127T101500Z.manifest.gpg",
-        "duplicity-full-signatures.20261127T101500Z.sigtar.gpg",
-        "duplicity-inc.20261127T101500Z.to.20261128T000001Z.vol3.difftar.gpg",
-        "duplicity-inc.20261127T101500Z.to.20261128T000001Z.manifest.gpg",
-        "duplicity-new-signatures.20261127T101500Z.to.20261128T000001Z.sigtar.gpg",
-    ])
+    @Test(
+        "file names parse and render",
+        arguments: [
+            "duplicity-full.20261127T101500Z.vol1.difftar.gpg",
+            "duplicity-full.20261127T101500Z.vol12.difftar.gpg",
+            "duplicity-full.20261127T101500Z.manifest.gpg",
+            "duplicity-full-signatures.20261127T101500Z.sigtar.gpg",
+            "duplicity-inc.20261127T101500Z.to.20261128T000001Z.vol3.difftar.gpg",
+            "duplicity-inc.20261127T101500Z.to.20261128T000001Z.manifest.gpg",
+            "duplicity-new-signatures.20261127T101500Z.to.20261128T000001Z.sigtar.gpg",
+        ])
     func names(name: String) throws {
         let parsed = try #require(BackupFileName.parse(name))
         #expect(parsed.name == name)
     }
 
-    @Test("names that are not part of an archive are ignored", arguments: [
-        "README", "duplicity-full.2026.vol1.difftar.gpg", "duplicity-full.20261127T101500Z.vol0.difftar.gpg",
-        "duplicity-full.20261127T101500Z.vol1.difftar.gpg.part", "duplicity-inc.20261127T101500Z.manifest.gpg",
-    ])
+    @Test(
+        "names that are not part of an archive are ignored",
+        arguments: [
+            "README", "duplicity-full.2026.vol1.difftar.gpg", "duplicity-full.20261127T101500Z.vol0.difftar.gpg",
+            "duplicity-full.20261127T101500Z.vol1.difftar.gpg.part", "duplicity-inc.20261127T101500Z.manifest.gpg",
+        ])
     func strangers(name: String) {
         #expect(BackupFileName.parse(name) == nil)
     }

@@ -27,8 +27,9 @@ struct VolumeWriterTests {
         for part in parts {
             for start in stride(from: 0, to: part.count, by: chunk) {
                 let piece = Array(part[start..<min(part.count, start + chunk)])
-                var header = TarEntry(name: Array("snapshot/f\(block)".utf8), type: .regular, mode: 0o644, uid: 0, gid: 0,
-                                      size: Int64(piece.count), mtime: 0)
+                var header = TarEntry(
+                    name: Array("snapshot/f\(block)".utf8), type: .regular, mode: 0o644, uid: 0, gid: 0,
+                    size: Int64(piece.count), mtime: 0)
                 header.userName = []
                 let closed = try piece.withUnsafeBytes {
                     try writer.append(header: TarHeaderEncoder.encode(header), data: $0, path: Array("f\(block)".utf8), block: nil)

@@ -54,9 +54,13 @@ struct OpenPGPCompressionTests {
 
     /// Runs the gpg command line in `home` with the passphrase on stdin.
     static func gpg(_ home: GPGHome, _ arguments: [String]) throws -> ChildRun {
-        try Child.run("/usr/bin/gpg", ["--homedir", home.path, "--batch", "--quiet", "--pinentry-mode", "loopback",
-                                       "--passphrase-fd", "0"] + arguments,
-                      stdin: String(decoding: passphrase, as: UTF8.self) + "\n")
+        try Child.run(
+            "/usr/bin/gpg",
+            [
+                "--homedir", home.path, "--batch", "--quiet", "--pinentry-mode", "loopback",
+                "--passphrase-fd", "0",
+            ] + arguments,
+            stdin: String(decoding: passphrase, as: UTF8.self) + "\n")
     }
 
     static func withHome<R>(_ body: (GPGHome, String) throws -> R) throws -> R {
@@ -122,8 +126,12 @@ struct OpenPGPCompressionTests {
     @Test("bam decrypts a signed message (duplicity --sign-key): the signature packets are skipped")
     func signedMessage() throws {
         try Self.withHome { home, scratch in
-            let key = try Child.run("/usr/bin/gpg", ["--homedir", home.path, "--batch", "--quiet", "--pinentry-mode", "loopback",
-                                                     "--passphrase", "", "--quick-generate-key", "bam-test@example.org", "ed25519", "sign", "never"])
+            let key = try Child.run(
+                "/usr/bin/gpg",
+                [
+                    "--homedir", home.path, "--batch", "--quiet", "--pinentry-mode", "loopback",
+                    "--passphrase", "", "--quick-generate-key", "bam-test@example.org", "ed25519", "sign", "never",
+                ])
             #expect(key.status == 0, "\(key.stderr)")
             let data = Self.text(count: 150_000, seed: 9)
             let plainPath = "\(scratch)/s.txt", path = "\(scratch)/s.gpg"
@@ -173,8 +181,9 @@ struct OpenPGPCompressionTests {
         #expect(reason([0xA3, 0x03] + Array("not bzip2".utf8))?.contains("bad magic") == true)
     }
 
-    @Test("a message gpg encrypts around an undecodable compressed packet is damage, not empty data",
-          arguments: [[0xA3, 99, 0x41, 0x42], [0xA3, 0x01, 0xFF, 0xFF, 0xFF, 0xFF], [0xA3, 0x03, 0x42, 0x5A, 0x68, 0x39, 0xFF]] as [[UInt8]])
+    @Test(
+        "a message gpg encrypts around an undecodable compressed packet is damage, not empty data",
+        arguments: [[0xA3, 99, 0x41, 0x42], [0xA3, 0x01, 0xFF, 0xFF, 0xFF, 0xFF], [0xA3, 0x03, 0x42, 0x5A, 0x68, 0x39, 0xFF]] as [[UInt8]])
     func undecodableInsideEncryption(packet: [UInt8]) throws {
         try Self.withHome { home, scratch in
             let plainPath = "\(scratch)/c.bin", path = "\(scratch)/c.gpg"

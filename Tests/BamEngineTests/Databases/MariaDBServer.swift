@@ -29,8 +29,10 @@ final class MariaDBServer {
         let base = ProcessInfo.processInfo.environment["BAM_TEST_TMP"] ?? NSTemporaryDirectory()
         let dir = try Posix.makeTemporaryDirectory(in: base, prefix: "bam-test-mariadb-template-")
         let install = try ChildProcess.which("mariadb-install-db", "mysql_install_db")
-        let outcome = try ProcessRunner.run([install, "--no-defaults", "--datadir=" + dir + "/data", "--user=root",
-                                             "--auth-root-authentication-method=normal", "--skip-test-db"])
+        let outcome = try ProcessRunner.run([
+            install, "--no-defaults", "--datadir=" + dir + "/data", "--user=root",
+            "--auth-root-authentication-method=normal", "--skip-test-db",
+        ])
         guard outcome.status == 0 else { throw BamError.external(ProcessRunner.failureMessage(outcome)) }
         template = dir + "/data"
         // One per test process; removed when it exits.
@@ -44,9 +46,11 @@ final class MariaDBServer {
         try ProcessRunner.check(["/bin/cp", "-a", template, dataDirectory])
         let server = try ChildProcess.which("mariadbd", "mysqld")
         try Posix.writeFileAtomically(defaultsFile, Array("[client]\nuser=root\nsocket=\(socket)\n".utf8), mode: 0o600)
-        let arguments = [server, "--no-defaults", "--user=root", "--datadir=" + dataDirectory, "--socket=" + socket,
-                         "--skip-networking", "--tmpdir=" + tree.root, "--pid-file=" + tree.root + "/mysqld.pid", "--log-error=" + tree.root + "/error.log",
-                         "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M", "--max-allowed-packet=64M"]
+        let arguments = [
+            server, "--no-defaults", "--user=root", "--datadir=" + dataDirectory, "--socket=" + socket,
+            "--skip-networking", "--tmpdir=" + tree.root, "--pid-file=" + tree.root + "/mysqld.pid", "--log-error=" + tree.root + "/error.log",
+            "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M", "--max-allowed-packet=64M",
+        ]
         pid = try QuietSpawn.start(arguments)
         for _ in 0..<300 {
             if Posix.fileExists(socket), (try? sql("SELECT 1")) != nil { return }
@@ -81,8 +85,11 @@ final class MariaDBServer {
     /// `comments`: keep comments in what is sent (program bodies keep them).
     func sql(_ text: String, defaults: String? = nil, comments: Bool = false) throws -> String {
         let client = try ChildProcess.which("mariadb", "mysql")
-        let child = try ChildProcess([client, "--defaults-file=" + (defaults ?? defaultsFile), "--default-character-set=utf8mb4",
-                                      "--batch", "--skip-column-names"] + (comments ? ["--comments"] : []), stdin: .pipe, stdout: .pipe)
+        let child = try ChildProcess(
+            [
+                client, "--defaults-file=" + (defaults ?? defaultsFile), "--default-character-set=utf8mb4",
+                "--batch", "--skip-column-names",
+            ] + (comments ? ["--comments"] : []), stdin: .pipe, stdout: .pipe)
         let input = Array(text.utf8)
         try input.withUnsafeBytes { try child.write($0) }
         child.closeStdin()
@@ -102,10 +109,13 @@ final class MariaDBServer {
     /// what round-trip tests compare, the text what they print on a difference.
     func orderedDump(_ databases: [String]) throws -> String {
         let tool = try ChildProcess.which("mariadb-dump", "mysqldump")
-        let out = try ChildProcess.output([tool, "--defaults-file=" + defaultsFile, "--default-character-set=utf8mb4",
-                                           "--skip-dump-date", "--order-by-primary", "--routines", "--events", "--triggers",
-                                           "--hex-blob", "--skip-extended-insert", "--compact", "--databases"] + databases,
-                                          what: "mariadb-dump")
+        let out = try ChildProcess.output(
+            [
+                tool, "--defaults-file=" + defaultsFile, "--default-character-set=utf8mb4",
+                "--skip-dump-date", "--order-by-primary", "--routines", "--events", "--triggers",
+                "--hex-blob", "--skip-extended-insert", "--compact", "--databases",
+            ] + databases,
+            what: "mariadb-dump")
         return String(decoding: out, as: UTF8.self)
             .replacingOccurrences(of: #" AUTO_INCREMENT=\d+"#, with: "", options: .regularExpression)
     }

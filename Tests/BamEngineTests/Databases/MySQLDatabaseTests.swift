@@ -51,9 +51,11 @@ struct MySQLDatabaseTests {
         #expect(summary.mysql?.databases.sorted() == ["mysql", "odd name-db", "shop"])
         #expect((summary.mysql?.rows ?? 0) >= 100_000)
         // The original's layout.
-        for file in ["myfs/shop/init", "myfs/shop/tables/customers/init", "myfs/shop/tables/customers/rows",
-                     "myfs/shop/tables/orders/triggers", "myfs/shop/views/big_orders/pre", "myfs/shop/views/big_orders/post",
-                     "myfs/shop/routines", "myfs/shop/events", "myfs/mysql/tables/global_priv/rows", "etc/mysql/debian.cnf"] {
+        for file in [
+            "myfs/shop/init", "myfs/shop/tables/customers/init", "myfs/shop/tables/customers/rows",
+            "myfs/shop/tables/orders/triggers", "myfs/shop/views/big_orders/pre", "myfs/shop/views/big_orders/post",
+            "myfs/shop/routines", "myfs/shop/events", "myfs/mysql/tables/global_priv/rows", "etc/mysql/debian.cnf",
+        ] {
             #expect(Posix.fileExists(extras + "/" + file), "\(file)")
         }
         #expect(!Posix.fileExists(extras + "/myfs/mysql/tables/general_log/rows"), "log tables keep no data")
@@ -114,7 +116,8 @@ struct MySQLDatabaseTests {
     @Test("a database that cannot be dumped fails the backup loudly, unless a limit leaves it out")
     func failureIsLoud() throws {
         let source = try MariaDBServer("fail")
-        try source.sql("""
+        try source.sql(
+            """
             CREATE DATABASE good; CREATE TABLE good.t (id INT PRIMARY KEY); INSERT INTO good.t VALUES (1);
             CREATE DATABASE broken; CREATE TABLE broken.base (id INT); CREATE VIEW broken.v AS SELECT id FROM broken.base;
             DROP TABLE broken.base;
@@ -163,7 +166,9 @@ struct MySQLDatabaseTests {
         // What the original's writer leaves: statements with their `;`,
         // rows as the text inside VALUES (...), triggers `;;`-terminated.
         try write("wordpress/init", "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `wordpress` /*!40100 DEFAULT CHARACTER SET utf8 */;")
-        try write("wordpress/tables/wp_posts/init", """
+        try write(
+            "wordpress/tables/wp_posts/init",
+            """
             CREATE TABLE `wp_posts` (
               `ID` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
               `post_title` text NOT NULL,
@@ -173,13 +178,18 @@ struct MySQLDatabaseTests {
             """)
         try write("wordpress/tables/wp_posts/rows", "1,'Hello world!','\\0\\n\\''\n2,'Zwei',NULL\n")
         try write("wordpress/tables/wp_log/init", "CREATE TABLE `wp_log` (\n  `msg` varchar(100) DEFAULT NULL\n) ENGINE=MyISAM DEFAULT CHARSET=utf8;")
-        try write("wordpress/tables/wp_posts/triggers", """
+        try write(
+            "wordpress/tables/wp_posts/triggers",
+            """
             /*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER `wp_posts_ai` AFTER INSERT ON `wp_posts` FOR EACH ROW INSERT INTO wp_log VALUES (NEW.post_title) */;;
 
 
             """)
         try write("wordpress/views/titles/pre", "/*!50001 CREATE TABLE `titles` (\n  `post_title` text\n) ENGINE=MyISAM */;")
-        try write("wordpress/views/titles/post", "/*!50001 CREATE ALGORITHM=UNDEFINED */\n/*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */\n/*!50001 VIEW `titles` AS select `wp_posts`.`post_title` AS `post_title` from `wp_posts` */;")
+        try write(
+            "wordpress/views/titles/post",
+            "/*!50001 CREATE ALGORITHM=UNDEFINED */\n/*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */\n/*!50001 VIEW `titles` AS select `wp_posts`.`post_title` AS `post_title` from `wp_posts` */;"
+        )
         _ = try Self.restore(root: try Self.root(work, for: target), from: work.area("extras"))
         #expect(try target.sql("SELECT ID, post_title, HEX(post_blob) FROM wordpress.wp_posts ORDER BY ID;") == "1\tHello world!\t000A27\n2\tZwei\tNULL\n")
         #expect(try target.sql("SELECT COUNT(*) FROM wordpress.titles;") == "2\n")

@@ -42,7 +42,8 @@ struct MySQLStatementTests {
     func sequences() throws {
         let source = try MariaDBServer("seq-src")
         let target = try MariaDBServer("seq-dst")
-        try source.sql("""
+        try source.sql(
+            """
             CREATE DATABASE db; CREATE SEQUENCE db.s START WITH 1000 INCREMENT BY 5;
             CREATE TABLE db.t (id INT PRIMARY KEY DEFAULT (NEXT VALUE FOR db.s));
             INSERT INTO db.t VALUES (), ();

@@ -62,7 +62,8 @@ struct PostgreSQLDatabaseTests {
         #expect(manifest.hasPrefix("toc.dat\n"))
 
         let (targetRoot, targetSettings) = try Self.settingsRoot(work, target)
-        let restored = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: [], progress: SilentProgress()).run(extras: extras, rollback: nil)
+        let restored = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: [], progress: SilentProgress()).run(
+            extras: extras, rollback: nil)
         #expect(restored.pgsql?.sorted() == ["odd name", "shop"])
         for db in ["shop", "odd name"] {
             let before = try source.orderedDump(db), after = try target.orderedDump(db)
@@ -84,7 +85,8 @@ struct PostgreSQLDatabaseTests {
     func limitsAndFailure() throws {
         let source = try PostgreSQLServer("limits")
         try source.sql("CREATE DATABASE a"); try source.sql("CREATE DATABASE b")
-        try source.sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1); CREATE TABLE big (id int); INSERT INTO big VALUES (1), (2);", database: "a")
+        try source.sql(
+            "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1); CREATE TABLE big (id int); INSERT INTO big VALUES (1), (2);", database: "a")
         try source.sql("CREATE TABLE t (id int); INSERT INTO t VALUES (2);", database: "b")
         let work = try TestTree("pg-limits")
         let (root, settings) = try Self.settingsRoot(work, source)
@@ -97,8 +99,10 @@ struct PostgreSQLDatabaseTests {
         _ = try backup(["-pgsql:a/big"], "w")
         let target = try PostgreSQLServer("limits-dst")
         let (targetRoot, targetSettings) = try Self.settingsRoot(work, target)
-        let restored = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: try Self.limits(["pgsql:a"]),
-                                           progress: SilentProgress()).run(extras: work.area("w"), rollback: nil)
+        let restored = try DatabaseRestore(
+            root: targetRoot, settings: targetSettings, limits: try Self.limits(["pgsql:a"]),
+            progress: SilentProgress()
+        ).run(extras: work.area("w"), rollback: nil)
         #expect(restored.pgsql == ["a"])
         #expect(try target.sql("SELECT count(*) FROM big", database: "a") == "0\n", "schema without rows")
         #expect(try target.sql("SELECT count(*) FROM t", database: "a") == "1\n")
@@ -131,7 +135,8 @@ struct PostgreSQLDatabaseTests {
         let before = try target.orderedDump("shop") + target.orderedDump("legacy")
         let store = RollbackStore(root: targetRoot)
         try Posix.makeDirectories(store.path, mode: 0o700)
-        _ = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: [], progress: SilentProgress()).run(extras: work.area("extras"), rollback: store)
+        _ = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: [], progress: SilentProgress()).run(
+            extras: work.area("extras"), rollback: store)
         #expect(try target.sql("SELECT v FROM t ORDER BY id", database: "shop") == "backup\n")
         try DatabaseRestore.rollBack(store, progress: SilentProgress())
         #expect(try target.orderedDump("shop") + target.orderedDump("legacy") == before)
@@ -163,7 +168,8 @@ struct PostgreSQLDatabaseTests {
     func rollbackRoles() throws {
         let source = try PostgreSQLServer("roles-src")
         let target = try PostgreSQLServer("roles-dst")
-        try target.sql("""
+        try target.sql(
+            """
             CREATE ROLE grp NOLOGIN; CREATE ROLE "odd role" LOGIN PASSWORD 'odd-pw' CONNECTION LIMIT 3;
             GRANT grp TO "odd role"; ALTER ROLE "odd role" SET work_mem = '8MB';
             CREATE ROLE plain NOLOGIN; COMMENT ON ROLE grp IS 'the group';
@@ -174,7 +180,8 @@ struct PostgreSQLDatabaseTests {
         // The backup's roles: the same names with other attributes,
         // memberships and settings, and new roles with memberships,
         // settings and objects of their own.
-        try source.sql("""
+        try source.sql(
+            """
             CREATE ROLE grp NOLOGIN CREATEDB; CREATE ROLE "odd role" NOLOGIN CREATEROLE PASSWORD 'other-pw' CONNECTION LIMIT 9;
             CREATE ROLE plain NOLOGIN; CREATE ROLE newgroup NOLOGIN; CREATE ROLE newcomer LOGIN PASSWORD 'new-pw'; CREATE ROLE squatter LOGIN;
             GRANT grp TO "odd role" WITH ADMIN OPTION; GRANT newgroup TO "odd role"; GRANT grp TO newcomer; GRANT grp TO plain;
@@ -195,7 +202,8 @@ struct PostgreSQLDatabaseTests {
         let before = try Self.roleState(target)
         let store = RollbackStore(root: targetRoot)
         try Posix.makeDirectories(store.path, mode: 0o700)
-        _ = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: [], progress: SilentProgress()).run(extras: work.area("extras"), rollback: store)
+        _ = try DatabaseRestore(root: targetRoot, settings: targetSettings, limits: [], progress: SilentProgress()).run(
+            extras: work.area("extras"), rollback: store)
         #expect(try Self.roleState(target) != before, "the restore changed the roles")
         #expect(try target.sql("SELECT tableowner FROM pg_tables WHERE tablename = 't'", database: "shop") == "newcomer\n")
         // Made after the restore by a role it created: not the restore's to take away.

@@ -34,10 +34,16 @@ final class PostgreSQLServer {
         guard let pw = getpwnam("postgres") else { throw BamError.external("no postgres OS user: install postgresql (scripts/install-deps.sh)") }
         chown(tree.root, pw.pointee.pw_uid, pw.pointee.pw_gid)
         chmod(tree.root, 0o700)
-        try ProcessRunner.check(try Self.asPostgres([Self.bin + "/initdb", "-D", dataDirectory, "-U", "postgres", "--auth=peer",
-                                                     "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]), directory: "/", environment: ["HOME": tree.root])
-        let status = try QuietSpawn.run(try Self.asPostgres([Self.bin + "/pg_ctl", "-D", dataDirectory, "-l", tree.root + "/server.log", "-w", "-t", "60",
-                                                                "-o", "-k \(socketDirectory) -p \(port) -c listen_addresses='' -c fsync=off", "start"]))
+        try ProcessRunner.check(
+            try Self.asPostgres([
+                Self.bin + "/initdb", "-D", dataDirectory, "-U", "postgres", "--auth=peer",
+                "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+            ]), directory: "/", environment: ["HOME": tree.root])
+        let status = try QuietSpawn.run(
+            try Self.asPostgres([
+                Self.bin + "/pg_ctl", "-D", dataDirectory, "-l", tree.root + "/server.log", "-w", "-t", "60",
+                "-o", "-k \(socketDirectory) -p \(port) -c listen_addresses='' -c fsync=off", "start",
+            ]))
         guard status == 0 else {
             let log = (try? Posix.readFile(tree.root + "/server.log")).map { String(decoding: $0, as: UTF8.self) } ?? ""
             throw BamError.external("pg_ctl start exited with \(status):\n\(log)")
@@ -58,9 +64,12 @@ final class PostgreSQLServer {
     /// Runs SQL as postgres in `database`; stops at the first error.
     @discardableResult
     func sql(_ text: String, database: String = "postgres") throws -> String {
-        let outcome = try ProcessRunner.run(try Self.asPostgres([Self.bin + "/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                                                                 "-h", socketDirectory, "-p", "\(port)", "-U", "postgres", "-d", database, "-c", text]),
-                                            directory: "/", environment: ["HOME": tree.root])
+        let outcome = try ProcessRunner.run(
+            try Self.asPostgres([
+                Self.bin + "/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                "-h", socketDirectory, "-p", "\(port)", "-U", "postgres", "-d", database, "-c", text,
+            ]),
+            directory: "/", environment: ["HOME": tree.root])
         guard outcome.status == 0 else { throw BamError.external(ProcessRunner.failureMessage(outcome)) }
         return outcome.output
     }
@@ -69,9 +78,12 @@ final class PostgreSQLServer {
     /// writes rows in physical order, so tables compared get ORDER BY
     /// queries in the tests as well).
     func orderedDump(_ database: String) throws -> String {
-        let outcome = try ProcessRunner.run(try Self.asPostgres([Self.bin + "/pg_dump", "-h", socketDirectory, "-p", "\(port)", "-U", "postgres",
-                                                                 "--no-sync", "--dbname=" + database]),
-                                            directory: "/", environment: ["HOME": tree.root])
+        let outcome = try ProcessRunner.run(
+            try Self.asPostgres([
+                Self.bin + "/pg_dump", "-h", socketDirectory, "-p", "\(port)", "-U", "postgres",
+                "--no-sync", "--dbname=" + database,
+            ]),
+            directory: "/", environment: ["HOME": tree.root])
         guard outcome.status == 0 else { throw BamError.external(ProcessRunner.failureMessage(outcome)) }
         // pg_dump 15.14+ brackets its output with \restrict and a random key.
         return outcome.output.split(separator: "\n", omittingEmptySubsequences: false)

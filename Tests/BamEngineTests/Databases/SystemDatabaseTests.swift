@@ -69,8 +69,10 @@ struct SystemDatabaseTests {
 
     @Test("conf keys for the servers are checked, with the line at fault")
     func confValidation() throws {
-        for (line, message) in [("pgsql-port 0", "pgsql-port"), ("mysql-defaults-file relative.cnf", "absolute"),
-                                ("pgsql-user bad;name", "pgsql-user")] {
+        for (line, message) in [
+            ("pgsql-port 0", "pgsql-port"), ("mysql-defaults-file relative.cnf", "absolute"),
+            ("pgsql-user bad;name", "pgsql-user"),
+        ] {
             do {
                 _ = try BamConf.parse("volsize 10\n" + line + "\n", file: "/etc/bam/conf")
                 Issue.record("accepted \(line)")

@@ -4,7 +4,7 @@ import Testing
 @testable import BamEngine
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 @Suite("Delta: file-system delta")

@@ -3,7 +3,7 @@ import Foundation
 @testable import BamEngine
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A throwaway directory tree for engine tests: files, directories,

@@ -23,10 +23,12 @@ import Glibc
 
     @Test("records parse from the Hub's JSON, ids as strings or numbers")
     func recordJSON() throws {
-        let object: [String: Any] = ["backup_id": 12, "address": "s3://h/b/p", "key": "AAAA", "server_id": "",
-                                     "turnkey_version": "debian-12", "date_created": "2026-11-28 01:00:00",
-                                     "date_updated": "2026-11-28 02:00:00", "size": "2048", "description": "web",
-                                     "inprogress": false, "skpp": true]
+        let object: [String: Any] = [
+            "backup_id": 12, "address": "s3://h/b/p", "key": "AAAA", "server_id": "",
+            "turnkey_version": "debian-12", "date_created": "2026-11-28 01:00:00",
+            "date_updated": "2026-11-28 02:00:00", "size": "2048", "description": "web",
+            "inprogress": false, "skpp": true,
+        ]
         let r = try HubRecord(json: object, call: "test")
         #expect(r.backupID == "12" && r.size == 2048 && r.skpp && !r.inProgress && r.description == "web")
         #expect(throws: HubError.self) { try HubRecord(json: ["address": "x"], call: "test") }
@@ -45,8 +47,11 @@ import Glibc
         defer { try? Posix.removeTree(Array(dir.utf8)) }
         let registry = Registry(path: dir + "/reg")
         let soon = ISO8601DateFormatter().string(from: Date().addingTimeInterval(60))
-        let c = try HubCredentials(json: ["type": "iamrole", "accesskey": "AK", "secretkey": "SK", "sessiontoken": "TOK",
-                                          "expiration": soon], backupID: "3")
+        let c = try HubCredentials(
+            json: [
+                "type": "iamrole", "accesskey": "AK", "secretkey": "SK", "sessiontoken": "TOK",
+                "expiration": soon,
+            ], backupID: "3")
         #expect(!"\(c)".contains("SK") && !"\(c)".contains("TOK"))
         try c.save(in: registry)
         var st = stat()

@@ -79,7 +79,9 @@ import Glibc
         #else
         let build = "release build"
         #endif
-        print("v2 unlock (scrypt N=2^17 r=8 p=1): \(String(format: "%.3f", Date().timeIntervalSince(wall))) s wall, \(String(format: "%.3f", cpuSeconds)) s CPU (\(build))")
+        print(
+            "v2 unlock (scrypt N=2^17 r=8 p=1): \(String(format: "%.3f", Date().timeIntervalSince(wall))) s wall, \(String(format: "%.3f", cpuSeconds)) s CPU (\(build))"
+        )
     }
 
     @Test func v2EveryFlippedBitIsRefusedAsDamage() throws {
@@ -166,9 +168,11 @@ import Glibc
 
     /// A 75-byte v1 packet claiming 65,535 thousand rounds of each kind ran
     /// for minutes before failing; now it is refused before any round.
-    @Test("v1 round counts beyond the original's 80 thousand are refused at once", arguments: [
-        (1, 2, "hash_rounds of 65535 thousand"), (3, 4, "cipher_rounds of 65535 thousand"),
-    ])
+    @Test(
+        "v1 round counts beyond the original's 80 thousand are refused at once",
+        arguments: [
+            (1, 2, "hash_rounds of 65535 thousand"), (3, 4, "cipher_rounds of 65535 thousand"),
+        ])
     func v1RefusesHugeRoundCounts(high: Int, low: Int, named: String) throws {
         var packet = try bytes(KeyPacket.seal(secret: secret, passphrase: "p", format: .v1))
         #expect(packet.count == 75)

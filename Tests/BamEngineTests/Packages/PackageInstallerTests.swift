@@ -11,9 +11,12 @@ import Testing
         }
     }
 
-    @Test("options, paths, escapes and other non-names are refused as damage naming the name, escaped",
-          arguments: ["-oAPT::Update::Pre-Invoke::=touch /tmp/pwned", "--config-file=/tmp/evil", "-c/tmp/evil",
-                      "a", "Bash", "../etc", "bad\u{1b}[2Jname", "name:", "x:y:z"])
+    @Test(
+        "options, paths, escapes and other non-names are refused as damage naming the name, escaped",
+        arguments: [
+            "-oAPT::Update::Pre-Invoke::=touch /tmp/pwned", "--config-file=/tmp/evil", "-c/tmp/evil",
+            "a", "Bash", "../etc", "bad\u{1b}[2Jname", "name:", "x:y:z",
+        ])
     func hostileNames(_ name: String) throws {
         #expect(!PackageInstaller.isPackageName(name))
         do {

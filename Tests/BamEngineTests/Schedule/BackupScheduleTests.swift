@@ -17,14 +17,17 @@ import Glibc
         let on = try schedule.enable(delayMinutes: 135)
         #expect(on.enabled && on.method == .cron)
         let text = String(decoding: try Posix.readFile(tree.path("etc/cron.d/bam-backup")), as: UTF8.self)
-        #expect(text.contains("\n15 2 * * * root command -v bam >/dev/null && mkdir -p /var/log/bam && bam backup --quiet >>/var/log/bam/backup.log 2>&1\n"), "\(text)")
+        #expect(
+            text.contains("\n15 2 * * * root command -v bam >/dev/null && mkdir -p /var/log/bam && bam backup --quiet >>/var/log/bam/backup.log 2>&1\n"),
+            "\(text)")
         #expect(try Posix.lstat(Array(tree.path("etc/cron.d/bam-backup").utf8)).st_mode & 0o777 == 0o644)
 
         // With the packaged runner, cron runs that (it logs like the timer does).
         try tree.file("usr/lib/bam/scheduled-backup", "#!/bin/sh\n", mode: 0o755)
         try schedule.enable(delayMinutes: 0)
-        #expect(String(decoding: try Posix.readFile(tree.path("etc/cron.d/bam-backup")), as: UTF8.self)
-            .contains("\n0 0 * * * root test -x /usr/lib/bam/scheduled-backup && /usr/lib/bam/scheduled-backup\n"))
+        #expect(
+            String(decoding: try Posix.readFile(tree.path("etc/cron.d/bam-backup")), as: UTF8.self)
+                .contains("\n0 0 * * * root test -x /usr/lib/bam/scheduled-backup && /usr/lib/bam/scheduled-backup\n"))
 
         #expect(throws: BamError.self) { try schedule.enable(delayMinutes: 180) }
         #expect(try schedule.disable().enabled == false)
@@ -58,8 +61,9 @@ import Glibc
 
         let on = try schedule.enable()
         #expect(on == ScheduleStatus(enabled: true, method: .systemd, path: BackupSchedule.wantsLink, strayCronFile: false))
-        #expect(try Posix.readlink(Array(tree.path("etc/systemd/system/timers.target.wants/bam-backup.timer").utf8))
-            == Array("/lib/systemd/system/bam-backup.timer".utf8))
+        #expect(
+            try Posix.readlink(Array(tree.path("etc/systemd/system/timers.target.wants/bam-backup.timer").utf8))
+                == Array("/lib/systemd/system/bam-backup.timer".utf8))
         #expect(!Posix.fileExists(tree.path("etc/cron.d/bam-backup")))
         #expect(try schedule.enable().enabled)  // on twice is fine
 

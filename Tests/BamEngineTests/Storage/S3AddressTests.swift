@@ -14,22 +14,30 @@ import Testing
 
     static let valid: [Case] = [
         Case(address: "s3://s3.amazonaws.com/bucket", endpoint: "https://s3.amazonaws.com", bucket: "bucket", prefix: "", expectedRegion: "us-east-1"),
-        Case(address: "s3://s3.eu-west-1.amazonaws.com/my.bucket/backups/host1", endpoint: "https://s3.eu-west-1.amazonaws.com",
-             bucket: "my.bucket", prefix: "backups/host1/", expectedRegion: "eu-west-1"),
-        Case(address: "s3://s3-eu-west-1.amazonaws.com/bucket/p/", endpoint: "https://s3-eu-west-1.amazonaws.com",
-             bucket: "bucket", prefix: "p/", expectedRegion: "eu-west-1"),
-        Case(address: "s3://s3.dualstack.ap-south-1.amazonaws.com/bucket", endpoint: "https://s3.dualstack.ap-south-1.amazonaws.com",
-             bucket: "bucket", prefix: "", expectedRegion: "ap-south-1"),
-        Case(address: "s3://s3-external-1.amazonaws.com/bucket", endpoint: "https://s3-external-1.amazonaws.com",
-             bucket: "bucket", prefix: "", expectedRegion: "us-east-1"),
-        Case(address: "s3://s3.eu-west-1.amazonaws.com/bucket", region: "eu-central-1", endpoint: "https://s3.eu-west-1.amazonaws.com",
-             bucket: "bucket", prefix: "", expectedRegion: "eu-central-1"),
-        Case(address: "s3://minio.example.com:9000/bucket//a//b//", endpoint: "https://minio.example.com:9000",
-             bucket: "bucket", prefix: "a/b/", expectedRegion: "us-east-1"),
-        Case(address: "s3://Storage.Example.COM:443/bucket", region: "fr-par", endpoint: "https://storage.example.com",
-             bucket: "bucket", prefix: "", expectedRegion: "fr-par"),
-        Case(address: "s3+http://127.0.0.1:9000/bam-test/my%20backups/x", endpoint: "http://127.0.0.1:9000",
-             bucket: "bam-test", prefix: "my backups/x/", expectedRegion: "us-east-1"),
+        Case(
+            address: "s3://s3.eu-west-1.amazonaws.com/my.bucket/backups/host1", endpoint: "https://s3.eu-west-1.amazonaws.com",
+            bucket: "my.bucket", prefix: "backups/host1/", expectedRegion: "eu-west-1"),
+        Case(
+            address: "s3://s3-eu-west-1.amazonaws.com/bucket/p/", endpoint: "https://s3-eu-west-1.amazonaws.com",
+            bucket: "bucket", prefix: "p/", expectedRegion: "eu-west-1"),
+        Case(
+            address: "s3://s3.dualstack.ap-south-1.amazonaws.com/bucket", endpoint: "https://s3.dualstack.ap-south-1.amazonaws.com",
+            bucket: "bucket", prefix: "", expectedRegion: "ap-south-1"),
+        Case(
+            address: "s3://s3-external-1.amazonaws.com/bucket", endpoint: "https://s3-external-1.amazonaws.com",
+            bucket: "bucket", prefix: "", expectedRegion: "us-east-1"),
+        Case(
+            address: "s3://s3.eu-west-1.amazonaws.com/bucket", region: "eu-central-1", endpoint: "https://s3.eu-west-1.amazonaws.com",
+            bucket: "bucket", prefix: "", expectedRegion: "eu-central-1"),
+        Case(
+            address: "s3://minio.example.com:9000/bucket//a//b//", endpoint: "https://minio.example.com:9000",
+            bucket: "bucket", prefix: "a/b/", expectedRegion: "us-east-1"),
+        Case(
+            address: "s3://Storage.Example.COM:443/bucket", region: "fr-par", endpoint: "https://storage.example.com",
+            bucket: "bucket", prefix: "", expectedRegion: "fr-par"),
+        Case(
+            address: "s3+http://127.0.0.1:9000/bam-test/my%20backups/x", endpoint: "http://127.0.0.1:9000",
+            bucket: "bam-test", prefix: "my backups/x/", expectedRegion: "us-east-1"),
         Case(address: "s3+http://localhost/bucket", endpoint: "http://localhost", bucket: "bucket", prefix: "", expectedRegion: "us-east-1"),
         Case(address: "s3+http://[::1]:9000/bucket/p", endpoint: "http://[::1]:9000", bucket: "bucket", prefix: "p/", expectedRegion: "us-east-1"),
     ]

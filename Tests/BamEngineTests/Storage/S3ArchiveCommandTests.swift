@@ -25,8 +25,10 @@ import Glibc
 
         // --s3-parallel-uploads and --s3-region are options of every command
         // that opens a target.
-        try box.bamOK(["backup", "--raw-upload", box.source, "--address", box.address, "--volsize", "1",
-                       "--s3-parallel-uploads", "3", "--s3-region", "us-east-1"])
+        try box.bamOK([
+            "backup", "--raw-upload", box.source, "--address", box.address, "--volsize", "1",
+            "--s3-parallel-uploads", "3", "--s3-region", "us-east-1",
+        ])
         try box.tree.file("source/etc/app.conf", "key = changed value\n")
         try box.tree.file("source/etc/new.conf", "new\n")
         let inc = try box.bamOK(["backup", "--raw-upload", box.source, "--address", box.address, "--volsize", "1", "--json"])
@@ -96,9 +98,10 @@ import Glibc
         let box = try BamS3Sandbox("s3-faults")
         try box.initialise()
         try box.makeSource(randomMiB: 4)
-        let proxy = try FaultProxy(upstreamPort: box.server.port,
-                                   plan: ["ok", "ok", "drop", "ok", "500", "ok", "503", "ok", "lost", "ok", "truncate", "ok", "ok", "stall", "ok", "ok", "ok"],
-                                   stallSeconds: 3)
+        let proxy = try FaultProxy(
+            upstreamPort: box.server.port,
+            plan: ["ok", "ok", "drop", "ok", "500", "ok", "503", "ok", "lost", "ok", "truncate", "ok", "ok", "stall", "ok", "ok", "ok"],
+            stallSeconds: 3)
         defer { proxy.stop() }
         box.port = proxy.port
         // Retries must outlast a stall: the default stall timeout is 60 s,
@@ -123,14 +126,17 @@ import Glibc
         try box.bamOK(["backup", "--raw-upload", box.source, "--address", box.address, "--volsize", "1"])
 
         let out = box.tree.area("dup-restored")
-        let r = try runProcess("/usr/bin/duplicity", [
-            "restore", "--s3-endpoint-url", "http://127.0.0.1:\(box.server.port)", "--s3-region-name", "us-east-1",
-            "--num-retries", "1", "--archive-dir", box.tree.area("dupcache"),
-            "boto3+s3://\(box.bucket)/\(box.prefix)", out,
-        ], environment: [
-            "AWS_ACCESS_KEY_ID": box.server.credentials.accessKey, "AWS_SECRET_ACCESS_KEY": box.server.credentials.secretKey,
-            "PASSPHRASE": try box.registry.loadSecret().value, "HOME": box.tree.root, "LANG": "C.UTF-8",
-        ])
+        let r = try runProcess(
+            "/usr/bin/duplicity",
+            [
+                "restore", "--s3-endpoint-url", "http://127.0.0.1:\(box.server.port)", "--s3-region-name", "us-east-1",
+                "--num-retries", "1", "--archive-dir", box.tree.area("dupcache"),
+                "boto3+s3://\(box.bucket)/\(box.prefix)", out,
+            ],
+            environment: [
+                "AWS_ACCESS_KEY_ID": box.server.credentials.accessKey, "AWS_SECRET_ACCESS_KEY": box.server.credentials.secretKey,
+                "PASSPHRASE": try box.registry.loadSecret().value, "HOME": box.tree.root, "LANG": "C.UTF-8",
+            ])
         #expect(r.status == 0, "\(r.output)")
         let d = try differences(box.source, out)
         #expect(d.isEmpty, "\(d.prefix(10))")
@@ -144,14 +150,17 @@ import Glibc
         try box.makeSource(randomMiB: 2)
         let passphrase = try box.registry.loadSecret().value
         func duplicity(_ arguments: [String]) throws {
-            let r = try runProcess("/usr/bin/duplicity", arguments + [
-                "--s3-endpoint-url", "http://127.0.0.1:\(box.server.port)", "--s3-region-name", "us-east-1",
-                "--num-retries", "1", "--volsize", "1", "--archive-dir", box.tree.area("dupcache"),
-                box.source, "boto3+s3://\(box.bucket)/\(box.prefix)",
-            ], environment: [
-                "AWS_ACCESS_KEY_ID": box.server.credentials.accessKey, "AWS_SECRET_ACCESS_KEY": box.server.credentials.secretKey,
-                "PASSPHRASE": passphrase, "HOME": box.tree.root, "LANG": "C.UTF-8",
-            ])
+            let r = try runProcess(
+                "/usr/bin/duplicity",
+                arguments + [
+                    "--s3-endpoint-url", "http://127.0.0.1:\(box.server.port)", "--s3-region-name", "us-east-1",
+                    "--num-retries", "1", "--volsize", "1", "--archive-dir", box.tree.area("dupcache"),
+                    box.source, "boto3+s3://\(box.bucket)/\(box.prefix)",
+                ],
+                environment: [
+                    "AWS_ACCESS_KEY_ID": box.server.credentials.accessKey, "AWS_SECRET_ACCESS_KEY": box.server.credentials.secretKey,
+                    "PASSPHRASE": passphrase, "HOME": box.tree.root, "LANG": "C.UTF-8",
+                ])
             #expect(r.status == 0, "duplicity \(arguments.first ?? ""): \(r.output)")
         }
         try duplicity(["full"])

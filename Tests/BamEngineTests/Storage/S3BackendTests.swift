@@ -47,10 +47,13 @@ import Testing
         let server = try kind.server()
         let bucket = try server.makeBucket("wrong-secret")
         let wrongSecret = "wrong-" + server.credentials.secretKey.prefix(6) + "-secret"
-        let backend = try server.backend(hint: "", bucket: bucket,
-                                       credentials: S3Credentials(accessKey: server.credentials.accessKey, secretKey: wrongSecret))
-        for (what, call) in [("preflight", { try backend.preflight() }), ("list", { _ = try backend.list() }),
-                             ("head", { _ = try backend.head(name: "x") })] as [(String, () throws -> Void)] {
+        let backend = try server.backend(
+            hint: "", bucket: bucket,
+            credentials: S3Credentials(accessKey: server.credentials.accessKey, secretKey: wrongSecret))
+        for (what, call) in [
+            ("preflight", { try backend.preflight() }), ("list", { _ = try backend.list() }),
+            ("head", { _ = try backend.head(name: "x") }),
+        ] as [(String, () throws -> Void)] {
             do {
                 try call()
                 Issue.record("\(what) succeeded with a wrong secret key")
@@ -72,8 +75,9 @@ import Testing
 
     @Test(arguments: S3ServerKind.allCases) func unknownAccessKeyIsDenied(_ kind: S3ServerKind) throws {
         let server = try kind.server()
-        let backend = try server.backend(hint: "unknown-key",
-                                       credentials: S3Credentials(accessKey: "AKIAUNKNOWNEXAMPLE00", secretKey: "whatever"))
+        let backend = try server.backend(
+            hint: "unknown-key",
+            credentials: S3Credentials(accessKey: "AKIAUNKNOWNEXAMPLE00", secretKey: "whatever"))
         #expect {
             try backend.preflight()
         } throws: { error in
@@ -119,8 +123,11 @@ import Testing
 
     @Test(arguments: S3ServerKind.allCases) func multipartUploadOfTwelveMebibytes(_ kind: S3ServerKind) throws {
         let server = try kind.server()
-        let backend = try server.backend(hint: "multipart", options: S3Options(partSize: 5 << 20, multipartThreshold: 5 << 20,
-                                                                              partConcurrency: 3))
+        let backend = try server.backend(
+            hint: "multipart",
+            options: S3Options(
+                partSize: 5 << 20, multipartThreshold: 5 << 20,
+                partConcurrency: 3))
         let scratch = try Posix.makeTemporaryDirectory(prefix: "bam-s3-multipart-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
         let data = Self.pseudoRandom(count: 12 << 20 | 12345, seed: 7)
@@ -128,14 +135,18 @@ import Testing
         try backend.put(name: "duplicity-full.20240101T000000Z.vol1.difftar.gpg", fromFile: scratch + "/big")
 
         #expect(try backend.head(name: "duplicity-full.20240101T000000Z.vol1.difftar.gpg")?.size == Int64(data.count))
-        let raw = try server.request(method: "HEAD", path: "/\(backend.location.bucket)/\(SigV4Signer.uriEncode(backend.location.prefix, keepSlash: true))duplicity-full.20240101T000000Z.vol1.difftar.gpg")
+        let raw = try server.request(
+            method: "HEAD",
+            path:
+                "/\(backend.location.bucket)/\(SigV4Signer.uriEncode(backend.location.prefix, keepSlash: true))duplicity-full.20240101T000000Z.vol1.difftar.gpg"
+        )
         if kind == .moto {  // rclone's ETag of a multipart object does not count its parts
             #expect(raw.header("ETag")?.hasSuffix("-3\"") == true, "three parts: \(raw.header("ETag") ?? "none")")
         }
 
         try backend.get(name: "duplicity-full.20240101T000000Z.vol1.difftar.gpg", toFile: scratch + "/back")
         #expect(try Posix.readFile(scratch + "/back") == data)
-        let across: Range<Int64> = (5 << 20) - 100 ..< (10 << 20) + 100
+        let across: Range<Int64> = (5 << 20) - 100..<(10 << 20) + 100
         try backend.get(name: "duplicity-full.20240101T000000Z.vol1.difftar.gpg", range: across, toFile: scratch + "/range")
         #expect(try Posix.readFile(scratch + "/range") == Array(data[Int(across.lowerBound)..<Int(across.upperBound)]))
         #expect(try backend.unfinishedUploads().isEmpty)
@@ -198,9 +209,10 @@ import Testing
         // Through a proxy: the upload starts, its first part is refused.
         let proxy = try FaultProxy(upstreamPort: server.port, plan: ["ok", "deny", "ok", "ok"])
         defer { proxy.stop() }
-        let proxied = try server.backend(hint: "", bucket: backend.location.bucket, prefix: "p",
-                                       options: S3Options(partSize: 5 << 20, multipartThreshold: 5 << 20, partConcurrency: 1),
-                                       port: proxy.port)
+        let proxied = try server.backend(
+            hint: "", bucket: backend.location.bucket, prefix: "p",
+            options: S3Options(partSize: 5 << 20, multipartThreshold: 5 << 20, partConcurrency: 1),
+            port: proxy.port)
         let scratch = try Posix.makeTemporaryDirectory(prefix: "bam-s3-abort-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
         try Posix.writeFileAtomically(scratch + "/big", Self.pseudoRandom(count: 11 << 20, seed: 3), mode: 0o600)

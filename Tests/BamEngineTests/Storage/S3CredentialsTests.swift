@@ -40,7 +40,12 @@ import Testing
 
     @Test func descriptionsHideTheSecret() {
         let c = S3Credentials(accessKey: "AKID", secretKey: "very-secret", sessionToken: "token-secret")
-        for text in ["\(c)", String(describing: c), String(reflecting: c), { var s = ""; dump(c, to: &s); return s }()] {
+        for text in [
+            "\(c)", String(describing: c), String(reflecting: c),
+            {
+                var s = ""; dump(c, to: &s); return s
+            }(),
+        ] {
             #expect(!text.contains("very-secret"))
             #expect(!text.contains("token-secret"))
         }

@@ -10,14 +10,17 @@ import Testing
     @Test func operationsSurviveInjectedFaults() throws {
         let moto = try MotoServer.get()
         let direct = try moto.backend(hint: "faults", prefix: "chain")
-        let proxy = try FaultProxy(upstreamPort: moto.port,
-                                   plan: ["ok", "drop", "500", "ok", "503", "lost", "truncate", "ok", "stall", "ok", "ok"],
-                                   stallSeconds: 4)
+        let proxy = try FaultProxy(
+            upstreamPort: moto.port,
+            plan: ["ok", "drop", "500", "ok", "503", "lost", "truncate", "ok", "stall", "ok", "ok"],
+            stallSeconds: 4)
         defer { proxy.stop() }
-        let backend = try moto.backend(hint: "", bucket: direct.location.bucket, prefix: "chain",
-                                       options: S3Options(partSize: 5 << 20, multipartThreshold: 5 << 20, partConcurrency: 2,
-                                                          maxAttempts: 6, stallTimeoutSeconds: 1),
-                                       port: proxy.port)
+        let backend = try moto.backend(
+            hint: "", bucket: direct.location.bucket, prefix: "chain",
+            options: S3Options(
+                partSize: 5 << 20, multipartThreshold: 5 << 20, partConcurrency: 2,
+                maxAttempts: 6, stallTimeoutSeconds: 1),
+            port: proxy.port)
         let scratch = try Posix.makeTemporaryDirectory(prefix: "bam-s3-faults-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
 
@@ -68,9 +71,10 @@ import Testing
         // its retry finds the upload gone and the object in place.
         let proxy = try FaultProxy(upstreamPort: moto.port, plan: ["ok", "ok", "ok", "ok", "lost", "ok", "ok", "ok", "ok", "ok"])
         defer { proxy.stop() }
-        let backend = try moto.backend(hint: "", bucket: direct.location.bucket, prefix: "p",
-                                       options: S3Options(partSize: 5 << 20, multipartThreshold: 5 << 20, partConcurrency: 1),
-                                       port: proxy.port)
+        let backend = try moto.backend(
+            hint: "", bucket: direct.location.bucket, prefix: "p",
+            options: S3Options(partSize: 5 << 20, multipartThreshold: 5 << 20, partConcurrency: 1),
+            port: proxy.port)
         let scratch = try Posix.makeTemporaryDirectory(prefix: "bam-s3-lost-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
         let data = S3BackendTests.pseudoRandom(count: 11 << 20, seed: 5)

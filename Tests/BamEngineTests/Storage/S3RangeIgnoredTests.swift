@@ -64,8 +64,9 @@ struct S3RangeIgnoredTests {
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
         let server = try WholeObjectServer(object: object, scratch: scratch)
         defer { server.stop() }
-        let backend = try S3Backend(address: "s3+http://127.0.0.1:\(server.port)/bucket",
-                                    credentials: S3Credentials(accessKey: "AKIATESTEXAMPLE", secretKey: "not-checked"))
+        let backend = try S3Backend(
+            address: "s3+http://127.0.0.1:\(server.port)/bucket",
+            credentials: S3Credentials(accessKey: "AKIATESTEXAMPLE", secretKey: "not-checked"))
         try body(backend, scratch)
     }
 

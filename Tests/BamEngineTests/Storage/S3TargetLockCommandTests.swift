@@ -49,12 +49,14 @@ import Glibc
         try box.initialise()
         try box.makeSource(randomMiB: 1)
         let now = Int64(time(nil))
-        let stale = TargetLockHolder(id: "00112233445566778899aabbccddeeff", host: "gone.example", bootID: "", pid: 7,
-                                     operation: "backup", program: "bam 0.1.0", started: now - 7200, heartbeat: now - 3600)
+        let stale = TargetLockHolder(
+            id: "00112233445566778899aabbccddeeff", host: "gone.example", bootID: "", pid: 7,
+            operation: "backup", program: "bam 0.1.0", started: now - 7200, heartbeat: now - 3600)
         try box.direct().write(name: TargetLock.objectName, contents: stale.render())
         let output = try box.bamOK(["backup", "--raw-upload", box.source, "--address", box.address])
-        #expect(output.contains("taking over the stale lock") && output.contains("pid 7 on gone.example")
-            && output.contains("no heartbeat for 60 min"), "\(output)")
+        #expect(
+            output.contains("taking over the stale lock") && output.contains("pid 7 on gone.example")
+                && output.contains("no heartbeat for 60 min"), "\(output)")
         #expect(try box.direct().read(name: TargetLock.objectName, limit: 4096) == nil)
     }
 

@@ -31,12 +31,16 @@ import XML
     }
 
     @Test func errorsInitiateAndUploads() throws {
-        let error = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message><StringToSign>x</StringToSign></Error>"
-        #expect(S3ErrorDocument.parse(Array(error.utf8)) == S3ErrorDocument(code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match"))
+        let error =
+            "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message><StringToSign>x</StringToSign></Error>"
+        #expect(
+            S3ErrorDocument.parse(Array(error.utf8))
+                == S3ErrorDocument(code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match"))
         #expect(S3ErrorDocument.parse(Array("<html>bad gateway</html>".utf8)) == nil)
         #expect(S3ErrorDocument.parse([]) == nil)
 
-        let initiate = "<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket><Key>k</Key><UploadId>abc-123</UploadId></InitiateMultipartUploadResult>"
+        let initiate =
+            "<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket><Key>k</Key><UploadId>abc-123</UploadId></InitiateMultipartUploadResult>"
         #expect(try S3InitiateResult.uploadID(Array(initiate.utf8)) == "abc-123")
 
         let uploads = """

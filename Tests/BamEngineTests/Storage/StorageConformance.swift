@@ -16,8 +16,10 @@ enum StorageConformance {
     /// `createIsExclusive`: whether the target honours create-if-absent
     /// atomically (S3 servers that ignore `If-None-Match: *` do not; create
     /// must still never replace an object that exists).
-    static func run(_ backend: StorageBackend, many: Int, createIsExclusive: Bool = true,
-                    sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func run(
+        _ backend: StorageBackend, many: Int, createIsExclusive: Bool = true,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let scratch = try Posix.makeTemporaryDirectory(prefix: "bam-conformance-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
         func local(_ name: String, _ bytes: [UInt8]) throws -> String {
@@ -84,8 +86,9 @@ enum StorageConformance {
         // Small objects (the target's lock): create only if absent,
         // exclusively; read back whole, bounded; replace; nothing left over.
         let first = Array("first creator\n".utf8)
-        #expect(try backend.createIsExclusive() == createIsExclusive, "file systems and S3 with If-None-Match create exclusively",
-                sourceLocation: sourceLocation)
+        #expect(
+            try backend.createIsExclusive() == createIsExclusive, "file systems and S3 with If-None-Match create exclusively",
+            sourceLocation: sourceLocation)
         #expect(try backend.read(name: "small", limit: 100) == nil, sourceLocation: sourceLocation)
         #expect(try backend.create(name: "small", contents: first), sourceLocation: sourceLocation)
         #expect(try !backend.create(name: "small", contents: Array("second creator\n".utf8)), sourceLocation: sourceLocation)
@@ -96,8 +99,9 @@ enum StorageConformance {
         try backend.write(name: "small", contents: Array("rewritten\n".utf8))
         #expect(try backend.read(name: "small", limit: 100) == Array("rewritten\n".utf8), sourceLocation: sourceLocation)
         #expect(try backend.read(name: "empty", limit: 100) == [], sourceLocation: sourceLocation)
-        #expect(try backend.list().filter { $0.name != "object-1" && $0.name != "empty" && !awkwardNames.contains($0.name) }.map(\.name) == ["small"],
-                "no temporary or probe object is listed", sourceLocation: sourceLocation)
+        #expect(
+            try backend.list().filter { $0.name != "object-1" && $0.name != "empty" && !awkwardNames.contains($0.name) }.map(\.name) == ["small"],
+            "no temporary or probe object is listed", sourceLocation: sourceLocation)
         try backend.delete(name: "small")
         #expect(try backend.read(name: "small", limit: 100) == nil, sourceLocation: sourceLocation)
 

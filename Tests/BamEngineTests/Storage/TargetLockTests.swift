@@ -27,12 +27,15 @@ struct TargetLockTests {
     }
 
     /// A holder of another run, for planting in a target.
-    static func holder(host: String = "other-host.example", pid: Int32 = 4242, heartbeatAge: Int64 = 0,
-                       bootID: String = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee") -> TargetLockHolder {
+    static func holder(
+        host: String = "other-host.example", pid: Int32 = 4242, heartbeatAge: Int64 = 0,
+        bootID: String = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    ) -> TargetLockHolder {
         let now = Int64(time(nil))
-        return TargetLockHolder(id: "0123456789abcdef0123456789abcdef", host: host, bootID: bootID, pid: pid,
-                                operation: "backup", program: "bam 0.1.0", started: now - heartbeatAge - 60,
-                                heartbeat: now - heartbeatAge)
+        return TargetLockHolder(
+            id: "0123456789abcdef0123456789abcdef", host: host, bootID: bootID, pid: pid,
+            operation: "backup", program: "bam 0.1.0", started: now - heartbeatAge - 60,
+            heartbeat: now - heartbeatAge)
     }
 
     /// A pid that was this machine's and no longer is.
@@ -119,8 +122,9 @@ struct TargetLockTests {
         try expectOneWinner(backends: (0..<8).map { _ in try FileBackend(address: target.address) })
     }
 
-    @Test("of eight writers racing on one S3 prefix, exactly one takes the lock (If-None-Match on moto, read-back on rclone)",
-          .needs(.s3), arguments: S3ServerKind.allCases)
+    @Test(
+        "of eight writers racing on one S3 prefix, exactly one takes the lock (If-None-Match on moto, read-back on rclone)",
+        .needs(.s3), arguments: S3ServerKind.allCases)
     func racingWritersOnS3(_ kind: S3ServerKind) throws {
         let server = try kind.server()
         let first = try server.backend(hint: "lock-race")
@@ -199,8 +203,11 @@ struct TargetLockTests {
         try target.write(name: TargetLock.objectName, contents: planted.render())
         let warnings = Warnings()
         let lock = try acquire(target, warnings)
-        #expect(warnings.all.contains { $0.contains("taking over the stale lock") && $0.contains("pid \(dead) on \(TargetLockHolder.thisHost())")
-            && $0.contains("process is gone") }, "\(warnings.all)")
+        #expect(
+            warnings.all.contains {
+                $0.contains("taking over the stale lock") && $0.contains("pid \(dead) on \(TargetLockHolder.thisHost())")
+                    && $0.contains("process is gone")
+            }, "\(warnings.all)")
         lock.release()
     }
 
@@ -210,8 +217,10 @@ struct TargetLockTests {
         let target = try fileTarget(tree)
         // This process's parent is alive; the same dead pid under another
         // boot id may be another machine's (a clone with the same name).
-        for planted in [Self.holder(host: TargetLockHolder.thisHost(), pid: getppid(), bootID: TargetLockHolder.thisBootID()),
-                        Self.holder(host: TargetLockHolder.thisHost(), pid: try Self.deadPid())] {
+        for planted in [
+            Self.holder(host: TargetLockHolder.thisHost(), pid: getppid(), bootID: TargetLockHolder.thisBootID()),
+            Self.holder(host: TargetLockHolder.thisHost(), pid: try Self.deadPid()),
+        ] {
             try target.write(name: TargetLock.objectName, contents: planted.render())
             #expect(throws: BamError.self) { try acquire(target) }
             #expect(try target.read(name: TargetLock.objectName, limit: 4096) == planted.render())

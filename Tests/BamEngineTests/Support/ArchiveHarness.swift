@@ -46,14 +46,17 @@ struct ArchiveHarness {
     /// way duplicity takes one non-interactively; this is the test's oracle).
     @discardableResult
     func duplicity(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try runProcess("/usr/bin/duplicity", arguments + ["--archive-dir", tree.area("dupcache")],
-                       environment: ["PASSPHRASE": passphrase, "HOME": tree.root, "LANG": "C.UTF-8"])
+        try runProcess(
+            "/usr/bin/duplicity", arguments + ["--archive-dir", tree.area("dupcache")],
+            environment: ["PASSPHRASE": passphrase, "HOME": tree.root, "LANG": "C.UTF-8"])
     }
 }
 
 /// Runs a program, returns its status and combined output.
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> (status: Int32, output: String) {
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> (
+    status: Int32, output: String
+) {
     guard FileManager.default.isExecutableFile(atPath: executable) else {
         throw BamError.external("\(executable) is not installed: run 'make deps'")
     }

@@ -91,7 +91,9 @@ final class TestTree {
 
     private func finish(_ p: [UInt8], mode: mode_t, uid: uid_t?, gid: gid_t?, mtime: Int?) throws {
         if uid != nil || gid != nil {
-            if Posix.withCPath(p, { lchown($0, uid ?? UInt32.max, gid ?? UInt32.max) }) != 0 { throw BamError.io(path: Posix.display(p), operation: "chown", errno: errno) }
+            if Posix.withCPath(p, { lchown($0, uid ?? UInt32.max, gid ?? UInt32.max) }) != 0 {
+                throw BamError.io(path: Posix.display(p), operation: "chown", errno: errno)
+            }
         }
         _ = Posix.withCPath(p) { chmod($0, mode) }
         if let mtime {

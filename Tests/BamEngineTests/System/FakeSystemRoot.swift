@@ -61,9 +61,13 @@ final class FakeSystemRoot {
     /// owned by it, an owner/mode change, a deletion.
     func change() throws {
         try Posix.writeFileAtomically(root + "/etc/app.conf", Array("setting = 2\n".utf8), mode: 0o644)
-        try Posix.writeFileAtomically(root + "/etc/passwd", Array("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nalice:x:1000:1000::/srv/alice:/bin/sh\n".utf8), mode: 0o644)
+        try Posix.writeFileAtomically(
+            root + "/etc/passwd",
+            Array("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nalice:x:1000:1000::/srv/alice:/bin/sh\n".utf8), mode: 0o644
+        )
         try Posix.writeFileAtomically(root + "/etc/group", Array("root:x:0:\ndaemon:x:1:\nalice:x:1000:\n".utf8), mode: 0o644)
-        try Posix.writeFileAtomically(root + "/etc/shadow", Array("root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nalice:$6$a$b:19000:0:99999:7:::\n".utf8), mode: 0o640)
+        try Posix.writeFileAtomically(
+            root + "/etc/shadow", Array("root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nalice:$6$a$b:19000:0:99999:7:::\n".utf8), mode: 0o640)
         try Posix.makeDirectories(root + "/srv/alice", mode: 0o750)
         chown(root + "/srv/alice", 1000, 1000)
         try Posix.writeFileAtomically(root + "/srv/alice/notes", Array("alice\n".utf8), mode: 0o600)

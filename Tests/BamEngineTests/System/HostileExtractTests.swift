@@ -66,8 +66,9 @@ struct HostileExtractTests {
         ("d\tetc/app.conf", "not an absolute path"),
     ]
 
-    @Test("an fsdelta path with '..', '.', an empty component or no leading slash refuses the whole restore, naming the line",
-          arguments: hostileLines.indices)
+    @Test(
+        "an fsdelta path with '..', '.', an empty component or no leading slash refuses the whole restore, naming the line",
+        arguments: hostileLines.indices)
     func hostileFsdelta(index: Int) throws {
         let world = try World("hfs\(index)")
         let (line, why) = Self.hostileLines[index]
@@ -128,8 +129,9 @@ struct HostileExtractTests {
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
     }
 
-    @Test("extras holding a symlink or a FIFO are refused before anything reads them",
-          arguments: ["etc-link", "fsdelta-link", "fifo"])
+    @Test(
+        "extras holding a symlink or a FIFO are refused before anything reads them",
+        arguments: ["etc-link", "fsdelta-link", "fifo"])
     func extrasWithSpecialFiles(kind: String) throws {
         let world = try World("hext-\(kind)")
         try world.fsdelta(["o\t/etc/app.conf\t0\t0"])
@@ -206,8 +208,9 @@ struct HostileExtractTests {
         #expect(differences.count == 1 && differences[0].hasPrefix("/target/etc/.bam-copy-notes: absent -> "), "\(differences)")
     }
 
-    @Test("a newpkgs line that is not a package name (an apt option, a glob, a version pin) is refused with its line",
-          arguments: ["-oAPT::Get::AllowUnauthenticated=true", "hello*", "hello=2.10-3", "../x", "Hello"])
+    @Test(
+        "a newpkgs line that is not a package name (an apt option, a glob, a version pin) is refused with its line",
+        arguments: ["-oAPT::Get::AllowUnauthenticated=true", "hello*", "hello=2.10-3", "../x", "Hello"])
     func hostileNewpkgs(line: String) throws {
         let world = try World("hpkg")
         try world.fsdelta(["o\t/etc/app.conf\t0\t0"])

@@ -22,9 +22,11 @@ struct SystemBackupTests {
         #expect(try Posix.listDirectory(Array(system.cache.utf8)).isEmpty, "scratch is cleaned up")
     }
 
-    @Test("limits after -- and the overrides file narrow the backup", arguments: [
-        ("cli", ["-/srv"]), ("overrides", []),
-    ])
+    @Test(
+        "limits after -- and the overrides file narrow the backup",
+        arguments: [
+            ("cli", ["-/srv"]), ("overrides", []),
+        ])
     func limits(label: String, cli: [String]) throws {
         let system = try FakeSystemRoot("limits-\(label)")
         try system.change()
@@ -66,7 +68,9 @@ struct SystemBackupTests {
     func hooks() throws {
         let system = try FakeSystemRoot("hooks")
         let log = system.base + "/hook.log"
-        try system.hook("10-log", """
+        try system.hook(
+            "10-log",
+            """
             echo "$1 $2 $BAM_PROFILE_ID skip=$BAM_SKIP_FILES$BAM_SKIP_PACKAGES$BAM_SKIP_DATABASE" >> \(log)
             if [ "$2" = inspect ]; then [ -f fsdelta ] && echo "inspect sees fsdelta" >> \(log); fi
             if [ "$2" = error ]; then echo "error: $BAM_ERROR" >> \(log); fi
@@ -77,13 +81,14 @@ struct SystemBackupTests {
         options.simulate = true
         options.skipPackages = true
         _ = try SystemBackup(options: options, passphrase: { [] }).run()
-        #expect(String(decoding: try Posix.readFile(log), as: UTF8.self) == """
-            backup pre debian-12 skip=010
-            backup inspect debian-12 skip=010
-            inspect sees fsdelta
-            backup post debian-12 skip=010
+        #expect(
+            String(decoding: try Posix.readFile(log), as: UTF8.self) == """
+                backup pre debian-12 skip=010
+                backup inspect debian-12 skip=010
+                inspect sees fsdelta
+                backup post debian-12 skip=010
 
-            """)
+                """)
         unlink(log)
         try Posix.writeFileAtomically(system.base + "/fail-inspect", [], mode: 0o644)
         #expect(throws: BamError.self) { try SystemBackup(options: options, passphrase: { [] }).run() }

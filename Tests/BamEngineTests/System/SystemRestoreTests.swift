@@ -22,7 +22,10 @@ struct SystemRestoreTests {
         let (system, extract) = try Self.dumped("rsim")
         let target = try system.makeTarget()
         // A target-only user holds uid and gid 1000.
-        try Posix.writeFileAtomically(target + "/etc/passwd", Array("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\ncarol:x:1000:1000::/home/carol:/bin/sh\n".utf8), mode: 0o644)
+        try Posix.writeFileAtomically(
+            target + "/etc/passwd",
+            Array("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\ncarol:x:1000:1000::/home/carol:/bin/sh\n".utf8),
+            mode: 0o644)
         try Posix.writeFileAtomically(target + "/etc/group", Array("root:x:0:\ndaemon:x:1:\ncarol:x:1000:\n".utf8), mode: 0o644)
         let before = try TreeSnapshot(target)
         var options = system.restoreOptions(target: target, extract: extract)
@@ -40,7 +43,10 @@ struct SystemRestoreTests {
     func restoreAndRollback() throws {
         let (system, extract) = try Self.dumped("rapply")
         let target = try system.makeTarget()
-        try Posix.writeFileAtomically(target + "/etc/passwd", Array("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\ncarol:x:1000:1000::/home/carol:/bin/sh\n".utf8), mode: 0o644)
+        try Posix.writeFileAtomically(
+            target + "/etc/passwd",
+            Array("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\ncarol:x:1000:1000::/home/carol:/bin/sh\n".utf8),
+            mode: 0o644)
         try Posix.writeFileAtomically(target + "/etc/group", Array("root:x:0:\ndaemon:x:1:\ncarol:x:1000:\n".utf8), mode: 0o644)
         try Posix.writeFileAtomically(target + "/etc/shadow", Array("root:*:19000:0:99999:7:::\ncarol:$6$carol$x:19000:0:99999:7:::\n".utf8), mode: 0o640)
         let before = try TreeSnapshot(target)
@@ -88,7 +94,10 @@ struct SystemRestoreTests {
         let (system, extract) = try Self.dumped("rincompat")
         let target = try system.makeTarget(osRelease: "ID=ubuntu\nVERSION_ID=\"24.04\"\n")
         let options = system.restoreOptions(target: target, extract: extract)
-        #expect(throws: BamError.incompatible("the backup is of a debian-12 system and \(target) is ubuntu-24.04: restoring onto a different appliance type needs --force")) {
+        #expect(
+            throws: BamError.incompatible(
+                "the backup is of a debian-12 system and \(target) is ubuntu-24.04: restoring onto a different appliance type needs --force")
+        ) {
             try SystemRestore(options: options, passphrase: { [] }).run()
         }
         #expect(!Posix.fileExists(RollbackStore(root: target).path), "nothing was changed")
@@ -113,7 +122,9 @@ struct SystemRestoreTests {
         let (system, extract) = try Self.dumped("rhooks")
         let target = try system.makeTarget()
         let log = system.base + "/hook.log"
-        try system.hook("50-log", """
+        try system.hook(
+            "50-log",
+            """
             echo "$1 $2" >> \(log)
             if [ "$2" = inspect ] && [ -f fsdelta ] && [ -f backup-conf ]; then echo "inspect sees the extras" >> \(log); fi
             [ -e \(system.base)/fail-$2 ] && exit 1
@@ -127,14 +138,15 @@ struct SystemRestoreTests {
 
         try Posix.writeFileAtomically(system.base + "/fail-post", [], mode: 0o644)
         #expect(throws: BamError.self) { try SystemRestore(options: options, passphrase: { [] }).run() }
-        #expect(String(decoding: try Posix.readFile(log), as: UTF8.self) == """
-            restore pre
-            restore inspect
-            inspect sees the extras
-            restore post
-            restore error
+        #expect(
+            String(decoding: try Posix.readFile(log), as: UTF8.self) == """
+                restore pre
+                restore inspect
+                inspect sees the extras
+                restore post
+                restore error
 
-            """)
+                """)
     }
 
     @Test("a path behind a symlink in the target is skipped with a warning, never written through")

@@ -32,14 +32,26 @@ struct BackupUseCaseTests {
         #expect(decoded == request)
     }
 
-    @Test("requests no backup can run are refused before anything starts", arguments: [
-        ("raw without address", { (r: inout BackupRequest) in r.rawSource = "/srv" }),
-        ("raw with limits", { (r: inout BackupRequest) in r.rawSource = "/srv"; r.address = "file:///t"; r.limits = ["/etc"] }),
-        ("simulate and dump", { (r: inout BackupRequest) in r.simulate = true; r.dumpDirectory = "/tmp/d" }),
-        ("volume size", { (r: inout BackupRequest) in r.volumeSize = 0 }),
-        ("full-backup age", { (r: inout BackupRequest) in r.fullBackup = "99999999999999999Y" }),
-        ("limit", { (r: inout BackupRequest) in r.limits = ["nosuch:thing"] }),
-    ] as [(String, @Sendable (inout BackupRequest) -> Void)])
+    @Test(
+        "requests no backup can run are refused before anything starts",
+        arguments: [
+            ("raw without address", { (r: inout BackupRequest) in r.rawSource = "/srv" }),
+            (
+                "raw with limits",
+                { (r: inout BackupRequest) in
+                    r.rawSource = "/srv"; r.address = "file:///t"; r.limits = ["/etc"]
+                }
+            ),
+            (
+                "simulate and dump",
+                { (r: inout BackupRequest) in
+                    r.simulate = true; r.dumpDirectory = "/tmp/d"
+                }
+            ),
+            ("volume size", { (r: inout BackupRequest) in r.volumeSize = 0 }),
+            ("full-backup age", { (r: inout BackupRequest) in r.fullBackup = "99999999999999999Y" }),
+            ("limit", { (r: inout BackupRequest) in r.limits = ["nosuch:thing"] }),
+        ] as [(String, @Sendable (inout BackupRequest) -> Void)])
     func invalidRequests(_ label: String, _ change: @Sendable (inout BackupRequest) -> Void) throws {
         var request = BackupRequest(registry: "/nonexistent")
         change(&request)

@@ -81,8 +81,11 @@ final class HubTestServer: @unchecked Sendable {
     /// A file:// region under this Hub's directory.
     func addFileRegion(_ name: String, lat: Double, lon: Double, isDefault: Bool = false) throws {
         try FileManager.default.createDirectory(atPath: storageDirectory, withIntermediateDirectories: true)
-        let r = try admin(["region", "add", name, "--endpoint", "file://" + storageDirectory, "--bucket", name,
-                           "--lat=\(lat)", "--lon=\(lon)"] + (isDefault ? ["--default"] : []))
+        let r = try admin(
+            [
+                "region", "add", name, "--endpoint", "file://" + storageDirectory, "--bucket", name,
+                "--lat=\(lat)", "--lon=\(lon)",
+            ] + (isDefault ? ["--default"] : []))
         guard r.status == 0 else { throw TestServerError(description: "region add failed: \(r.stderr)") }
     }
 
@@ -93,8 +96,11 @@ final class HubTestServer: @unchecked Sendable {
     func start(extra: [String] = [], openFileLimit: Int? = nil, withoutTorGeoIPDB: Bool = false) throws {
         starts += 1
         let log = directory + "/serve-\(starts).log"
-        var argv = [try Self.binary(), "serve", "--listen", "127.0.0.1:0", "--database", database,
-                    "--templates", Self.packageRoot + "/templates/hub"] + extra
+        var argv =
+            [
+                try Self.binary(), "serve", "--listen", "127.0.0.1:0", "--database", database,
+                "--templates", Self.packageRoot + "/templates/hub",
+            ] + extra
         if let openFileLimit { argv = ["sh", "-c", "ulimit -n \(openFileLimit) && exec \"$@\"", "sh"] + argv }
         if withoutTorGeoIPDB {
             let hide = "if [ -d /usr/share/tor ]; then mount -t tmpfs tmpfs /usr/share/tor || exit 99; fi; exec \"$@\""
@@ -106,7 +112,8 @@ final class HubTestServer: @unchecked Sendable {
         while Date() < deadline {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("bam-hub listening on ") }),
-               let p = line.split(separator: ":").last.flatMap({ Int($0) }) {
+                let p = line.split(separator: ":").last.flatMap({ Int($0) })
+            {
                 port = p
                 return
             }

@@ -33,9 +33,11 @@ final class TestPostgres: @unchecked Sendable {
         port = try TestServerProcess.freePort()
         server = try TestServerProcess(
             name: "PostgreSQL",
-            argv: ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
-                   Self.bin + "/postgres", "-D", data, "-k", directory, "-p", String(port),
-                   "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off"],
+            argv: [
+                "setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
+                Self.bin + "/postgres", "-D", data, "-k", directory, "-p", String(port),
+                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off",
+            ],
             logPath: directory + "/server.log")
         try server.waitForPort(port)
         // Accepting TCP comes slightly before accepting logins: retry briefly.

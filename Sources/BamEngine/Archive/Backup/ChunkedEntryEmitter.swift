@@ -5,9 +5,9 @@
 struct ChunkedEntryEmitter {
     static let chunkSize = 65_536
 
-    let kind: String          // "snapshot" or "diff"
+    let kind: String  // "snapshot" or "diff"
     let path: [UInt8]
-    let template: TarEntry    // metadata copied into every chunk's header
+    let template: TarEntry  // metadata copied into every chunk's header
     private var buffer: [UInt8] = []
     private var nextChunk = 1
     let emit: (TarEntry, UnsafeRawBufferPointer, Int?) throws -> Void

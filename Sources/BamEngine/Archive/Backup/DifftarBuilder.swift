@@ -23,8 +23,10 @@ final class DifftarBuilder {
     private let readBuffer: UnsafeMutableRawPointer
     private static let readSize = ChunkedEntryEmitter.chunkSize
 
-    init(locate: @escaping ([UInt8]) -> [UInt8], volumes: VolumeWriter, signatures: BufferedFileWriter, progress: ProgressReporter,
-         onVolume: @escaping (PlainVolume) throws -> Void) {
+    init(
+        locate: @escaping ([UInt8]) -> [UInt8], volumes: VolumeWriter, signatures: BufferedFileWriter, progress: ProgressReporter,
+        onVolume: @escaping (PlainVolume) throws -> Void
+    ) {
         self.locate = locate
         self.volumes = volumes
         self.signatures = signatures
@@ -173,8 +175,11 @@ final class DifftarBuilder {
         let sig = try signature.finish()
         s.size = Int64(sig.count)
         try appendSignature(s, sig)
-        if delta == nil { statistics.newFiles += 1; changedFiles.append((entry.path, .new)) }
-        else { statistics.changedFiles += 1; changedFiles.append((entry.path, .changed)) }
+        if delta == nil {
+            statistics.newFiles += 1; changedFiles.append((entry.path, .new))
+        } else {
+            statistics.changedFiles += 1; changedFiles.append((entry.path, .changed))
+        }
         progress.report(.item(path: "", bytes: total))
     }
 

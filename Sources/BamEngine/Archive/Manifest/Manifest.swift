@@ -96,8 +96,11 @@ public struct Manifest: Equatable {
                 guard current != nil, w.count >= 2 else { throw fail(n + 1, "path line outside a volume") }
                 let p = try path(w[1])
                 let block = w.count > 2 ? Int(String(decoding: w[2], as: UTF8.self)) : nil
-                if key.lowercased() == "startingpath" { current!.startPath = p; current!.startBlock = block }
-                else { current!.endPath = p; current!.endBlock = block }
+                if key.lowercased() == "startingpath" {
+                    current!.startPath = p; current!.startBlock = block
+                } else {
+                    current!.endPath = p; current!.endBlock = block
+                }
             case "hash":
                 guard current != nil, w.count >= 3 else { throw fail(n + 1, "hash line outside a volume") }
                 if String(decoding: w[1], as: UTF8.self).uppercased() == "SHA1" {

@@ -27,7 +27,8 @@ public enum ManifestQuoting {
         let end = value.count - 1
         while i < end {
             if value[i] == 0x5c && i + 3 < end + 1 && value[i + 1] == 0x78,
-               let hi = hexValue(value[i + 2]), let lo = hexValue(value[i + 3]) {
+                let hi = hexValue(value[i + 2]), let lo = hexValue(value[i + 3])
+            {
                 out.append(hi << 4 | lo)
                 i += 4
             } else if value[i] == 0x5c && i + 1 < end {

@@ -55,11 +55,17 @@ public struct BackupFileName: Equatable, Hashable {
         }
         var encrypted = false
         var kindWord: String
-        if drop("duplicity-full-signatures.") { kindWord = "fullsig" }
-        else if drop("duplicity-new-signatures.") { kindWord = "newsig" }
-        else if drop("duplicity-full.") { kindWord = "full" }
-        else if drop("duplicity-inc.") { kindWord = "inc" }
-        else { return nil }
+        if drop("duplicity-full-signatures.") {
+            kindWord = "fullsig"
+        } else if drop("duplicity-new-signatures.") {
+            kindWord = "newsig"
+        } else if drop("duplicity-full.") {
+            kindWord = "full"
+        } else if drop("duplicity-inc.") {
+            kindWord = "inc"
+        } else {
+            return nil
+        }
         let incremental = kindWord == "inc" || kindWord == "newsig"
         var start: Int64?
         guard rest.count >= 16, let first = BackupTime.parse(String(rest.prefix(16))) else { return nil }

@@ -6,8 +6,9 @@ public enum BackupTime {
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
     public static func parse(_ text: String) -> Int64? {
@@ -19,7 +20,7 @@ public enum BackupTime {
             return v
         }
         guard let y = num(0..<4), let mo = num(4..<6), let d = num(6..<8), let h = num(9..<11), let mi = num(11..<13), let s = num(13..<15),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
         else { return nil }
         var parts = tm()
         parts.tm_year = y - 1900; parts.tm_mon = mo - 1; parts.tm_mday = d
@@ -61,7 +62,8 @@ public enum BackupTime {
                 return Int64(seconds)
             }
         }
-        throw BamError.invalid("cannot understand time '\(Posix.display(text))': use now, epoch seconds, 2026-11-27T10:00:00, 20261127T100000Z or an age like 3D")
+        throw BamError.invalid(
+            "cannot understand time '\(Posix.display(text))': use now, epoch seconds, 2026-11-27T10:00:00, 20261127T100000Z or an age like 3D")
     }
 
     /// The latest time a user may name: the end of year 9999, the last a

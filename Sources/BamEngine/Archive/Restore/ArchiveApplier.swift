@@ -24,8 +24,8 @@ final class ArchiveApplier {
 
     private final class PendingFile {
         let kind: RestoreEntryName.Kind
-        let path: [UInt8]        // archive path
-        let target: [UInt8]      // mapped path in the tree
+        let path: [UInt8]  // archive path
+        let target: [UInt8]  // mapped path in the tree
         let header: TarEntry
         let tempName: [UInt8]
         let output: Int32
@@ -151,7 +151,9 @@ final class ArchiveApplier {
                 let out = Posix.withCPath(temp) { openat(fd, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
                 if out < 0 { throw BamError.io(path: shown, operation: "create", errno: errno) }
                 do {
-                    try reader.readData { try Posix.writeAll(out, $0.baseAddress!, $0.count, path: shown); bytes += Int64($0.count) }
+                    try reader.readData {
+                        try Posix.writeAll(out, $0.baseAddress!, $0.count, path: shown); bytes += Int64($0.count)
+                    }
                     close(out)
                 } catch {
                     close(out); _ = Posix.withCPath(temp) { unlinkat(fd, $0, 0) }; throw error
@@ -213,7 +215,9 @@ final class ArchiveApplier {
             if out < 0 { throw BamError.io(path: shown, operation: "create", errno: errno) }
             do {
                 let patcher = try Patcher(basisFD: basis)
-                let write: (UnsafeRawBufferPointer) throws -> Void = { try Posix.writeAll(out, $0.baseAddress!, $0.count, path: shown); self.bytes += Int64($0.count) }
+                let write: (UnsafeRawBufferPointer) throws -> Void = {
+                    try Posix.writeAll(out, $0.baseAddress!, $0.count, path: shown); self.bytes += Int64($0.count)
+                }
                 try reader.readData { try patcher.update($0, output: write) }
                 try patcher.finish(output: write)
                 close(out)
@@ -255,11 +259,14 @@ final class ArchiveApplier {
                     if basis >= 0 { close(basis) }
                     throw BamError.io(path: shown, operation: "create", errno: e)
                 }
-                pending = PendingFile(kind: entryName.kind, path: entryName.path, target: target, header: entry,
-                                      tempName: temp, output: out, patcher: patcher, basis: basis)
+                pending = PendingFile(
+                    kind: entryName.kind, path: entryName.path, target: target, header: entry,
+                    tempName: temp, output: out, patcher: patcher, basis: basis)
             }
             let p = pending!
-            let write: (UnsafeRawBufferPointer) throws -> Void = { try Posix.writeAll(p.output, $0.baseAddress!, $0.count, path: shown); self.bytes += Int64($0.count) }
+            let write: (UnsafeRawBufferPointer) throws -> Void = {
+                try Posix.writeAll(p.output, $0.baseAddress!, $0.count, path: shown); self.bytes += Int64($0.count)
+            }
             do {
                 if let patcher = p.patcher {
                     try reader.readData { try patcher.update($0, output: write) }

@@ -15,7 +15,7 @@ struct RestoreEntryName {
 
     init(_ name: [UInt8], volume: String) throws {
         guard let slash = name.firstIndex(of: 0x2f),
-              let kind = Kind(rawValue: String(decoding: name[..<slash], as: UTF8.self))
+            let kind = Kind(rawValue: String(decoding: name[..<slash], as: UTF8.self))
         else { throw BamError.corrupt(what: volume, reason: "unexpected entry \(Posix.display(name))") }
         var rest = Array(name[(slash + 1)...])
         while rest.last == 0x2f { rest.removeLast() }

@@ -81,7 +81,8 @@ final class VolumeFetcher {
 
     private func download(_ name: String, to path: String) throws {
         guard backend.fetchesRangesInPlace, rangeTransfers > 1, let size = try backend.head(name: name)?.size,
-              size >= 2 * VolumeFetcher.rangeSize else {
+            size >= 2 * VolumeFetcher.rangeSize
+        else {
             try backend.get(name: name, toFile: path)
             return
         }
@@ -133,7 +134,8 @@ final class VolumeFetcher {
         if let expected = ref.sha1 {
             let (actual, size) = try FileDigest.sha1(encrypted)
             guard actual == expected else {
-                throw BamError.corrupt(what: what, reason: "SHA-1 \(actual) does not match the manifest's \(expected) (\(size) bytes stored; damaged or truncated)")
+                throw BamError.corrupt(
+                    what: what, reason: "SHA-1 \(actual) does not match the manifest's \(expected) (\(size) bytes stored; damaged or truncated)")
             }
             condition.lock(); fetchedBytes += size; condition.unlock()
         }

@@ -1,8 +1,8 @@
 /// The kinds of tar entries bam writes and restores. Hard links are stored
 /// as separate regular files, sockets are not stored (duplicity's rules).
 public enum TarEntryType: UInt8 {
-    case regular = 0x30      // '0'
-    case symlink = 0x32      // '2'
+    case regular = 0x30  // '0'
+    case symlink = 0x32  // '2'
     case characterDevice = 0x33
     case blockDevice = 0x34
     case directory = 0x35
@@ -14,7 +14,7 @@ public enum TarEntryType: UInt8 {
 public struct TarEntry: Equatable {
     public var name: [UInt8]
     public var type: TarEntryType
-    public var mode: UInt32          // permission bits incl. suid/sgid/sticky
+    public var mode: UInt32  // permission bits incl. suid/sgid/sticky
     public var uid: UInt32
     public var gid: UInt32
     public var size: Int64

@@ -14,8 +14,8 @@ public final class TarReader {
     private var start = 0
     private var end = 0
     private var eof = false
-    private var remaining: Int64 = 0   // data bytes of the current entry not yet read
-    private var pad = 0                // padding after the current entry's data
+    private var remaining: Int64 = 0  // data bytes of the current entry not yet read
+    private var pad = 0  // padding after the current entry's data
     public private(set) var entryCount = 0
 
     /// `label` names the archive in errors (a volume name).
@@ -87,9 +87,9 @@ public final class TarReader {
         var longLink: [UInt8]?
         while true {
             let block = try readBytes(512)
-            if block.isEmpty { return nil }               // no end-of-archive: fine
+            if block.isEmpty { return nil }  // no end-of-archive: fine
             if block.count < 512 { throw truncated("a header") }
-            if block.allSatisfy({ $0 == 0 }) { return nil } // end of archive; junk after is ignored
+            if block.allSatisfy({ $0 == 0 }) { return nil }  // end of archive; junk after is ignored
             try verifyChecksum(block)
             let typeFlag = block[156]
             let size = try number(block, 124, 12, field: "size")
@@ -108,7 +108,8 @@ public final class TarReader {
                 break
             }
             guard let type = entryType(typeFlag) else {
-                throw BamError.corrupt(what: label, reason: "unsupported tar entry type '\(Character(UnicodeScalar(typeFlag)))' for \(Posix.display(field(block, 0, 100)))")
+                throw BamError.corrupt(
+                    what: label, reason: "unsupported tar entry type '\(Character(UnicodeScalar(typeFlag)))' for \(Posix.display(field(block, 0, 100)))")
             }
             var name = field(block, 0, 100)
             let magic = Array(block[257..<263])
@@ -239,7 +240,9 @@ public final class TarReader {
     /// the header, never a trap.
     private func parsePax(_ data: [UInt8], header: [UInt8], into pax: inout [String: [UInt8]]) throws {
         func malformed(_ offset: Int, _ why: String) -> BamError {
-            .corrupt(what: label, reason: "malformed PAX record at byte \(offset) of the extended header \(Posix.display(header)) after \(entryCount) entries: \(why)")
+            .corrupt(
+                what: label,
+                reason: "malformed PAX record at byte \(offset) of the extended header \(Posix.display(header)) after \(entryCount) entries: \(why)")
         }
         var i = 0
         while i < data.count {
@@ -249,7 +252,8 @@ public final class TarReader {
             }
             let digits = data[i..<space]
             guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                  let length = Int(String(decoding: digits, as: UTF8.self)) else {
+                let length = Int(String(decoding: digits, as: UTF8.self))
+            else {
                 throw malformed(i, "the length is not a decimal number")
             }
             guard length <= data.count - i else {

@@ -38,8 +38,9 @@ struct BackupResumeState: Codable, Equatable {
         var endBlock: Int?
 
         var info: VolumeInfo {
-            VolumeInfo(number: number, startPath: Array(startPath), startBlock: startBlock,
-                       endPath: Array(endPath), endBlock: endBlock, sha1: sha1)
+            VolumeInfo(
+                number: number, startPath: Array(startPath), startBlock: startBlock,
+                endPath: Array(endPath), endBlock: endBlock, sha1: sha1)
         }
     }
 

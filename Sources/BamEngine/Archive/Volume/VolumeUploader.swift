@@ -42,8 +42,10 @@ final class VolumeUploader {
     /// recorded volume found on the target is always the recorded one.
     var existing: Set<Int> = []
 
-    init(backend: StorageBackend, cipher: SymmetricCipher, directory: String, encryptionWorkers: Int,
-         uploadWorkers: Int, progress: ProgressReporter, name: @escaping (Int) -> BackupFileName) {
+    init(
+        backend: StorageBackend, cipher: SymmetricCipher, directory: String, encryptionWorkers: Int,
+        uploadWorkers: Int, progress: ProgressReporter, name: @escaping (Int) -> BackupFileName
+    ) {
         self.backend = backend
         self.cipher = cipher
         self.directory = directory
@@ -119,16 +121,18 @@ final class VolumeUploader {
         }
         let size = output.written
         let sha1 = Hex.lowercase(hash.finalize())
-        let info = VolumeInfo(number: volume.number, startPath: volume.startPath, startBlock: volume.startBlock,
-                              endPath: volume.endPath, endBlock: volume.endBlock, sha1: sha1)
+        let info = VolumeInfo(
+            number: volume.number, startPath: volume.startPath, startBlock: volume.startBlock,
+            endPath: volume.endPath, endBlock: volume.endBlock, sha1: sha1)
         encrypted()
 
         do {
             if existing.contains(volume.number) { try backend.delete(name: target.name) }
-            try journal?.record(BackupResumeState.Volume(
-                number: volume.number, plainSHA1: plain.sha1, plainSize: plain.size, storedSize: size, sha1: sha1,
-                startPath: Data(volume.startPath), startBlock: volume.startBlock,
-                endPath: Data(volume.endPath), endBlock: volume.endBlock))
+            try journal?.record(
+                BackupResumeState.Volume(
+                    number: volume.number, plainSHA1: plain.sha1, plainSize: plain.size, storedSize: size, sha1: sha1,
+                    startPath: Data(volume.startPath), startBlock: volume.startBlock,
+                    endPath: Data(volume.endPath), endBlock: volume.endBlock))
             try backend.store(name: target.name, movingFile: encryptedPath)
         } catch {
             unlink(encryptedPath)

@@ -30,8 +30,9 @@ final class VolumeWriter {
         let kind = data.flatMap { CompressibilitySampler.kind(of: $0) }
         var closed: PlainVolume?
         if let current = output, current.written > 0,
-           current.written + entrySize + VolumeWriter.footerRoom > limit
-            || sampler.shouldCutBefore(kind, count: dataCount, volumeBytes: current.written) {
+            current.written + entrySize + VolumeWriter.footerRoom > limit
+                || sampler.shouldCutBefore(kind, count: dataCount, volumeBytes: current.written)
+        {
             closed = try closeVolume()
         }
         if output == nil {
@@ -70,9 +71,10 @@ final class VolumeWriter {
         if remainder != 0 { try out.writeZeros(TarFormat.recordSize - remainder) }
         try out.close()
         output = nil
-        return PlainVolume(number: number, path: out.path, size: out.written,
-                           startPath: start!.0, startBlock: start!.1,
-                           endPath: end!.0, endBlock: end!.1,
-                           compress: sampler.worthCompressing)
+        return PlainVolume(
+            number: number, path: out.path, size: out.written,
+            startPath: start!.0, startBlock: start!.1,
+            endPath: end!.0, endBlock: end!.1,
+            compress: sampler.worthCompressing)
     }
 }

@@ -111,7 +111,8 @@ final class MyFSReader {
                 let wasTable = (try? Posix.readFile(path + "/" + MyFSLayout.viewPreFile)).map { SQLText.contains($0, "CREATE TABLE") } ?? false
                 if wasTable { try sink.write(Array("/*!50001 DROP TABLE IF EXISTS ".utf8) + quoted + Array("*/;\n".utf8)) }
                 try sink.write(Array("/*!50001 DROP VIEW IF EXISTS ".utf8) + quoted + Array("*/;\n".utf8))
-                try sink.write("""
+                try sink.write(
+                    """
                     /*!50001 SET @saved_cs_client          = @@character_set_client */;
                     /*!50001 SET @saved_cs_results         = @@character_set_results */;
                     /*!50001 SET @saved_col_connection     = @@collation_connection */;
@@ -121,7 +122,8 @@ final class MyFSReader {
 
                     """)
                 try sink.write(Array(SQLText.trimmed(post[...])) + [0x0a])
-                try sink.write("""
+                try sink.write(
+                    """
                     /*!50001 SET character_set_client      = @saved_cs_client */;
                     /*!50001 SET character_set_results     = @saved_cs_results */;
                     /*!50001 SET collation_connection      = @saved_col_connection */;

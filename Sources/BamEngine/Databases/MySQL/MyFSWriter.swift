@@ -178,11 +178,13 @@ final class MyFSWriter {
             let path = db.path + "/" + MyFSLayout.tablesDirectory + "/" + SQLText.fileName(name)
             try Posix.makeDirectories(path, mode: 0o700)
             try Posix.writeFileAtomically(path + "/" + MyFSLayout.initFile, sql + Array(";\n".utf8), mode: 0o600)
-            let keeps = !MyFSLayout.isLogTable(database: db.name, table: name)
+            let keeps =
+                !MyFSLayout.isLogTable(database: db.name, table: name)
                 && selection.includes(database: String(decoding: db.name, as: UTF8.self), table: String(decoding: name, as: UTF8.self))
-            table = Table(database: db.name, name: name, path: path, keepsRows: keeps,
-                          insertPrefix: Array("INSERT INTO ".utf8) + SQLText.mysqlQuoted(name) + Array(" VALUES".utf8),
-                          isSequence: isSequence)
+            table = Table(
+                database: db.name, name: name, path: path, keepsRows: keeps,
+                insertPrefix: Array("INSERT INTO ".utf8) + SQLText.mysqlQuoted(name) + Array(" VALUES".utf8),
+                isSequence: isSequence)
             summary.tables += 1
             sessionSettings.removeAll()
             return
@@ -207,7 +209,8 @@ final class MyFSWriter {
             guard let name = isTablePlaceholder ? SQLText.firstQuotedName(sql) : SQLText.quotedName(sql, afterKeyword: "VIEW ") else {
                 throw fail(lineNumber, source, "a view without a name")
             }
-            let real = !isTablePlaceholder && (SQLText.contains(sql, "ALGORITHM=") || SQLText.contains(sql, "DEFINER=") || SQLText.contains(sql, "SQL SECURITY"))
+            let real =
+                !isTablePlaceholder && (SQLText.contains(sql, "ALGORITHM=") || SQLText.contains(sql, "DEFINER=") || SQLText.contains(sql, "SQL SECURITY"))
             let path = db.path + "/" + MyFSLayout.viewsDirectory + "/" + SQLText.fileName(name)
             try Posix.makeDirectories(path, mode: 0o700)
             if real {
@@ -236,10 +239,12 @@ final class MyFSWriter {
             if SQLText.hasPrefix(sql, "/*!50001 ") { viewSettings.append(setting) } else { sessionSettings.append(setting) }
             return
         }
-        for ignorable: StaticString in ["SET ", "/*!40101 SET", "/*!40103 SET", "/*!40014 SET", "/*!40111 SET", "/*!50003 SET",
-                                        "/*!50106 SET", "/*!50001 SET", "/*!50001 DROP", "/*!50106 DROP", "/*!50003 DROP",
-                                        "DROP TABLE", "DROP VIEW", "LOCK TABLES", "UNLOCK TABLES", "/*!40000 ALTER TABLE",
-                                        "/*!40000 DROP DATABASE", "/*!50112 SET", "/*!50717 SET", "/*!80000 SET"]
+        for ignorable: StaticString in [
+            "SET ", "/*!40101 SET", "/*!40103 SET", "/*!40014 SET", "/*!40111 SET", "/*!50003 SET",
+            "/*!50106 SET", "/*!50001 SET", "/*!50001 DROP", "/*!50106 DROP", "/*!50003 DROP",
+            "DROP TABLE", "DROP VIEW", "LOCK TABLES", "UNLOCK TABLES", "/*!40000 ALTER TABLE",
+            "/*!40000 DROP DATABASE", "/*!50112 SET", "/*!50717 SET", "/*!80000 SET",
+        ]
         where SQLText.hasPrefix(sql, ignorable) {
             return
         }

@@ -22,8 +22,9 @@ struct MySQLClient {
 
     /// Runs one statement and returns its rows, tab-separated, unescaped.
     func query(_ sql: String) throws -> [String] {
-        let out = try ChildProcess.output([clientTool] + connection + ["--batch", "--raw", "--skip-column-names", "-e", sql],
-                                          what: "MySQL query '\(sql)' failed (is the server running and the defaults file \(defaultsFile) right?)")
+        let out = try ChildProcess.output(
+            [clientTool] + connection + ["--batch", "--raw", "--skip-column-names", "-e", sql],
+            what: "MySQL query '\(sql)' failed (is the server running and the defaults file \(defaultsFile) right?)")
         return String(decoding: out, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
@@ -37,10 +38,11 @@ struct MySQLClient {
     /// mysqldump writes by default: one INSERT a row would make the dump
     /// itself a third slower.
     func startDump(databases: [String], ignoringDataOf tables: [String]) throws -> ChildProcess {
-        var arguments = [dumpTool] + connection + [
-            "--single-transaction", "--compact", "--quick",
-            "--routines", "--events", "--triggers", "--hex-blob", "--max-allowed-packet=1G",
-        ]
+        var arguments =
+            [dumpTool] + connection + [
+                "--single-transaction", "--compact", "--quick",
+                "--routines", "--events", "--triggers", "--hex-blob", "--max-allowed-packet=1G",
+            ]
         arguments += tables.map { "--ignore-table-data=" + $0 }
         arguments += ["--databases", "--"] + databases
         return try ChildProcess(arguments, stdout: .pipe)
@@ -50,7 +52,8 @@ struct MySQLClient {
     /// first error (no --force), so a failed restore is never partial quietly.
     /// `--comments`: the client would strip the comments in program bodies.
     func startLoad() throws -> ChildProcess {
-        try ChildProcess([clientTool] + connection + ["--binary-mode", "--max-allowed-packet=1G", "--batch", "--comments"],
-                         stdin: .pipe, stdout: .null)
+        try ChildProcess(
+            [clientTool] + connection + ["--binary-mode", "--max-allowed-packet=1G", "--batch", "--comments"],
+            stdin: .pipe, stdout: .null)
     }
 }

@@ -59,8 +59,10 @@ extension PostgreSQLDatabases {
         let grantedByWorks = try serverVersion() >= 160000
         var statements: [String] = []
         // Memberships of roles the restore created go with the role.
-        for membership in now.memberships where !before.contains(membership)
-            && recordedNames.contains(membership.role) && recordedNames.contains(membership.member) {
+        for membership in now.memberships
+        where !before.contains(membership)
+            && recordedNames.contains(membership.role) && recordedNames.contains(membership.member)
+        {
             var revoke = "REVOKE \(Self.quoted(membership.role)) FROM \(Self.quoted(membership.member))"
             // Since 16 a role can hold one membership per grantor, and
             // REVOKE without GRANTED BY means the current user's only.
@@ -92,9 +94,13 @@ extension PostgreSQLDatabases {
                 FROM pg_shdepend s LEFT JOIN pg_database d ON d.oid = s.dbid
                 WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = \(literal))
                 """
-            let owning: [String] = try psqlJSON("SELECT coalesce(json_agg(DISTINCT coalesce(d.datname, '(shared objects)')), '[]') \(dependencies) AND s.deptype = 'o'")
+            let owning: [String] = try psqlJSON(
+                "SELECT coalesce(json_agg(DISTINCT coalesce(d.datname, '(shared objects)')), '[]') \(dependencies) AND s.deptype = 'o'")
             guard owning.isEmpty else {
-                progress.report(.warning("PostgreSQL role \(role.name) was created by the restore but is kept: it owns objects made since the restore (in \(owning.sorted().joined(separator: ", "))); to finish, REASSIGN OWNED BY or DROP OWNED BY it in each, then DROP ROLE it"))
+                progress.report(
+                    .warning(
+                        "PostgreSQL role \(role.name) was created by the restore but is kept: it owns objects made since the restore (in \(owning.sorted().joined(separator: ", "))); to finish, REASSIGN OWNED BY or DROP OWNED BY it in each, then DROP ROLE it"
+                    ))
                 continue
             }
             do {

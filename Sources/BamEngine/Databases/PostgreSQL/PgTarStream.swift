@@ -24,8 +24,9 @@ enum PgTarStream {
             let name = String(decoding: header[0..<100].prefix(while: { $0 != 0 }), as: UTF8.self)
             let sizeText = String(decoding: header[124..<136].prefix(while: { $0 != 0 && $0 != 0x20 }), as: UTF8.self)
             guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 8),
-                  !name.isEmpty, !name.contains("/"), name != "." , name != "..",
-                  header[156] == 0x30 || header[156] == 0 else {
+                !name.isEmpty, !name.contains("/"), name != ".", name != "..",
+                header[156] == 0x30 || header[156] == 0
+            else {
                 throw BamError.corrupt(what: "\(source) output", reason: "a tar member bam does not expect ('\(name)')")
             }
             let path = directory + "/" + name
@@ -57,8 +58,10 @@ enum PgTarStream {
     /// holds the pipe's lock while it writes the file, and pg_dump spun on
     /// that lock (a tenth of the run's CPU); read and write in 1 MiB steps
     /// made the dump of the bench's 1 GB database 15% faster.
-    private static func copy(_ count: Int, from fd: Int32, to output: Int32, path: String,
-                             buffer: inout [UInt8], source: String) throws -> Int {
+    private static func copy(
+        _ count: Int, from fd: Int32, to output: Int32, path: String,
+        buffer: inout [UInt8], source: String
+    ) throws -> Int {
         var done = 0
         while done < count {
             let want = min(count - done, buffer.count)

@@ -26,8 +26,10 @@ struct PostgreSQLDatabases {
             throw BamError.invalid("PostgreSQL OS user '\(user)' does not exist (set pgsql-user in the conf)")
         }
         let home = String(cString: pw.pointee.pw_dir)
-        return (["/usr/bin/setpriv", "--reuid=\(pw.pointee.pw_uid)", "--regid=\(pw.pointee.pw_gid)", "--init-groups", "--", path],
-                ["HOME": home, "USER": user, "LOGNAME": user])
+        return (
+            ["/usr/bin/setpriv", "--reuid=\(pw.pointee.pw_uid)", "--regid=\(pw.pointee.pw_gid)", "--init-groups", "--", path],
+            ["HOME": home, "USER": user, "LOGNAME": user]
+        )
     }
 
     private func run(_ tool: String, _ arguments: [String], stdin: ChildProcess.Input = .null, stdout: ChildProcess.Output = .pipe) throws -> ChildProcess {
@@ -37,9 +39,10 @@ struct PostgreSQLDatabases {
 
     func psql(_ sql: String, database: String = "postgres") throws -> [String] {
         let (prefix, env) = try asUser("psql")
-        let out = try ChildProcess.output(prefix + ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"] + connection + ["--dbname=" + database, "-c", sql],
-                                          environment: env,
-                                          what: "PostgreSQL query failed (is the server running on \(host) port \(port)?)")
+        let out = try ChildProcess.output(
+            prefix + ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"] + connection + ["--dbname=" + database, "-c", sql],
+            environment: env,
+            what: "PostgreSQL query failed (is the server running on \(host) port \(port)?)")
         return String(decoding: out, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
@@ -84,7 +87,9 @@ struct PostgreSQLDatabases {
                 names = try PgTarStream.unpack(fd: dump.stdoutFD, into: directory, source: "pg_dump of \(db)")
             } catch {
                 dump.terminate()
-                throw BamError.external("PostgreSQL backup of database \(db) failed: \(error)" + (dump.errorOutput.isEmpty ? "" : "\n" + dump.errorOutput) + "\n\(Self.howToLeaveOut)")
+                throw BamError.external(
+                    "PostgreSQL backup of database \(db) failed: \(error)" + (dump.errorOutput.isEmpty ? "" : "\n" + dump.errorOutput)
+                        + "\n\(Self.howToLeaveOut)")
             }
             try dump.check("PostgreSQL backup of database \(db) failed; \(Self.howToLeaveOut)")
             try Posix.writeFileAtomically(directory + "/" + PgFSLayout.manifestFile, Array(names.map { $0 + "\n" }.joined().utf8), mode: 0o600)
@@ -112,7 +117,8 @@ struct PostgreSQLDatabases {
             let directory = pgfs + "/" + String(decoding: entry, as: UTF8.self)
             let manifestPath = directory + "/" + PgFSLayout.manifestFile
             guard Posix.fileExists(manifestPath) else { continue }
-            let name = Posix.fileExists(directory + "/" + PgFSLayout.nameFile)
+            let name =
+                Posix.fileExists(directory + "/" + PgFSLayout.nameFile)
                 ? String(decoding: try Posix.readFile(directory + "/" + PgFSLayout.nameFile), as: UTF8.self)
                 : String(decoding: entry, as: UTF8.self)
             guard selection.includes(database: name), !PgFSLayout.skipped.contains(name) else { continue }

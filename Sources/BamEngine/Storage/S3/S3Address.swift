@@ -48,7 +48,8 @@ public struct S3Address: Equatable, Sendable {
         }
         if authority.contains("@") {
             // Never echo the address: the part before @ may be a secret.
-            throw StorageError.unsupported("an S3 address must not contain credentials (user:secret@); use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the registry's credentials file")
+            throw StorageError.unsupported(
+                "an S3 address must not contain credentials (user:secret@); use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the registry's credentials file")
         }
         var host: String
         var port: Int? = nil

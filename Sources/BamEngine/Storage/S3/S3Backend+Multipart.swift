@@ -47,8 +47,9 @@ extension S3Backend {
     }
 
     public func abort(_ upload: S3MultipartUpload) throws {
-        let r = try perform(Call(method: "DELETE", key: upload.key, query: [("uploadId", upload.uploadID)]),
-                            operation: "aborting the upload of", name: upload.key)
+        let r = try perform(
+            Call(method: "DELETE", key: upload.key, query: [("uploadId", upload.uploadID)]),
+            operation: "aborting the upload of", name: upload.key)
         guard r.isSuccess || r.status == 404 else { throw failure(r, operation: "aborting the upload of", name: upload.key) }
     }
 
@@ -64,9 +65,11 @@ extension S3Backend {
 
     func putSingle(name: String, key: String, path: String, size: Int64) throws {
         let digest = try fileDigest(path, offset: 0, length: size, name: name)
-        let r = try perform(Call(method: "PUT", key: key, headers: [("Content-MD5", digest.md5Base64)],
-                                 body: .file(path: path, offset: 0, length: size), payloadHash: digest.sha256Hex),
-                            operation: "storing", name: name)
+        let r = try perform(
+            Call(
+                method: "PUT", key: key, headers: [("Content-MD5", digest.md5Base64)],
+                body: .file(path: path, offset: 0, length: size), payloadHash: digest.sha256Hex),
+            operation: "storing", name: name)
         guard r.isSuccess else { throw failure(r, operation: "storing", name: name) }
         try checkETag(r.header("ETag"), expected: digest.md5Hex, what: "storing \(name)")
     }
@@ -77,22 +80,25 @@ extension S3Backend {
         if partSize < smallest { partSize = (smallest + (1 << 20) - 1) / (1 << 20) * (1 << 20) }
         let count = Int((size + partSize - 1) / partSize)
 
-        let started = try perform(Call(method: "POST", key: key, query: [("uploads", "")]),
-                                  operation: "starting the upload of", name: name)
+        let started = try perform(
+            Call(method: "POST", key: key, query: [("uploads", "")]),
+            operation: "starting the upload of", name: name)
         guard started.isSuccess else { throw failure(started, operation: "starting the upload of", name: name) }
         let uploadID: String
         do { uploadID = try S3InitiateResult.uploadID(started.body) } catch {
             throw StorageError.failed(address: address, reason: "starting the upload of \(name): unexpected response: \(error)")
         }
         do {
-            let parts = try uploadParts(name: name, key: key, path: path, size: size, partSize: partSize,
-                                        count: count, uploadID: uploadID)
+            let parts = try uploadParts(
+                name: name, key: key, path: path, size: size, partSize: partSize,
+                count: count, uploadID: uploadID)
             try complete(name: name, key: key, uploadID: uploadID, parts: parts, size: size)
         } catch {
             // Best effort: an upload left behind is found and aborted by
             // abortUnfinishedUploads() when the run resumes.
-            _ = try? perform(Call(method: "DELETE", key: key, query: [("uploadId", uploadID)]),
-                             operation: "aborting the upload of", name: name, attempts: 3)
+            _ = try? perform(
+                Call(method: "DELETE", key: key, query: [("uploadId", uploadID)]),
+                operation: "aborting the upload of", name: name, attempts: 3)
             throw error
         }
     }
@@ -110,8 +116,10 @@ extension S3Backend {
         init(count: Int) { parts = Array(repeating: nil, count: count) }
     }
 
-    func uploadParts(name: String, key: String, path: String, size: Int64, partSize: Int64,
-                             count: Int, uploadID: String) throws -> [Part] {
+    func uploadParts(
+        name: String, key: String, path: String, size: Int64, partSize: Int64,
+        count: Int, uploadID: String
+    ) throws -> [Part] {
         let queue = PartQueue(count: count)
         let work: @Sendable () -> Void = { [self] in
             while true {
@@ -122,8 +130,9 @@ extension S3Backend {
                 queue.lock.unlock()
                 do {
                     let offset = Int64(index) * partSize
-                    let part = try uploadPart(name: name, key: key, path: path, offset: offset,
-                                              length: min(partSize, size - offset), number: index + 1, uploadID: uploadID)
+                    let part = try uploadPart(
+                        name: name, key: key, path: path, offset: offset,
+                        length: min(partSize, size - offset), number: index + 1, uploadID: uploadID)
                     queue.lock.lock()
                     queue.parts[index] = part
                     queue.lock.unlock()
@@ -140,14 +149,18 @@ extension S3Backend {
         return queue.parts.map { $0! }
     }
 
-    func uploadPart(name: String, key: String, path: String, offset: Int64, length: Int64,
-                            number: Int, uploadID: String) throws -> Part {
+    func uploadPart(
+        name: String, key: String, path: String, offset: Int64, length: Int64,
+        number: Int, uploadID: String
+    ) throws -> Part {
         let digest = try fileDigest(path, offset: offset, length: length, name: name)
         let what = "storing part \(number) of"
-        let r = try perform(Call(method: "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-                                 headers: [("Content-MD5", digest.md5Base64)],
-                                 body: .file(path: path, offset: offset, length: length), payloadHash: digest.sha256Hex),
-                            operation: what, name: name)
+        let r = try perform(
+            Call(
+                method: "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
+                headers: [("Content-MD5", digest.md5Base64)],
+                body: .file(path: path, offset: offset, length: length), payloadHash: digest.sha256Hex),
+            operation: what, name: name)
         guard r.isSuccess else { throw failure(r, operation: what, name: name) }
         guard let etag = r.header("ETag"), !etag.isEmpty else {
             throw StorageError.failed(address: address, reason: "\(what) \(name): no ETag in the response")
@@ -158,9 +171,10 @@ extension S3Backend {
 
     func complete(name: String, key: String, uploadID: String, parts: [Part], size: Int64) throws {
         let body = S3CompleteResult.body(etags: parts.map(\.etag))
-        let call = Call(method: "POST", key: key, query: [("uploadId", uploadID)],
-                        headers: [("Content-Type", "application/xml")], body: .bytes(body),
-                        payloadHash: SigV4Signer.sha256Hex(body))
+        let call = Call(
+            method: "POST", key: key, query: [("uploadId", uploadID)],
+            headers: [("Content-Type", "application/xml")], body: .bytes(body),
+            payloadHash: SigV4Signer.sha256Hex(body))
         let what = "completing the upload of"
         var all: [UInt8] = []
         for part in parts { all += part.md5 }
@@ -173,7 +187,8 @@ extension S3Backend {
                 // A retry after a lost answer finds the upload already
                 // completed: the object is there with this upload's ETag.
                 if S3ErrorDocument.parse(r.body)?.code == "NoSuchUpload",
-                   let stored = try headWithETag(name: name), stored.object.size == size, stored.etag == expected {
+                    let stored = try headWithETag(name: name), stored.object.size == size, stored.etag == expected
+                {
                     return
                 }
                 throw failure(r, operation: what, name: name)

@@ -34,22 +34,27 @@ extension S3Backend {
         var path = "/" + SigV4Signer.uriEncode(location.bucket, keepSlash: false)
         if let key = call.key { path += "/" + SigV4Signer.uriEncode(key, keepSlash: true) }
         let query = SigV4Signer.canonicalQuery(call.query)
-        let signed = signer.sign(method: call.method, canonicalURI: path, query: call.query,
-                                 headers: [("host", location.hostHeader)] + call.headers,
-                                 payloadHash: call.payloadHash, date: Date())
+        let signed = signer.sign(
+            method: call.method, canonicalURI: path, query: call.query,
+            headers: [("host", location.hostHeader)] + call.headers,
+            payloadHash: call.payloadHash, date: Date())
         var headers: [(name: String, value: String)] = [("Host", location.hostHeader)]
         headers += call.headers.map { (name: $0.0, value: $0.1) }
         headers += signed
-        let request = HTTPRequest(method: call.method, url: location.endpoint + path + (query.isEmpty ? "" : "?" + query),
-                                  headers: headers, body: call.body, destination: call.destination,
-                                  timeouts: HTTPTimeouts(connectSeconds: options.connectTimeoutSeconds,
-                                                         lowSpeedBytesPerSecond: 1,
-                                                         lowSpeedSeconds: options.stallTimeoutSeconds))
+        let request = HTTPRequest(
+            method: call.method, url: location.endpoint + path + (query.isEmpty ? "" : "?" + query),
+            headers: headers, body: call.body, destination: call.destination,
+            timeouts: HTTPTimeouts(
+                connectSeconds: options.connectTimeoutSeconds,
+                lowSpeedBytesPerSecond: 1,
+                lowSpeedSeconds: options.stallTimeoutSeconds))
         return try pool.perform(request)
     }
 
-    static let retryableCodes: Set<String> = ["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
-                                              "Throttling", "ThrottlingException", "RequestLimitExceeded"]
+    static let retryableCodes: Set<String> = [
+        "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable",
+        "Throttling", "ThrottlingException", "RequestLimitExceeded",
+    ]
 
     static func isRetryable(_ r: HTTPResponse) -> Bool {
         if r.status >= 500 || r.status == 429 { return true }

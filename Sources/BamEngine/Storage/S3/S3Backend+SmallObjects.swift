@@ -64,8 +64,9 @@ extension S3Backend {
     public func read(name: String, limit: Int) throws -> [UInt8]? {
         // The range keeps a hostile huge object from being read whole
         // (a server that ignores it is caught by the size check below).
-        let r = try perform(Call(method: "GET", key: try key(name), headers: [("Range", "bytes=0-\(max(0, limit))")]),
-                            operation: "reading", name: name)
+        let r = try perform(
+            Call(method: "GET", key: try key(name), headers: [("Range", "bytes=0-\(max(0, limit))")]),
+            operation: "reading", name: name)
         if r.status == 404 { return nil }
         if r.status == 416 { return [] }  // an empty object has no byte 0
         guard r.isSuccess else { throw failure(r, operation: "reading", name: name) }
@@ -84,8 +85,9 @@ extension S3Backend {
     func smallPut(name: String, contents: [UInt8], onlyIfAbsent: Bool) throws -> Call {
         var headers = [("Content-MD5", Data(Insecure.MD5.hash(data: contents)).base64EncodedString())]
         if onlyIfAbsent { headers.append(("If-None-Match", "*")) }
-        return Call(method: "PUT", key: try key(name), headers: headers, body: .bytes(contents),
-                    payloadHash: SigV4Signer.sha256Hex(contents))
+        return Call(
+            method: "PUT", key: try key(name), headers: headers, body: .bytes(contents),
+            payloadHash: SigV4Signer.sha256Hex(contents))
     }
 
     /// Whether this server honours `If-None-Match: *`, once probed.

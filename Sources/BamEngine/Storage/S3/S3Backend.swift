@@ -27,8 +27,10 @@ public final class S3Backend: StorageBackend {
 
     /// Credentials from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`
     /// (`AWS_SESSION_TOKEN`), else from the registry's `credentials` file.
-    public convenience init(address: String, options: S3Options = S3Options(),
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public convenience init(
+        address: String, options: S3Options = S3Options(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         _ = try S3Address(parsing: address, region: options.region)
         let credentials: S3Credentials
         do {
@@ -56,12 +58,15 @@ public final class S3Backend: StorageBackend {
     public func preflight() throws {
         let probe = ".bam-preflight-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let body = Array("bam preflight probe\n".utf8)
-        let put = try perform(Call(method: "PUT", key: location.prefix + probe, body: .bytes(body),
-                                   payloadHash: SigV4Signer.sha256Hex(body)),
-                              operation: "writing a test object", name: nil, attempts: 2)
+        let put = try perform(
+            Call(
+                method: "PUT", key: location.prefix + probe, body: .bytes(body),
+                payloadHash: SigV4Signer.sha256Hex(body)),
+            operation: "writing a test object", name: nil, attempts: 2)
         guard put.isSuccess else { throw failure(put, operation: "writing a test object", name: nil) }
-        let delete = try perform(Call(method: "DELETE", key: location.prefix + probe),
-                                 operation: "deleting a test object", name: nil, attempts: 2)
+        let delete = try perform(
+            Call(method: "DELETE", key: location.prefix + probe),
+            operation: "deleting a test object", name: nil, attempts: 2)
         guard delete.isSuccess || delete.status == 404 else {
             throw failure(delete, operation: "deleting a test object", name: nil)
         }
@@ -71,8 +76,10 @@ public final class S3Backend: StorageBackend {
         var out: [StoredObject] = []
         var token: String? = nil
         repeat {
-            var query = [("list-type", "2"), ("prefix", location.prefix), ("delimiter", "/"),
-                         ("max-keys", String(max(1, options.listPageSize)))]
+            var query = [
+                ("list-type", "2"), ("prefix", location.prefix), ("delimiter", "/"),
+                ("max-keys", String(max(1, options.listPageSize))),
+            ]
             if let token { query.append(("continuation-token", token)) }
             let r = try perform(Call(method: "GET", key: nil, query: query), operation: "listing", name: nil)
             guard r.isSuccess else { throw failure(r, operation: "listing", name: nil) }
@@ -125,8 +132,9 @@ public final class S3Backend: StorageBackend {
         }
         var headers: [(String, String)] = []
         if let range { headers.append(("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")) }
-        let r = try perform(Call(method: "GET", key: key, headers: headers, destination: .file(path: path)),
-                            operation: "reading", name: name)
+        let r = try perform(
+            Call(method: "GET", key: key, headers: headers, destination: .file(path: path)),
+            operation: "reading", name: name)
         if r.status == 416 && range != nil {
             try createEmpty(path, name: name)  // a range past the end reads nothing, as from a file
             return
@@ -138,8 +146,9 @@ public final class S3Backend: StorageBackend {
             let start = try bodyStart(r, range: range, name: name)
             let tmp = path + ".range-\(getpid())"
             do {
-                try FileCopy.copy(from: path, to: tmp, mode: 0o600,
-                                  range: (range.lowerBound - start)..<(range.upperBound - start))
+                try FileCopy.copy(
+                    from: path, to: tmp, mode: 0o600,
+                    range: (range.lowerBound - start)..<(range.upperBound - start))
                 if rename(tmp, path) != 0 { throw BamError.io(path: path, operation: "rename", errno: errno) }
             } catch {
                 unlink(tmp)
@@ -154,9 +163,11 @@ public final class S3Backend: StorageBackend {
     public var fetchesRangesInPlace: Bool { true }
 
     public func get(name: String, range: Range<Int64>, intoFileAt path: String) throws {
-        let r = try perform(Call(method: "GET", key: try key(name), headers: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")],
-                                 destination: .fileRegion(path: path, offset: range.lowerBound)),
-                            operation: "reading", name: name)
+        let r = try perform(
+            Call(
+                method: "GET", key: try key(name), headers: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")],
+                destination: .fileRegion(path: path, offset: range.lowerBound)),
+            operation: "reading", name: name)
         if r.status == 404 { throw StorageError.notFound(address: address, name: name) }
         guard r.isSuccess else { throw failure(r, operation: "reading", name: name) }
         var got = r.bytesWritten
@@ -166,7 +177,8 @@ public final class S3Backend: StorageBackend {
             // the file): keep only the range.
             let start = try bodyStart(r, range: range, name: name)
             guard Int64(r.body.count) >= range.upperBound - start else {
-                throw StorageError.failed(address: address, reason: "reading \(name): \(r.body.count) bytes from \(start) where bytes up to \(range.upperBound) were expected")
+                throw StorageError.failed(
+                    address: address, reason: "reading \(name): \(r.body.count) bytes from \(start) where bytes up to \(range.upperBound) were expected")
             }
             let fd = open(path, O_WRONLY | O_CLOEXEC)
             if fd < 0 { throw StorageError.failed(address: address, reason: "reading \(name): \(path): \(String(cString: strerror(errno)))") }

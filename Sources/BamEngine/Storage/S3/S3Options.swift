@@ -26,10 +26,12 @@ public struct S3Options: Equatable, Sendable {
     public static let minimumPartSize: Int64 = 5 << 20
     public static let maximumParts: Int64 = 10_000
 
-    public init(region: String? = nil, partSize: Int64 = 8 << 20, multipartThreshold: Int64 = 16 << 20,
-                partConcurrency: Int = 4, listPageSize: Int = 1000, maxAttempts: Int = 6,
-                retryBaseDelay: Double = 0.25, retryMaxDelay: Double = 15, connectTimeoutSeconds: Int = 15,
-                stallTimeoutSeconds: Int = 60, verifyUploads: Bool = true) {
+    public init(
+        region: String? = nil, partSize: Int64 = 8 << 20, multipartThreshold: Int64 = 16 << 20,
+        partConcurrency: Int = 4, listPageSize: Int = 1000, maxAttempts: Int = 6,
+        retryBaseDelay: Double = 0.25, retryMaxDelay: Double = 15, connectTimeoutSeconds: Int = 15,
+        stallTimeoutSeconds: Int = 60, verifyUploads: Bool = true
+    ) {
         self.region = region
         self.partSize = partSize
         self.multipartThreshold = multipartThreshold

@@ -28,15 +28,19 @@ public struct SigV4Signer: Sendable {
     /// The headers to add to the request: `x-amz-date`,
     /// `x-amz-content-sha256`, `x-amz-security-token` (temporary credentials)
     /// and `Authorization`. `headers` must include `host`.
-    public func sign(method: String, canonicalURI: String, query: [(String, String)], headers: [(String, String)],
-                     payloadHash: String, date: Date) -> [(name: String, value: String)] {
+    public func sign(
+        method: String, canonicalURI: String, query: [(String, String)], headers: [(String, String)],
+        payloadHash: String, date: Date
+    ) -> [(name: String, value: String)] {
         let amzDate = Self.amzDate(date)
         var added: [(name: String, value: String)] = [("x-amz-date", amzDate), ("x-amz-content-sha256", payloadHash)]
         if let token = credentials.sessionToken { added.append(("x-amz-security-token", token)) }
         let all = headers + added.map { ($0.name, $0.value) }
         let (canonicalHeaders, signedHeaders) = Self.canonicalHeaders(all)
-        let request = [method.uppercased(), canonicalURI, Self.canonicalQuery(query), canonicalHeaders, "",
-                       signedHeaders, payloadHash].joined(separator: "\n")
+        let request = [
+            method.uppercased(), canonicalURI, Self.canonicalQuery(query), canonicalHeaders, "",
+            signedHeaders, payloadHash,
+        ].joined(separator: "\n")
         let signature = self.signature(canonicalRequest: request, amzDate: amzDate)
         let scope = "\(amzDate.prefix(8))/\(region)/\(service)/aws4_request"
         added.append(("Authorization", "\(Self.algorithm) Credential=\(credentials.accessKey)/\(scope),SignedHeaders=\(signedHeaders),Signature=\(signature)"))
@@ -83,8 +87,11 @@ public struct SigV4Signer: Sendable {
     /// by `&`; an empty value gives `key=`. Also the query string to send.
     public static func canonicalQuery(_ query: [(String, String)]) -> String {
         query.map { (uriEncode($0.0, keepSlash: false), uriEncode($0.1, keepSlash: false)) }
-            .sorted { a, b in a.0 != b.0 ? Array(a.0.utf8).lexicographicallyPrecedes(Array(b.0.utf8))
-                                          : Array(a.1.utf8).lexicographicallyPrecedes(Array(b.1.utf8)) }
+            .sorted { a, b in
+                a.0 != b.0
+                    ? Array(a.0.utf8).lexicographicallyPrecedes(Array(b.0.utf8))
+                    : Array(a.1.utf8).lexicographicallyPrecedes(Array(b.1.utf8))
+            }
             .map { "\($0.0)=\($0.1)" }
             .joined(separator: "&")
     }
@@ -98,8 +105,8 @@ public struct SigV4Signer: Sendable {
         for b in text.utf8 {
             switch b {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                 UInt8(ascii: "."), UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.append(b)
             case UInt8(ascii: "/") where keepSlash:
                 out.append(b)

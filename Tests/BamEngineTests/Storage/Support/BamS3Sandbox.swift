@@ -87,8 +87,9 @@ final class BamS3Sandbox {
     /// Writes the server's key pair to the registry's `credentials` file.
     func writeCredentialsFile() throws {
         let c = server.credentials
-        try Posix.writeFileAtomically(registry.path + "/credentials",
-                                      Array("accesskey=\(c.accessKey)\nsecretkey=\(c.secretKey)\n".utf8), mode: 0o600)
+        try Posix.writeFileAtomically(
+            registry.path + "/credentials",
+            Array("accesskey=\(c.accessKey)\nsecretkey=\(c.secretKey)\n".utf8), mode: 0o600)
     }
 
     /// A small tree: text, names with spaces and unicode, a symlink, and

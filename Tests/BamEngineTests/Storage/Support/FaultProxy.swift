@@ -104,10 +104,13 @@ final class FaultProxy: @unchecked Sendable {
         journalPath = base + ".journal"
         let scriptPath = base + ".py"
         try Data(Self.script.utf8).write(to: URL(fileURLWithPath: scriptPath))
-        server = try TestServerProcess(name: "fault-injecting proxy",
-                                       argv: ["python3", scriptPath, String(upstreamPort), String(port),
-                                              plan.joined(separator: ","), journalPath, String(stallSeconds)],
-                                       logPath: base + ".log")
+        server = try TestServerProcess(
+            name: "fault-injecting proxy",
+            argv: [
+                "python3", scriptPath, String(upstreamPort), String(port),
+                plan.joined(separator: ","), journalPath, String(stallSeconds),
+            ],
+            logPath: base + ".log")
         try server.waitForPort(port, timeout: 30)
     }
 

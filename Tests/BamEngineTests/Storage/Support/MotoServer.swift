@@ -33,10 +33,11 @@ final class MotoServer: S3TestServer, @unchecked Sendable {
             guard TestServerProcess.which("moto_server") != nil else {
                 throw TestServerError(description: "moto_server is not installed or not in PATH: the moto S3 server is needed by these tests")
             }
-            server = try TestServerProcess(name: "moto S3 server",
-                                           argv: ["python3", "-c", MotoLaunch.rawURIPatch, "-H", "127.0.0.1", "-p", String(port)],
-                                           environment: ["INITIAL_NO_AUTH_ACTION_COUNT": String(Self.freeCalls)],
-                                           logPath: log)
+            server = try TestServerProcess(
+                name: "moto S3 server",
+                argv: ["python3", "-c", MotoLaunch.rawURIPatch, "-H", "127.0.0.1", "-p", String(port)],
+                environment: ["INITIAL_NO_AUTH_ACTION_COUNT": String(Self.freeCalls)],
+                logPath: log)
         } catch {
             throw TestServerError(description: "\(error) (install it with: pip install 'moto[server]')")
         }
@@ -48,11 +49,16 @@ final class MotoServer: S3TestServer, @unchecked Sendable {
         let created = try Self.iam(port, bootstrap, ["Action": "CreateAccessKey", "UserName": "bam"])
         let root = try XMLDocument.parse(created.body)
         guard let key = root.child("CreateAccessKeyResult")?.child("AccessKey"),
-              let id = key.text(of: "AccessKeyId"), let secret = key.text(of: "SecretAccessKey") else {
+            let id = key.text(of: "AccessKeyId"), let secret = key.text(of: "SecretAccessKey")
+        else {
             throw TestServerError(description: "moto CreateAccessKey gave no key: \(created.bodyText)")
         }
-        _ = try Self.iam(port, bootstrap, ["Action": "PutUserPolicy", "UserName": "bam", "PolicyName": "all",
-                                           "PolicyDocument": #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#])
+        _ = try Self.iam(
+            port, bootstrap,
+            [
+                "Action": "PutUserPolicy", "UserName": "bam", "PolicyName": "all",
+                "PolicyDocument": #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            ])
         credentials = S3Credentials(accessKey: id, secretKey: secret)
         // Up and ready: the log is no longer needed (the server keeps its
         // descriptor, so nothing is left in the temporary directory).
@@ -63,8 +69,9 @@ final class MotoServer: S3TestServer, @unchecked Sendable {
         var params = form
         params["Version"] = "2010-05-08"
         let body = Array(SigV4Signer.canonicalQuery(params.map { ($0.key, $0.value) }).utf8)
-        let r = try S3TestServerRequest.signed(port, credentials, service: "iam", method: "POST", path: "/", query: [], body: body,
-                           headers: [("Content-Type", "application/x-www-form-urlencoded")])
+        let r = try S3TestServerRequest.signed(
+            port, credentials, service: "iam", method: "POST", path: "/", query: [], body: body,
+            headers: [("Content-Type", "application/x-www-form-urlencoded")])
         guard r.isSuccess else {
             throw TestServerError(description: "moto IAM \(form["Action"] ?? ""): HTTP \(r.status) \(r.bodyText)")
         }

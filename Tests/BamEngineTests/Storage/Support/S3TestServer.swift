@@ -43,36 +43,46 @@ extension S3TestServer {
     }
 
     /// A backend on a new bucket (or `bucket`), with quick retries.
-    func backend(hint: String, bucket: String? = nil, prefix: String = "backups/host 1", options: S3Options = S3Options(),
-                 credentials: S3Credentials? = nil, port: Int? = nil) throws -> S3Backend {
+    func backend(
+        hint: String, bucket: String? = nil, prefix: String = "backups/host 1", options: S3Options = S3Options(),
+        credentials: S3Credentials? = nil, port: Int? = nil
+    ) throws -> S3Backend {
         let b = try bucket ?? makeBucket(hint)
         var o = options
         o.retryBaseDelay = min(o.retryBaseDelay, 0.05)
         o.retryMaxDelay = min(o.retryMaxDelay, 0.5)
-        return try S3Backend(address: "s3+http://127.0.0.1:\(port ?? self.port)/\(b)/\(prefix)",
-                             credentials: credentials ?? self.credentials, options: o)
+        return try S3Backend(
+            address: "s3+http://127.0.0.1:\(port ?? self.port)/\(b)/\(prefix)",
+            credentials: credentials ?? self.credentials, options: o)
     }
 
     /// A signed request straight to the server.
-    func request(method: String, path: String, query: [(String, String)] = [], body: [UInt8] = [],
-                 headers: [(String, String)] = []) throws -> HTTPResponse {
-        try S3TestServerRequest.signed(port, credentials, service: "s3", method: method, path: path, query: query,
-                                       body: body, headers: headers)
+    func request(
+        method: String, path: String, query: [(String, String)] = [], body: [UInt8] = [],
+        headers: [(String, String)] = []
+    ) throws -> HTTPResponse {
+        try S3TestServerRequest.signed(
+            port, credentials, service: "s3", method: method, path: path, query: query,
+            body: body, headers: headers)
     }
 }
 
 enum S3TestServerRequest {
-    static func signed(_ port: Int, _ credentials: S3Credentials, service: String, method: String, path: String,
-                       query: [(String, String)], body: [UInt8], headers: [(String, String)]) throws -> HTTPResponse {
+    static func signed(
+        _ port: Int, _ credentials: S3Credentials, service: String, method: String, path: String,
+        query: [(String, String)], body: [UInt8], headers: [(String, String)]
+    ) throws -> HTTPResponse {
         let host = "127.0.0.1:\(port)"
         let hash = SigV4Signer.sha256Hex(body)
         let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: service)
-        let added = signer.sign(method: method, canonicalURI: path, query: query, headers: [("host", host)] + headers,
-                                payloadHash: hash, date: Date())
+        let added = signer.sign(
+            method: method, canonicalURI: path, query: query, headers: [("host", host)] + headers,
+            payloadHash: hash, date: Date())
         let q = SigV4Signer.canonicalQuery(query)
-        let request = HTTPRequest(method: method, url: "http://\(host)\(path)\(q.isEmpty ? "" : "?" + q)",
-                                  headers: [("Host", host)] + headers.map { (name: $0.0, value: $0.1) } + added,
-                                  body: body.isEmpty ? .none : .bytes(body))
+        let request = HTTPRequest(
+            method: method, url: "http://\(host)\(path)\(q.isEmpty ? "" : "?" + q)",
+            headers: [("Host", host)] + headers.map { (name: $0.0, value: $0.1) } + added,
+            body: body.isEmpty ? .none : .bytes(body))
         return try HTTPSession().perform(request)
     }
 }
