@@ -67,15 +67,7 @@ public final class ArchiveBackup {
     }
 
     public func run() throws -> ArchiveBackupResult {
-        let backend = try StorageRegistry.open(address: options.address, options: options.storage)
-        progress.report(.phase("checking target"))
-        // Before any work: a wrong host, bucket, key or permission fails
-        // here in seconds, not after the first volume is built.
-        do {
-            try backend.preflight()
-        } catch let error as StorageError {
-            throw BamError.external("backup not started: \(error)")
-        }
+        let backend = try openTarget()
         // Before anything on the target changes (aborting uploads included):
         // another writer's volumes and ours must never mix.
         let lock = try TargetLock.acquire(
@@ -87,13 +79,7 @@ public final class ArchiveBackup {
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
         let crypto = try ArchiveCrypto(passphrase: passphrase, compressionLevel: options.compressionLevel)
         defer { crypto.close() }
-
-        // An interrupted run may have left multipart uploads: nothing can
-        // complete them, and they stay billed until aborted.
-        let aborted = try backend.abortUnfinishedUploads()
-        if aborted > 0 {
-            progress.report(.warning("aborted \(aborted) unfinished upload(s) left on \(backend.address) by an interrupted run"))
-        }
+        try abortLeftoverUploads(backend)
 
         let resolver = ChainResolver(objects: try backend.list())
         let cache = ArchiveCache(root: options.cacheRoot, address: options.address)
@@ -103,32 +89,21 @@ public final class ArchiveBackup {
         for stray in resolver.strays where stray.end != resumed?.set.end {
             progress.report(.warning("ignoring the unfinished \(stray.label) set on \(backend.address) (an interrupted run)"))
         }
-
-        var now = Int64(time(nil))
-        var chain = resolver.latest
-        if let resumed {
-            now = resumed.state.time
-            if !resumed.state.incremental { chain = nil }
-        } else {
-            if let c = chain, case .olderThan(let age) = options.fullBackup, c.full.end < now - age { chain = nil }
-            if options.fullBackup == .always { chain = nil }
-        }
+        var (chain, now) = chooseChain(resolver: resolver, resumed: resumed)
 
         var index = SignatureIndex()
         if let chain {
             progress.report(.phase("reading signatures"))
             let sigtars = try cache.synchronise(chain: chain, backend: backend, cipher: crypto.cipher, scratch: scratch)
             index = try SignatureIndex(sigtarFiles: sigtars)
-            // Set times are whole seconds and must increase.
-            while now <= chain.end { sleep(1); now = Int64(time(nil)) }
-        } else if let last = resolver.chains.last, now <= last.end {
-            while now <= last.end { sleep(1); now = Int64(time(nil)) }
+        }
+        // Set times are whole seconds and must increase.
+        if let last = chain?.end ?? resolver.chains.last?.end {
+            while now <= last { sleep(1); now = Int64(time(nil)) }
         }
         let incremental = chain != nil
         let start = chain?.end
-        func name(_ kind: BackupFileName.Kind) -> BackupFileName {
-            BackupFileName(kind: kind, incremental: incremental, start: start, end: now)
-        }
+        let set = SetNames(incremental: incremental, start: start, end: now)
 
         let journal = BackupResumeJournal(
             path: journalPath,
@@ -144,7 +119,7 @@ public final class ArchiveBackup {
             encryptionWorkers: options.encryptionWorkers,
             uploadWorkers: options.storage.parallelTransfers,
             progress: progress
-        ) { name(.volume($0)) }
+        ) { set.name(.volume($0)) }
         uploader.journal = journal
         if let resumed {
             uploader.reusable = resumed.stored
@@ -153,6 +128,101 @@ public final class ArchiveBackup {
                 .warning("continuing the interrupted \(resumed.set.label) set: \(resumed.stored.count) volume(s) already stored are kept if unchanged"))
         }
         let sigtarPath = scratch + "/signatures.tar"
+        let builder = try buildVolumes(previous: index, after: chain?.end, scratch: scratch, sigtarPath: sigtarPath, uploader: uploader)
+
+        // The signatures are complete once the walk is: encrypt them while
+        // the last volumes are still encrypting, not after them.
+        let sigName = set.name(.signatures)
+        let sigEncrypted = scratch + "/" + sigName.name
+        let sigEncryption = BackgroundTask { try Self.encryptFile(crypto.cipher, from: sigtarPath, to: sigEncrypted) }
+        var manifest = Manifest(
+            hostname: options.hostname ?? ProcessInfo.processInfo.hostName,
+            localDirectory: Array(options.source.utf8))
+        do { manifest.volumes = try uploader.finish() } catch { try? sigEncryption.wait(); throw error }
+        try sigEncryption.wait()
+        manifest.files = builder.builder.changedFiles
+
+        progress.report(.phase("storing signatures and manifest"))
+        // Volumes of the interrupted run past this set's last one (the
+        // source shrank since) would be strays next to the manifest.
+        if let resumed {
+            for (number, stale) in resumed.set.volumes where number > manifest.volumes.count {
+                try backend.delete(name: stale.name)
+            }
+        }
+        try backend.store(name: sigName.name, movingFile: sigEncrypted)
+        try commit(manifest, as: set.name(.manifest), backend: backend, lock: lock, crypto: crypto, scratch: scratch)
+        try cache.store(sigName, movingPlainFile: sigtarPath)
+        try cache.store(set.name(.manifest), plain: manifest.render())
+        journal.remove()
+
+        var stats = builder.builder.statistics
+        stats.warnings = builder.walkWarnings + stats.warnings
+        stats.volumes = manifest.volumes.count
+        stats.storedBytes = uploader.storedBytes
+        return ArchiveBackupResult(incremental: incremental, time: now, statistics: stats)
+    }
+
+    /// The names of the set this run writes.
+    private struct SetNames {
+        let incremental: Bool
+        let start: Int64?
+        let end: Int64
+
+        func name(_ kind: BackupFileName.Kind) -> BackupFileName {
+            BackupFileName(kind: kind, incremental: incremental, start: start, end: end)
+        }
+    }
+
+    /// Opens the target and checks it before any work: a wrong host,
+    /// bucket, key or permission fails here in seconds, not after the first
+    /// volume is built.
+    private func openTarget() throws -> StorageBackend {
+        let backend = try StorageRegistry.open(address: options.address, options: options.storage)
+        progress.report(.phase("checking target"))
+        do {
+            try backend.preflight()
+        } catch let error as StorageError {
+            throw BamError.external("backup not started: \(error)")
+        }
+        return backend
+    }
+
+    /// An interrupted run may have left multipart uploads: nothing can
+    /// complete them, and they stay billed until aborted.
+    private func abortLeftoverUploads(_ backend: StorageBackend) throws {
+        let aborted = try backend.abortUnfinishedUploads()
+        if aborted > 0 {
+            progress.report(.warning("aborted \(aborted) unfinished upload(s) left on \(backend.address) by an interrupted run"))
+        }
+    }
+
+    /// The chain this run continues (nil: a full backup) and its time: the
+    /// interrupted set's when resuming, else now, with a new full backup
+    /// when the policy asks for one.
+    private func chooseChain(resolver: ChainResolver, resumed: (state: BackupResumeState, set: BackupSet, stored: [Int: BackupResumeState.Volume])?)
+        -> (chain: BackupChain?, time: Int64)
+    {
+        var now = Int64(time(nil))
+        var chain = resolver.latest
+        if let resumed {
+            now = resumed.state.time
+            if !resumed.state.incremental { chain = nil }
+        } else {
+            if let c = chain, case .olderThan(let age) = options.fullBackup, c.full.end < now - age { chain = nil }
+            if options.fullBackup == .always { chain = nil }
+        }
+        return (chain, now)
+    }
+
+    /// Walks the source against the previous signatures and builds the
+    /// volumes (handed to `uploader` as they fill) and the new signatures.
+    /// The walk and its merge run on a thread of their own, reading ahead
+    /// the files the builder will read.
+    private func buildVolumes(
+        previous index: SignatureIndex, after previousEnd: Int64?, scratch: String, sigtarPath: String,
+        uploader: VolumeUploader
+    ) throws -> (builder: DifftarBuilder, walkWarnings: [String]) {
         var walker = SourceWalker(root: Array(options.source.utf8))
         walker.include = options.include
         walker.grafts = Dictionary(uniqueKeysWithValues: options.grafts.map { (Array($0.key.utf8), Array($0.value.utf8)) })
@@ -162,10 +232,8 @@ public final class ArchiveBackup {
             signatures: try BufferedFileWriter(creating: sigtarPath),
             progress: progress,
             onVolume: { try uploader.submit($0) })
-        builder.racyAfter = chain?.end ?? .max
+        builder.racyAfter = previousEnd ?? .max
         var walkWarnings: [String] = []
-        // The walk and its merge with the previous signatures run on a
-        // thread of their own, reading ahead the files the builder will read.
         let queue = ReadAheadQueue()
         let previous = index.entries
         let walk = BackgroundTask { [walker] in
@@ -218,46 +286,21 @@ public final class ArchiveBackup {
             _ = try? uploader.finish()
             throw error
         }
-        // The signatures are complete once the walk is: encrypt them while
-        // the last volumes are still encrypting, not after them.
-        let sigName = name(.signatures)
-        let sigEncrypted = scratch + "/" + sigName.name
-        let sigEncryption = BackgroundTask { try Self.encryptFile(crypto.cipher, from: sigtarPath, to: sigEncrypted) }
-        var manifest = Manifest(
-            hostname: options.hostname ?? ProcessInfo.processInfo.hostName,
-            localDirectory: Array(options.source.utf8))
-        do { manifest.volumes = try uploader.finish() } catch { try? sigEncryption.wait(); throw error }
-        try sigEncryption.wait()
-        manifest.files = builder.changedFiles
+        return (builder, walkWarnings)
+    }
 
-        progress.report(.phase("storing signatures and manifest"))
-        // Volumes of the interrupted run past this set's last one (the
-        // source shrank since) would be strays next to the manifest.
-        if let resumed {
-            for (number, stale) in resumed.set.volumes where number > manifest.volumes.count {
-                try backend.delete(name: stale.name)
-            }
-        }
-        try backend.store(name: sigName.name, movingFile: sigEncrypted)
-        let manifestName = name(.manifest)
-        let manifestPlain = manifest.render()
-        let manifestEncrypted = scratch + "/" + manifestName.name
-        try Posix.writeFileAtomically(manifestEncrypted, try crypto.cipher.encrypt(manifestPlain), mode: 0o600)
-        // The manifest goes last: its presence marks the set complete, so
-        // everything before it must be durable first, and the lock still ours.
+    /// Stores the manifest, which marks the set complete: everything before
+    /// it must be durable first, and the lock still ours.
+    private func commit(
+        _ manifest: Manifest, as name: BackupFileName, backend: StorageBackend, lock: TargetLock,
+        crypto: ArchiveCrypto, scratch: String
+    ) throws {
+        let encrypted = scratch + "/" + name.name
+        try Posix.writeFileAtomically(encrypted, try crypto.cipher.encrypt(manifest.render()), mode: 0o600)
         try backend.flush()
         try lock.confirmHeld()
-        try backend.store(name: manifestName.name, movingFile: manifestEncrypted)
+        try backend.store(name: name.name, movingFile: encrypted)
         try backend.flush()
-        try cache.store(sigName, movingPlainFile: sigtarPath)
-        try cache.store(manifestName, plain: manifestPlain)
-        journal.remove()
-
-        var stats = builder.statistics
-        stats.warnings = walkWarnings + stats.warnings
-        stats.volumes = manifest.volumes.count
-        stats.storedBytes = uploader.storedBytes
-        return ArchiveBackupResult(incremental: incremental, time: now, statistics: stats)
     }
 
     /// The set an interrupted run of this same backup left unfinished, with
