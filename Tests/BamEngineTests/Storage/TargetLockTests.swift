@@ -343,9 +343,8 @@ struct TargetLockTests {
     }
 }
 
-/// A backend whose create is a check then a plain write, as on an S3
-/// server that ignores `If-None-Match`: the lock's read-back must cope.
-final class NonExclusiveBackend: StorageBackend {
+/// Passes every call to `base`; the fakes below change one behaviour each.
+class ForwardingBackend: StorageBackend {
     let base: StorageBackend
     init(_ base: StorageBackend) { self.base = base }
     var address: String { base.address }
@@ -357,8 +356,15 @@ final class NonExclusiveBackend: StorageBackend {
     func delete(name: String) throws { try base.delete(name: name) }
     func read(name: String, limit: Int) throws -> [UInt8]? { try base.read(name: name, limit: limit) }
     func write(name: String, contents: [UInt8]) throws { try base.write(name: name, contents: contents) }
-    func createIsExclusive() throws -> Bool { false }
-    func create(name: String, contents: [UInt8]) throws -> Bool {
+    func createIsExclusive() throws -> Bool { try base.createIsExclusive() }
+    func create(name: String, contents: [UInt8]) throws -> Bool { try base.create(name: name, contents: contents) }
+}
+
+/// A backend whose create is a check then a plain write, as on an S3
+/// server that ignores `If-None-Match`: the lock's read-back must cope.
+final class NonExclusiveBackend: ForwardingBackend {
+    override func createIsExclusive() throws -> Bool { false }
+    override func create(name: String, contents: [UInt8]) throws -> Bool {
         if try base.head(name: name) != nil { return false }
         Thread.sleep(forTimeInterval: 0.01)  // widen the race the read-back must settle
         try base.write(name: name, contents: contents)
@@ -368,21 +374,13 @@ final class NonExclusiveBackend: StorageBackend {
 
 /// A backend whose deletes of the lock stall, as a writer descheduled
 /// between finding a lock stale and deleting it.
-final class SlowDeleteBackend: StorageBackend {
-    let base: StorageBackend
+final class SlowDeleteBackend: ForwardingBackend {
     let delay: TimeInterval
-    init(_ base: StorageBackend, delay: TimeInterval) { self.base = base; self.delay = delay }
-    var address: String { base.address }
-    func preflight() throws { try base.preflight() }
-    func list() throws -> [StoredObject] { try base.list() }
-    func put(name: String, fromFile path: String) throws { try base.put(name: name, fromFile: path) }
-    func get(name: String, range: Range<Int64>?, toFile path: String) throws { try base.get(name: name, range: range, toFile: path) }
-    func head(name: String) throws -> StoredObject? { try base.head(name: name) }
-    func read(name: String, limit: Int) throws -> [UInt8]? { try base.read(name: name, limit: limit) }
-    func write(name: String, contents: [UInt8]) throws { try base.write(name: name, contents: contents) }
-    func createIsExclusive() throws -> Bool { try base.createIsExclusive() }
-    func create(name: String, contents: [UInt8]) throws -> Bool { try base.create(name: name, contents: contents) }
-    func delete(name: String) throws {
+    init(_ base: StorageBackend, delay: TimeInterval) {
+        self.delay = delay
+        super.init(base)
+    }
+    override func delete(name: String) throws {
         if name == TargetLock.objectName { Thread.sleep(forTimeInterval: delay) }
         try base.delete(name: name)
     }
