@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What a front end asks of a restore: the `bam restore` options, typed.
 /// Codable so a job can hand it to the process that runs it; it holds no
@@ -49,17 +46,13 @@ public struct RestoreRequest: Codable, Sendable, Equatable {
             throw BamError.invalid("--no-special-files only works with --raw-download")
         }
         if let time {
-            do { _ = try Self.parseTime(time) } catch { throw BamError.invalid("--time: \(error)") }
+            do { _ = try BackupTime.parseUserTime(time) } catch { throw BamError.invalid("--time: \(error)") }
         }
         if extract != nil && (address != nil || time != nil) {
             throw BamError.invalid("an EXTRACT directory is restored as it is: it takes no --address or --time")
         }
         if let path { _ = try Self.parsePath(path) }
         for limit in limits { _ = try Overrides.parseLimit(limit) }
-    }
-
-    static func parseTime(_ text: String) throws -> Int64 {
-        try BackupTime.parseUserTime(text, now: Int64(Glibc.time(nil)))
     }
 
     /// A `--path`: relative, no `..`; leading `./` and `/` and trailing `/`
@@ -258,7 +251,7 @@ public struct RestoreUseCase {
             var options = ArchiveRestoreOptions(
                 address: record?.address ?? request.address ?? "", destination: destination,
                 scratchRoot: request.cacheRoot)
-            options.time = try request.time.map(RestoreRequest.parseTime)
+            options.time = try request.time.map { try BackupTime.parseUserTime($0) }
             options.path = try request.path.map(RestoreRequest.parsePath)
             options.force = request.force
             options.refuseSpecialFiles = request.refuseSpecialFiles
@@ -271,7 +264,7 @@ public struct RestoreUseCase {
         options.confDirectory = request.confDirectory
         options.cacheRoot = request.cacheRoot
         options.source = request.extract.map { .extract($0) } ?? .address(record?.address ?? request.address)
-        options.time = try request.time.map(RestoreRequest.parseTime)
+        options.time = try request.time.map { try BackupTime.parseUserTime($0) }
         options.limits = try request.limits.map(Overrides.parseLimit)
         options.skipFiles = request.skipFiles
         options.skipPackages = request.skipPackages

@@ -52,7 +52,7 @@ public enum WebminInput {
         guard !t.isEmpty, t.count <= 25, only(t, { isAlnum($0) || $0 == "-" || $0 == ":" }), !t.hasPrefix("-") else {
             throw Invalid(field: field, message: "expected now, seconds since 1970, 2026-11-27T10:00:00, 20261127T100000Z or an age like 3D")
         }
-        do { _ = try BackupTime.parseUserTime(t, now: Int64(Glibc.time(nil))) } catch {
+        do { _ = try BackupTime.parseUserTime(t) } catch {
             throw Invalid(field: field, message: "\(error)")
         }
         return t

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Times in duplicity file names: UTC `YYYYMMDDTHHMMSSZ`, whole seconds.
 public enum BackupTime {
@@ -38,7 +41,7 @@ public enum BackupTime {
     /// Parses a user's `--time`: `now`, epoch seconds, `YYYYMMDDTHHMMSSZ`,
     /// ISO `YYYY-MM-DD[THH:MM:SS][Z]` (UTC), or an age like `3D`, `2h30m`
     /// (s m h D W M Y) meaning that long before `now`.
-    public static func parseUserTime(_ text: String, now: Int64) throws -> Int64 {
+    public static func parseUserTime(_ text: String, now: Int64 = Int64(Glibc.time(nil))) throws -> Int64 {
         let t = text.trimmingCharacters(in: .whitespaces)
         if t == "now" { return now }
         if let v = Int64(t) { return try inRange(v, text) }
