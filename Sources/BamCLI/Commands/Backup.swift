@@ -100,6 +100,7 @@ extension Bam {
             r.simulate = simulate
             r.dumpDirectory = dump
             r.limits = limits
+            r.access = storage.access
             return r
         }
 
@@ -109,7 +110,6 @@ extension Bam {
 
         func run() throws {
             try output.run { reporter in
-                storage.install(registry: registryOptions.registry)
                 let outcome = try BackupUseCase(request, progress: reporter).run()
                 reporter.summary(try JSONValue.encoding(outcome), text: outcome.text(elapsed: reporter.elapsed))
             }

@@ -118,6 +118,7 @@ extension Bam {
             r.skipDatabase = skipDatabase
             r.simulate = simulate
             r.force = force
+            r.access = storage.access
             return r
         }
 
@@ -127,7 +128,6 @@ extension Bam {
 
         func run() throws {
             try output.run { reporter in
-                storage.install(registry: registryOptions.registry)
                 let packet = try keyfile.map { String(decoding: try Posix.readFile($0), as: UTF8.self) }
                 let noninteractive = self.noninteractive
                 let prompt = keyfile.map { "Passphrase for \($0): " }

@@ -1,9 +1,6 @@
 import ArgumentParser
 import BamEngine
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension Bam {
     struct Verify: ParsableCommand {
@@ -22,35 +19,28 @@ extension Bam {
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
+        /// The options as the engine's typed request.
+        var request: VerifyRequest {
+            var r = VerifyRequest(registry: registryOptions.registry.path, address: archive.address)
+            r.cacheRoot = archive.cacheRoot
+            r.time = time
+            r.compareWith = compare
+            r.access = archive.storage.access
+            return r
+        }
+
         func validate() throws {
-            if let time { try TimeArgument.validate(time) }
+            do { try request.validate() } catch { throw ValidationError("\(error)") }
         }
 
         func run() throws {
             try output.run { reporter in
-                let secret = try registryOptions.registry.loadSecret()
-                let when = try time.map(TimeArgument.parse)
-                let result = try ArchiveVerify(
-                    address: archive.address, time: when, compareWith: compare,
-                    scratchRoot: archive.cacheRoot, passphrase: secret.bytes, progress: reporter
-                ).run()
-                let diffs = result.differences
+                let outcome = try VerifyUseCase(request, progress: reporter).run()
                 if !reporter.json {
-                    for line in diffs { print("difference: \(line)") }
+                    for line in outcome.differences { print("difference: \(line)") }
                 }
-                reporter.summary(
-                    [
-                        ("operation", .string("verify")),
-                        ("time", .string(BackupTime.format(result.restore.time))),
-                        ("volumes", .int(Int64(result.restore.volumes))),
-                        ("files", .int(Int64(result.restore.files))),
-                        ("differences", .array(diffs.map { .string($0) })),
-                    ],
-                    text: diffs.isEmpty
-                        ? "verified \(result.restore.volumes) volume(s), \(result.restore.files) files of \(BackupTime.display(result.restore.time))"
-                            + (compare.map { "; identical to \($0)" } ?? "")
-                        : "\(diffs.count) difference(s) from \(compare ?? "")")
-                if !diffs.isEmpty { throw ExitCode(BamExitStatus.failure.rawValue) }
+                reporter.summary(try JSONValue.encoding(outcome), text: outcome.text)
+                if !outcome.differences.isEmpty { throw ExitCode(BamExitStatus.failure.rawValue) }
             }
         }
     }

@@ -20,10 +20,4 @@ struct ArchiveOptions: ParsableArguments {
         if let env = ProcessInfo.processInfo.environment["BAM_CACHE"], !env.isEmpty { return env }
         return "/var/cache/bam"
     }
-
-    /// How the command opens its target, with the command's registry (for
-    /// the `credentials` file); call once the registry is known.
-    func installStorage(registry: Registry) {
-        storage.install(registry: registry)
-    }
 }

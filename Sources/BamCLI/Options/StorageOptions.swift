@@ -8,36 +8,18 @@ struct StorageOptions: ParsableArguments {
     @Option(name: .customLong("s3-region"), help: ArgumentHelp("S3 signing region (default: from the host name, else us-east-1).", valueName: "REGION"))
     var s3Region: String?
 
-    @Option(name: .customLong("s3-parallel-uploads"), help: ArgumentHelp("Volumes uploaded at the same time (default 4).", valueName: "N"))
-    var s3ParallelUploads = 4
+    @Option(
+        name: .customLong("s3-parallel-uploads"),
+        help: ArgumentHelp("Volumes uploaded (and ranges downloaded) at the same time (default: conf's s3-parallel-uploads, else 4).", valueName: "N"))
+    var s3ParallelUploads: Int?
 
     func validate() throws {
-        let range = BamConf.parallelUploadsRange
-        guard range.contains(s3ParallelUploads) else {
-            throw ValidationError("--s3-parallel-uploads must be between \(range.lowerBound) and \(range.upperBound)")
-        }
-        if let s3Region, s3Region.isEmpty || s3Region.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-") }) {
-            throw ValidationError("--s3-region must be a region name such as eu-west-1")
-        }
-        install()
+        do { try access.validate() } catch { throw ValidationError("\(error)") }
     }
 
-    /// Runs once the command line is parsed: every operation of the
-    /// command opens targets with these options (the engine's operations
-    /// open them through `StorageRegistry.open(address:)`), so a command
-    /// only has to include this group.
-    func install(registry: Registry? = nil) {
-        var options = apply(to: StorageRegistry.defaults)
-        if let registry { options.registryPath = registry.path }
-        StorageRegistry.defaults = options
-    }
-
-    /// Applies these options on top of `base`.
-    func apply(to base: StorageOpenOptions) -> StorageOpenOptions {
-        var options = base
-        if let s3Region { options.region = s3Region }
-        options.parallelTransfers = s3ParallelUploads
-        options.program = "bam \(BamVersion.string)"
-        return options
+    /// The options as the engine's request takes them; the lock a writer
+    /// leaves on the target names this program and version.
+    var access: TargetAccess {
+        TargetAccess(s3Region: s3Region, parallelTransfers: s3ParallelUploads, program: "bam \(BamVersion.string)")
     }
 }

@@ -1,7 +1,8 @@
 /// Finds the profile a whole-system backup compares against: forced
 /// (`--force-profile` or conf's `force-profile`: `empty` or a profile
-/// directory), else the one stored in the registry's `profile/`. Profiles
-/// by id come from the Hub, which a later issue adds.
+/// directory), else the one stored in the registry's `profile/`. A backup
+/// linked to a Hub first downloads its profile there
+/// (`HubSession.updateProfile`).
 public enum ProfileSource {
     public static func registryProfile(_ registry: Registry) -> String { registry.path + "/profile" }
 

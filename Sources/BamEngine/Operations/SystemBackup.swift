@@ -28,6 +28,9 @@ public struct SystemBackupOptions {
     public var fullBackup: FullBackupPolicy?
     /// Megabytes; nil: conf's `volsize`.
     public var volumeSize: Int?
+    /// The transport choices; its parallel transfers default to conf's
+    /// `s3-parallel-uploads`.
+    public var access = TargetAccess()
 
     public init(registry: Registry) { self.registry = registry }
 }
@@ -151,6 +154,9 @@ public final class SystemBackup {
                 archive.grafts = [ExtrasLayout.overlayName: extras.path]
                 archive.volumeSize = Int64(o.volumeSize ?? conf.volsize) << 20
                 archive.fullBackup = o.fullBackup ?? (conf.fullBackup == .now ? .always : .olderThan(Int64(conf.fullBackup.seconds)))
+                archive.storage = o.access.openOptions(
+                    registryPath: o.registry.path, confParallelTransfers: conf.setKeys.contains("s3-parallel-uploads") ? conf.s3ParallelUploads : nil)
+                progress.report(.expected(bytes: try ConfinedRoot(root: o.root).regularFileBytes(olist), volumes: nil))
                 let stored = try ArchiveBackup(options: archive, passphrase: try passphrase(), progress: progress).run()
                 result.warnings += stored.statistics.warnings
                 result.archive = stored

@@ -27,6 +27,8 @@ public struct SystemRestoreOptions {
     public var simulate = false
     /// Restore onto a different appliance type.
     public var force = false
+    /// The transport choices for downloading the backup.
+    public var access = TargetAccess()
 
     public init(registry: Registry) { self.registry = registry }
 }
@@ -90,6 +92,7 @@ public final class SystemRestore {
                 extract = scratch! + "/extract"
                 var archive = ArchiveRestoreOptions(address: address, destination: extract, scratchRoot: scratch!)
                 archive.time = o.time
+                archive.storage = o.access.openOptions(registryPath: o.registry.path)
                 progress.report(.phase("downloading the backup"))
                 _ = try ArchiveRestore(options: archive, passphrase: try passphrase(), progress: progress).run()
             }

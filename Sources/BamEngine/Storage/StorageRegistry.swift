@@ -3,21 +3,6 @@ import Foundation
 /// Opens the backend for an address by its scheme. Each backend parses the
 /// rest of its own address.
 public enum StorageRegistry {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var processDefaults = StorageOpenOptions()
-
-    /// Options used by `open(address:)`: the command line sets them once
-    /// (region, registry) so that every operation it runs, restore and
-    /// verify included, opens targets the same way.
-    public static var defaults: StorageOpenOptions {
-        get { lock.lock(); defer { lock.unlock() }; return processDefaults }
-        set { lock.lock(); processDefaults = newValue; lock.unlock() }
-    }
-
-    public static func open(address: String) throws -> StorageBackend {
-        try open(address: address, options: defaults)
-    }
-
     public static func open(address: String, options: StorageOpenOptions) throws -> StorageBackend {
         if address.hasPrefix("file://") { return try FileBackend(address: address) }
         if address.hasPrefix("s3://") || address.hasPrefix("s3+http://") {

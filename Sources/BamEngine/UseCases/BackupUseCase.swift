@@ -23,6 +23,7 @@ public struct BackupRequest: Codable, Sendable, Equatable {
     public var dumpDirectory: String?
     /// `/path`, `mysql:DB[/TABLE]`, `pgsql:DB[/TABLE]`, `-` to exclude.
     public var limits: [String] = []
+    public var access = TargetAccess()
 
     public init(registry: String) { self.registry = registry }
 
@@ -44,6 +45,7 @@ public struct BackupRequest: Codable, Sendable, Equatable {
         }
         if simulate && dumpDirectory != nil { throw BamError.invalid("--simulate and --dump exclude each other") }
         for limit in limits { _ = try Overrides.parseLimit(limit) }
+        try access.validate()
     }
 
     /// What the run does with its result.
@@ -180,6 +182,7 @@ public struct BackupUseCase {
         options.dumpDirectory = request.dumpDirectory
         options.fullBackup = try request.fullBackup.map(FullBackupPolicy.parse)
         options.volumeSize = request.volumeSize
+        options.access = request.access
         if let hub, let record = hub.record { hub.session.setInProgress(record, true) }
         let result: SystemBackupResult
         do {
@@ -245,6 +248,7 @@ public struct BackupUseCase {
         var options = ArchiveBackupOptions(source: source, address: address, cacheRoot: request.cacheRoot)
         options.volumeSize = Int64(request.volumeSize ?? 25) << 20
         options.fullBackup = try FullBackupPolicy.parse(request.fullBackup ?? "1M")
+        options.storage = request.access.openOptions(registryPath: request.registry)
         let result = try ArchiveBackup(options: options, passphrase: secret.bytes, progress: progress).run()
         let s = result.statistics
         var outcome = BackupOutcome(mode: .raw)

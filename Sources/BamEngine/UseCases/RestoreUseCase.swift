@@ -28,6 +28,7 @@ public struct RestoreRequest: Codable, Sendable, Equatable {
     public var simulate = false
     /// Onto a different appliance type; a raw download into a non-empty directory.
     public var force = false
+    public var access = TargetAccess()
 
     public init(registry: String) { self.registry = registry }
 
@@ -53,6 +54,7 @@ public struct RestoreRequest: Codable, Sendable, Equatable {
         }
         if let path { _ = try Self.parsePath(path) }
         for limit in limits { _ = try Overrides.parseLimit(limit) }
+        try access.validate()
     }
 
     /// A `--path`: relative, no `..`; leading `./` and `/` and trailing `/`
@@ -255,6 +257,7 @@ public struct RestoreUseCase {
             options.path = try request.path.map(RestoreRequest.parsePath)
             options.force = request.force
             options.refuseSpecialFiles = request.refuseSpecialFiles
+            options.storage = request.access.openOptions(registryPath: request.registry)
             let secret = try self.secret(record: record, registry: registry)
             let result = try ArchiveRestore(options: options, passphrase: secret.bytes, progress: progress).run()
             return RestoreOutcome(raw: result, destination: destination)
@@ -271,6 +274,7 @@ public struct RestoreUseCase {
         options.skipDatabase = request.skipDatabase
         options.simulate = request.simulate
         options.force = request.force
+        options.access = request.access
         let result = try SystemRestore(
             options: options, passphrase: { try self.secret(record: record, registry: registry).bytes },
             progress: progress

@@ -6,6 +6,7 @@ public struct SessionListRequest: Codable, Sendable, Equatable {
     public var registry: String
     /// The target; nil for the registry's backup address.
     public var address: String?
+    public var access = TargetAccess()
 
     public init(registry: String, address: String? = nil) {
         self.registry = registry
@@ -47,9 +48,7 @@ public struct SessionListUseCase {
     public func run() throws -> SessionList {
         let registry = Registry(path: request.registry)
         let address = try request.address ?? RegistryBackupAddress.load(registry)
-        var options = StorageRegistry.defaults
-        options.registryPath = request.registry
-        let backend = try StorageRegistry.open(address: address, options: options)
+        let backend = try StorageRegistry.open(address: address, options: request.access.openOptions(registryPath: request.registry))
         let resolver = ChainResolver(objects: try backend.list())
         let sessions = resolver.chains.flatMap(\.sets).map {
             BackupSession(time: $0.end, incremental: $0.incremental, volumes: $0.volumes.count, storedBytes: $0.storedSize)

@@ -24,13 +24,15 @@ public enum JobRunner {
         for fd in names.compactMap(Int32.init) where fd > 4 { close(fd) }
     }
 
+    /// Who a job's writer says it is in the target's lock.
+    static let program = "bam-webmin"
+
     static func run(_ job: JobDirectory) -> Int32 {
         var result: JobResult
         do {
             let record = try job.loadRecord()
             let request = try job.loadRequest()
             let log = try JobProgressLog(path: job.events)
-            StorageRegistry.defaults.program = "bam-webmin"
             let started = Date()
             do {
                 result = try perform(request, log: log, started: started)
@@ -66,14 +68,14 @@ public enum JobRunner {
             JobResult(status: BamExitStatus.success.rawValue, ended: Int64(time(nil)), text: text, warnings: log.warnings)
         }
         switch request {
-        case .backup(let backup):
-            StorageRegistry.defaults.registryPath = backup.registry
+        case .backup(var backup):
+            backup.access.program = JobRunner.program
             let outcome = try BackupUseCase(backup, progress: log).run()
             var result = done(outcome.text(elapsed: Date().timeIntervalSince(started)))
             result.backup = outcome
             return result
-        case .restore(let restore):
-            StorageRegistry.defaults.registryPath = restore.registry
+        case .restore(var restore):
+            restore.access.program = JobRunner.program
             let secrets = try readSecrets()
             let outcome = try RestoreUseCase(restore, key: .passphrase(secrets.passphrase, packet: secrets.keyPacket), progress: log).run()
             var result = done(outcome.text(elapsed: Date().timeIntervalSince(started)))

@@ -25,14 +25,8 @@ struct SystemState {
         state.rollbackExists = RollbackStore(root: env.settings.root).exists
         if let address = state.address {
             do {
-                // The registry's own credentials file, as the CLI would use.
-                var options = StorageRegistry.defaults
-                options.registryPath = registry.path
-                let backend = try StorageRegistry.open(address: address, options: options)
-                let newest = try backend.list().compactMap { BackupFileName.parse($0.name) }
-                    .filter { if case .manifest = $0.kind { return true } else { return false } }
-                    .map(\.end).max()
-                state.lastBackup = newest.map(BackupTime.display)
+                let sessions = try SessionListUseCase(SessionListRequest(registry: registry.path, address: address)).run().sessions
+                state.lastBackup = sessions.first.map { BackupTime.display($0.time) }
             } catch {
                 state.lastBackupProblem = "\(error)"
             }

@@ -1,11 +1,12 @@
 import Foundation
 
 /// The module's config (`$WEBMIN_CONFIG/bam/config`, edited on Webmin's
-/// Module Config page through config.info): where the bam program is and
-/// which system it works on. Every value is checked to be an absolute path
-/// (or a URL for the Hub), since each ends up in a command's argv.
+/// Module Config page through config.info): which system the pages work
+/// on. Every value is checked to be an absolute path (or a URL for the
+/// Hub): each becomes a request's path, and the config is editable by
+/// whoever has Webmin's config rights. (`bam_path` is read only by
+/// install_check.pl: the pages never run it; the daily timer does.)
 public struct ModuleSettings {
-    public var bamPath = "/usr/bin/bam"
     public var root = "/"
     public var confDirectory = "/etc/bam"
     public var registry = "/var/lib/bam"
@@ -19,7 +20,6 @@ public struct ModuleSettings {
                 throw CGIError.forbidden("module config: \(error)")
             }
         }
-        bamPath = try path("bam_path", bamPath)
         root = try path("root", root)
         confDirectory = try path("conf_dir", confDirectory)
         registry = try path("registry", registry)
@@ -31,7 +31,4 @@ public struct ModuleSettings {
             hubURL = hub
         }
     }
-
-    /// `--root` and `--conf-dir` for whole-system commands.
-    public var systemArguments: [String] { ["--root", root, "--conf-dir", confDirectory] }
 }

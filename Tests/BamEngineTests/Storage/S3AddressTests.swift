@@ -98,7 +98,7 @@ import Testing
         // Credentials come from the environment or the registry; without
         // them the error says how to provide them.
         do {
-            let backend = try StorageRegistry.open(address: "s3+http://127.0.0.1:9/bucket/p")
+            let backend = try StorageRegistry.open(address: "s3+http://127.0.0.1:9/bucket/p", options: StorageOpenOptions())
             #expect(backend is S3Backend)
         } catch let error as StorageError {
             #expect("\(error)".contains("AWS_ACCESS_KEY_ID"))

@@ -37,8 +37,8 @@ public struct ArchiveBackupOptions {
     /// Top-level names read from other directories (see `SourceWalker.grafts`).
     public var grafts: [String: String] = [:]
     /// How the target is opened (credentials' registry, S3 region) and how
-    /// many volumes are uploaded at once; by default as the command line set.
-    public var storage = StorageRegistry.defaults
+    /// many volumes are uploaded at once.
+    public var storage = StorageOpenOptions()
 
     public init(source: String, address: String, cacheRoot: String) {
         self.source = source

@@ -19,6 +19,9 @@ public struct ArchiveRestoreOptions {
     public var scratchRoot: String
     /// Volumes downloaded and decrypted ahead of the one being applied.
     public var prefetch = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// How the target is opened (credentials' registry, S3 region) and how
+    /// many ranges of a large volume are fetched at once.
+    public var storage = StorageOpenOptions()
 
     public init(address: String, destination: String, scratchRoot: String) {
         self.address = address
@@ -60,7 +63,7 @@ public final class ArchiveRestore {
     }
 
     public func run() throws -> ArchiveRestoreResult {
-        let backend = try StorageRegistry.open(address: options.address)
+        let backend = try StorageRegistry.open(address: options.address, options: options.storage)
         progress.report(.phase("reading the target"))
         let resolver = ChainResolver(objects: try backend.list())
         let sets = try ArchiveRestore.selectSets(resolver, time: options.time, address: backend.address)
@@ -101,7 +104,10 @@ public final class ArchiveRestore {
         let applier = ArchiveApplier(
             tree: tree, base: base, selection: options.path,
             refuseSpecialFiles: options.refuseSpecialFiles, progress: progress)
-        let fetcher = VolumeFetcher(backend: backend, cipher: crypto.cipher, scratch: scratch, volumes: references, ahead: options.prefetch)
+        let fetcher = VolumeFetcher(
+            backend: backend, cipher: crypto.cipher, scratch: scratch, volumes: references, ahead: options.prefetch,
+            rangeTransfers: options.storage.parallelTransfers)
+        progress.report(.expected(bytes: nil, volumes: references.count))
         do {
             var setIndex = 0
             for i in references.indices {

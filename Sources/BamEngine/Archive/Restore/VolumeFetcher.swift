@@ -28,9 +28,11 @@ final class VolumeFetcher {
     private var started = 0
     private var completed = 0
     private let ahead: Int
+    private let rangeTransfers: Int
     private(set) var fetchedBytes: Int64 = 0
 
-    init(backend: StorageBackend, cipher: SymmetricCipher, scratch: String, volumes: [VolumeReference], ahead: Int) {
+    init(backend: StorageBackend, cipher: SymmetricCipher, scratch: String, volumes: [VolumeReference], ahead: Int, rangeTransfers: Int) {
+        self.rangeTransfers = rangeTransfers
         self.backend = backend
         self.cipher = cipher
         self.scratch = scratch
@@ -77,7 +79,6 @@ final class VolumeFetcher {
     /// latency); each range is written straight into its place in the
     /// volume's file, so memory does not grow with the number of ranges.
     static let rangeSize: Int64 = 8 << 20
-    var rangeTransfers = StorageRegistry.defaults.parallelTransfers
 
     private func download(_ name: String, to path: String) throws {
         guard backend.fetchesRangesInPlace, rangeTransfers > 1, let size = try backend.head(name: name)?.size,

@@ -1,6 +1,6 @@
 /// The kinds of tar entries bam writes and restores. Hard links are stored
 /// as separate regular files, sockets are not stored (duplicity's rules).
-public enum TarEntryType: UInt8 {
+public enum TarEntryType: UInt8, Sendable {
     case regular = 0x30  // '0'
     case symlink = 0x32  // '2'
     case characterDevice = 0x33

@@ -7,9 +7,13 @@ public final class ArchiveVerify {
     let passphrase: [UInt8]
     let progress: ProgressReporter
 
-    public init(address: String, time: Int64?, compareWith: String?, scratchRoot: String, passphrase: [UInt8], progress: ProgressReporter = SilentProgress()) {
+    public init(
+        address: String, time: Int64?, compareWith: String?, scratchRoot: String, storage: StorageOpenOptions, passphrase: [UInt8],
+        progress: ProgressReporter = SilentProgress()
+    ) {
         var options = ArchiveRestoreOptions(address: address, destination: "", scratchRoot: scratchRoot)
         options.time = time
+        options.storage = storage
         self.options = options
         self.compareWith = compareWith
         self.passphrase = passphrase
