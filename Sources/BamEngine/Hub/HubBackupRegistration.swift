@@ -29,29 +29,22 @@ public struct HubBackupRegistration: Equatable, Sendable {
 
     /// The registry's `hbr`; nil when there is none or it has no address.
     public static func load(_ registry: Registry) throws -> HubBackupRegistration? {
-        let file = RegistryBackupAddress.path(registry)
-        guard Posix.fileExists(file) else { return nil }
-        var values: [String: String] = [:]
-        for line in String(decoding: try Posix.readFile(file), as: UTF8.self).split(separator: "\n") {
-            let text = line.trimmingCharacters(in: .whitespaces)
-            guard let split = text.firstIndex(where: { $0 == " " || $0 == "=" || $0 == "\t" }) else { continue }
-            let value = text[split...].drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
-            values[String(text[..<split])] = String(value)
-        }
+        // bam wrote `key value` lines before it wrote the original's `key=value`.
+        guard let values = try KeyValueLines.read(RegistryBackupAddress.path(registry), separators: ["=", " ", "\t"]) else { return nil }
         guard let address = values["address"], !address.isEmpty else { return nil }
         return HubBackupRegistration(
             address: address, backupID: values["backup_id"].flatMap { $0.isEmpty ? nil : $0 },
             updated: values["updated"].flatMap { $0.isEmpty ? nil : $0 },
             size: values["size"].flatMap { Int64($0) },
-            skpp: values["skpp"].map { $0 == "true" })
+            skpp: values["skpp"].map { $0.lowercased() == "true" })
     }
 
     public func save(in registry: Registry) throws {
-        var lines = ["address \(address)"]
-        if let backupID { lines.append("backup_id \(backupID)") }
-        if let updated { lines.append("updated \(updated)") }
-        if let size { lines.append("size \(size)") }
-        if let skpp { lines.append("skpp \(skpp)") }
+        var lines = ["address=\(address)"]
+        if let backupID { lines.append("backup_id=\(backupID)") }
+        if let updated { lines.append("updated=\(updated)") }
+        if let size { lines.append("size=\(size)") }
+        if let skpp { lines.append("skpp=\(skpp)") }
         try Posix.makeDirectories(registry.path, mode: 0o700)
         try Posix.writeFileAtomically(RegistryBackupAddress.path(registry), Array((lines.joined(separator: "\n") + "\n").utf8), mode: 0o600)
     }

@@ -90,17 +90,7 @@ public struct HubCredentials: Equatable, Sendable, CustomStringConvertible {
     /// The registry's `credentials` file as Hub credentials; nil when it does
     /// not exist. A hand-written file without `type=` reads as `iamuser`.
     public static func load(from registry: Registry) throws -> HubCredentials? {
-        let file = path(registry)
-        guard Posix.fileExists(file) else { return nil }
-        var values: [String: String] = [:]
-        for (number, raw) in String(decoding: try Posix.readFile(file), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let eq = line.firstIndex(of: "=") else {
-                throw BamError.invalid("\(file) line \(number + 1): expected key=value")
-            }
-            values[line[..<eq].trimmingCharacters(in: .whitespaces).lowercased()] = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-        }
+        guard let values = try KeyValueLines.read(path(registry)) else { return nil }
         return HubCredentials(
             type: values["type"] ?? "iamuser", accessKey: values["accesskey"] ?? "",
             secretKey: values["secretkey"] ?? "", sessionToken: values["sessiontoken"] ?? "",

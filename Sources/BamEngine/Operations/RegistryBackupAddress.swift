@@ -1,7 +1,7 @@
 import Foundation
 
 /// The registry's own backup target: the `address` of its `hbr` file
-/// (`key value` or `key=value` lines; the Hub fills it in a later issue).
+/// (`HubBackupRegistration` reads and writes the file).
 public enum RegistryBackupAddress {
     public static func path(_ registry: Registry) -> String { registry.path + "/hbr" }
 
@@ -10,18 +10,12 @@ public enum RegistryBackupAddress {
         guard Posix.fileExists(file) else {
             throw BamError.invalid("no backup address: \(file) does not exist (give --address URL, or restore from an extract directory)")
         }
-        for line in String(decoding: try Posix.readFile(file), as: UTF8.self).split(separator: "\n") {
-            let text = line.trimmingCharacters(in: .whitespaces)
-            guard text.hasPrefix("address") else { continue }
-            let value = text.dropFirst("address".count).drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
-            if !value.isEmpty { return String(value) }
-        }
-        throw BamError.invalid("\(file) has no 'address' line (give --address URL)")
+        if let registration = try HubBackupRegistration.load(registry) { return registration.address }
+        throw BamError.invalid("\(file) has no address= line (give --address URL)")
     }
 
     /// Records `address` as the registry's backup target.
     public static func save(_ address: String, in registry: Registry) throws {
-        try Posix.makeDirectories(registry.path, mode: 0o700)
-        try Posix.writeFileAtomically(path(registry), Array("address \(address)\n".utf8), mode: 0o600)
+        try HubBackupRegistration(address: address).save(in: registry)
     }
 }

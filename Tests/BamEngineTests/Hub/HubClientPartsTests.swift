@@ -79,6 +79,51 @@ import Glibc
         #expect(try RegistryBackupAddress.load(registry) == "file:///x/y")
     }
 
+    /// One parser per registry file: `hbr` as the original client writes
+    /// it (`key=value`, a date with a space), as bam wrote it before
+    /// (`key value`), and a malformed line named by file and line.
+    @Test("hbr in the original's key=value form, bam's older key value form, and a bad line")
+    func registrationForms() throws {
+        let dir = try Posix.makeTemporaryDirectory(prefix: "bam-hbr-forms-")
+        defer { try? Posix.removeTree(Array(dir.utf8)) }
+        let registry = Registry(path: dir)
+        let file = RegistryBackupAddress.path(registry)
+        try Posix.writeFileAtomically(file, Array("address=s3://s3.amazonaws.com/b/p\nbackup_id=7\nupdated=2026-11-28 01:02:03".utf8), mode: 0o600)
+        #expect(
+            try HubBackupRegistration.load(registry)
+                == HubBackupRegistration(address: "s3://s3.amazonaws.com/b/p", backupID: "7", updated: "2026-11-28 01:02:03"))
+        try Posix.writeFileAtomically(file, Array("address file:///x/y\nbackup_id 4\nskpp True\n".utf8), mode: 0o600)
+        #expect(try HubBackupRegistration.load(registry) == HubBackupRegistration(address: "file:///x/y", backupID: "4", skpp: true))
+        try RegistryBackupAddress.save("file:///z", in: registry)
+        #expect(String(decoding: try Posix.readFile(file), as: UTF8.self) == "address=file:///z\n", "written as the original writes it")
+        try Posix.writeFileAtomically(file, Array("address=file:///x\njunk\n".utf8), mode: 0o600)
+        #expect {
+            _ = try RegistryBackupAddress.load(registry)
+        } throws: {
+            "\($0)".contains("\(file) line 2")
+        }
+    }
+
+    @Test("the credentials file has one parser: what bam's S3 backend reads, the Hub client reads")
+    func credentialsOneParser() throws {
+        let dir = try Posix.makeTemporaryDirectory(prefix: "bam-creds-")
+        defer { try? Posix.removeTree(Array(dir.utf8)) }
+        let registry = Registry(path: dir)
+        // The original client's file: no expiration line for an IAM user.
+        try Posix.writeFileAtomically(
+            HubCredentials.path(registry), Array("type=iamuser\naccesskey=AKID\nsecretkey=S/K+=\n".utf8), mode: 0o600)
+        #expect(try HubCredentials.load(from: registry) == HubCredentials(type: "iamuser", accessKey: "AKID", secretKey: "S/K+="))
+        #expect(try S3Credentials.load(environment: [:], registry: registry) == S3Credentials(accessKey: "AKID", secretKey: "S/K+="))
+        try Posix.writeFileAtomically(HubCredentials.path(registry), Array("type=iamuser\nsecretkey hunter2\n".utf8), mode: 0o600)
+        for attempt in [{ _ = try HubCredentials.load(from: registry) }, { _ = try S3Credentials.load(environment: [:], registry: registry) }] {
+            #expect {
+                try attempt()
+            } throws: {
+                "\($0)".contains("line 2") && !"\($0)".contains("hunter2")
+            }
+        }
+    }
+
     @Test("a profile archive unpacks into the registry's profile, replacing an older one")
     func profileArchive() throws {
         let dir = try Posix.makeTemporaryDirectory(prefix: "bam-hubprofile-")

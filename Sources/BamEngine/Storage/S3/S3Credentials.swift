@@ -34,31 +34,21 @@ public struct S3Credentials: Equatable, Sendable, CustomStringConvertible, Custo
     /// A `credentials` file of `key=value` lines (`accesskey`, `secretkey`,
     /// optional `sessiontoken`; `#` comments); nil when the file does not exist.
     public static func fromFile(_ path: String) throws -> S3Credentials? {
-        guard Posix.fileExists(path) else { return nil }
-        let text = String(decoding: try Posix.readFile(path), as: UTF8.self)
-        return try parse(text, source: path)
+        try KeyValueLines.read(path).map { try fromFields($0, source: path) }
     }
 
     static func parse(_ text: String, source: String) throws -> S3Credentials {
-        var values: [String: String] = [:]
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let eq = line.firstIndex(of: "=") else {
-                // Never quote the line: it may hold the secret.
-                throw BamError.invalid("\(source) line \(number + 1): expected key=value")
-            }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            values[key] = value
-        }
+        try fromFields(try KeyValueLines.parse(text, file: source), source: source)
+    }
+
+    static func fromFields(_ values: [String: String], source: String) throws -> S3Credentials {
         guard let access = values["accesskey"], !access.isEmpty else {
             throw BamError.invalid("\(source) has no accesskey= line")
         }
         guard let secret = values["secretkey"], !secret.isEmpty else {
             throw BamError.invalid("\(source) has no secretkey= line")
         }
-        return S3Credentials(accessKey: access, secretKey: secret, sessionToken: values["sessiontoken"])
+        return S3Credentials(accessKey: access, secretKey: secret, sessionToken: values["sessiontoken"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// The environment's credentials, else the registry's `credentials` file.
