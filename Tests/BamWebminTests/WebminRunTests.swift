@@ -163,6 +163,11 @@ struct WebminRunTests {
         let done = try Self.finished(s, response)
         #expect(Self.result(done) == 0, "\(done.body)")
         #expect(done.body.contains("full backup") && done.body.contains("id=\"job-volumes\">1<"), "\(done.body)")
+        // The log said up front how many bytes the backup reads: what the
+        // page's percentage and time left count against.
+        let logs = FileManager.default.enumerator(atPath: s.base)?.compactMap { $0 as? String }.filter { $0.hasSuffix("events.jsonl") } ?? []
+        let expected = logs.flatMap { (s.read(s.base + "/" + $0) ?? "").split(separator: "\n") }.filter { $0.contains("\"kind\":\"expected\"") }
+        #expect(expected.count == 1 && expected[0].contains("\"expectedBytes\":"), "\(logs) \(expected)")
         let environment = s.read(seen + ".env") ?? ""
         #expect(environment.contains("BAM_ROOT=\(src)"))
         for secret in ["SESSION_ID=", "REMOTE_PASS=", "HTTP_COOKIE=", "webmin-login-password"] {

@@ -39,6 +39,9 @@ final class CommandReporter: ProgressReporter {
         case .volume(let number, let size):
             volumes += 1; draw(force: true)
             if lines { FileHandle.standardError.write(Data("bam: volume \(number) done (\(ByteCount.format(size))), \(files) files so far\n".utf8)) }
+        case .expected:
+            // The terminal line shows counts; a percentage is the pages' business.
+            break
         case .warning(let message):
             warnings.append(message)
             clearLine()

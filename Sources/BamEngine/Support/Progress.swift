@@ -10,6 +10,12 @@ public enum ProgressEvent {
     case volume(number: Int, bytes: Int64)
     /// Something the user should see that does not stop the run.
     case warning(String)
+    /// The work the current phase goes on to do, where it is known up
+    /// front (a restore: the volumes it applies; a whole-system backup:
+    /// the bytes of the changed files), so that a front end can turn the
+    /// items and volumes that follow into a percentage and a time left.
+    /// It holds until the next phase.
+    case expected(bytes: Int64?, volumes: Int?)
 }
 
 public protocol ProgressReporter: AnyObject {

@@ -46,14 +46,18 @@ struct JobSecrets: Codable {
 /// One line of a job's progress log (`events.jsonl`): what the engine
 /// reported, typed, with the time since the job started.
 public struct JobEvent: Codable, Sendable {
-    public enum Kind: String, Codable, Sendable { case phase, progress, volume, warning }
+    public enum Kind: String, Codable, Sendable { case phase, progress, volume, warning, expected }
     public var kind: Kind
     public var seconds: Double
     public var phase: String?
+    /// The counts so far (on an `expected` line: when the work began).
     public var files: Int?
     public var bytes: Int64?
     public var volumes: Int?
     public var message: String?
+    /// On an `expected` line: the work the phase goes on to do.
+    public var expectedBytes: Int64?
+    public var expectedVolumes: Int?
 }
 
 /// How a job ended, written once by its runner.

@@ -39,6 +39,11 @@ final class JobProgressLog: ProgressReporter, @unchecked Sendable {
         case .volume:
             volumes += 1
             write(JobEvent(kind: .volume, seconds: seconds, files: files, bytes: bytes, volumes: volumes))
+        case .expected(let expectedBytes, let expectedVolumes):
+            write(
+                JobEvent(
+                    kind: .expected, seconds: seconds, files: files, bytes: bytes, volumes: volumes,
+                    expectedBytes: expectedBytes, expectedVolumes: expectedVolumes))
         case .warning(let message):
             warnings.append(message)
             write(JobEvent(kind: .warning, seconds: seconds, message: message))

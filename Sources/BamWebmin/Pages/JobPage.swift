@@ -88,7 +88,13 @@ enum JobPage {
             values["duration"] = record.map { "\(max(0, result.ended - $0.started)) s" } ?? ""
         } else if job.isRunning {
             values["running"] = true
-            values["elapsed"] = record.map { "\(max(0, Int64(time(nil)) - $0.started)) s" } ?? ""
+            let elapsed = record.map { max(0, Int64(time(nil)) - $0.started) }
+            values["elapsed"] = elapsed.map { "\($0) s" } ?? ""
+            if let elapsed, let estimate = JobEstimate(events: events, now: Double(elapsed)) {
+                values["estimate"] = [
+                    "percent": estimate.percent, "timeLeft": estimate.secondsLeft.map(JobEstimate.describe(seconds:)) ?? "",
+                ]
+            }
         } else {
             // The runner is gone without a result: it was killed or crashed.
             values["finished"] = true
