@@ -57,10 +57,7 @@ public enum HubServer {
         let service = HubService(store: store, router: RegionRouter(geoip: geoip))
         let templates = try await WebRoutes.loadTemplates(directory: config.templates)
 
-        let router = Router(context: HubRequestContext.self)
-        APIRoutes(service: service, clients: config.clients).add(to: router)
-        WebRoutes(service: service, templates: templates, clients: config.clients, secureCookies: config.secureCookies).add(to: router)
-
+        let router = Self.router(service: service, templates: templates, clients: config.clients, secureCookies: config.secureCookies)
         let total = config.connections.totalWithin(openFileLimit: ConnectionLimits.openFileLimit())
         let app = Application(
             router: router,
@@ -72,5 +69,16 @@ public enum HubServer {
                 onListening(channel.localAddress?.ipAddress ?? config.host, channel.localAddress?.port ?? config.port)
             })
         try await app.runService()
+    }
+
+    /// The API and the pages on one router: what `run` serves, and what
+    /// `HubInProcessClient` answers without a socket.
+    public static func router(
+        service: HubService, templates: MustacheLibrary, clients: ClientAddressPolicy, secureCookies: Bool
+    ) -> Router<HubRequestContext> {
+        let router = Router(context: HubRequestContext.self)
+        APIRoutes(service: service, clients: clients).add(to: router)
+        WebRoutes(service: service, templates: templates, clients: clients, secureCookies: secureCookies).add(to: router)
+        return router
     }
 }

@@ -58,7 +58,7 @@ struct WebTests {
         return web
     }
 
-    @Test("sign in: API key + email, HttpOnly SameSite=Strict session cookie, CSRF on the form", arguments: TestDatabase.allCases)
+    @Test("sign in: API key + email, HttpOnly SameSite=Strict session cookie, CSRF on the form", arguments: TestDatabase.inThisRun)
     func signIn(database: TestDatabase) throws {
         let w = try Self.world(database)
         let web = WebClient(base: w.hub.baseURL)
@@ -97,7 +97,7 @@ struct WebTests {
         #expect(try signed.get("/servers").status == 303)
     }
 
-    @Test("servers, backup detail, key download; output is HTML-escaped", arguments: TestDatabase.allCases)
+    @Test("servers, backup detail, key download; output is HTML-escaped", arguments: TestDatabase.inThisRun)
     func pages(database: TestDatabase) throws {
         let w = try Self.world(database)
         let web = try Self.signIn(w.hub, email: "web@example.com", apiKey: w.apiKey)
@@ -134,7 +134,7 @@ struct WebTests {
         #expect(!(try other.get("/servers").bodyText.contains("web-1")))
     }
 
-    @Test("deleting a backup asks first, needs the CSRF token, and removes its volumes", arguments: TestDatabase.allCases)
+    @Test("deleting a backup asks first, needs the CSRF token, and removes its volumes", arguments: TestDatabase.inThisRun)
     func deleteBackup(database: TestDatabase) throws {
         let w = try Self.world(database)
         let web = try Self.signIn(w.hub, email: "web@example.com", apiKey: w.apiKey)
@@ -168,7 +168,7 @@ struct WebTests {
         #expect(!(try web.get("/servers").bodyText.contains("Server web-1")))
     }
 
-    @Test("API key rotation: the new key works, the old one stops; appliances keep their subkeys", arguments: TestDatabase.allCases)
+    @Test("API key rotation: the new key works, the old one stops; appliances keep their subkeys", arguments: TestDatabase.inThisRun)
     func rotateApiKey(database: TestDatabase) throws {
         let w = try Self.world(database)
         let web = try Self.signIn(w.hub, email: "web@example.com", apiKey: w.apiKey)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 
 /// Hummingbird's request context plus the peer's address, which GeoIP
 /// routing and throttling need.
@@ -10,6 +11,14 @@ public struct HubRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.peerAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// A request that came through no channel (`HubInProcessClient`), from
+    /// `peerAddress`.
+    init(logger: Logger, peerAddress: String?) {
+        struct Source: RequestContextSource { let logger: Logger }
+        self.coreContext = .init(source: Source(logger: logger))
+        self.peerAddress = peerAddress
     }
 }
 

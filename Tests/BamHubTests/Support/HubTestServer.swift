@@ -13,6 +13,10 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomStringConvertible {
 
     var description: String { rawValue }
 
+    /// Both databases; SQLite alone in the fast loop (`make check`), which
+    /// starts no PostgreSQL server.
+    static var inThisRun: [TestDatabase] { TestNeed.standaloneOnly ? [.sqlite] : allCases }
+
     /// A fresh, empty database of this kind.
     func make(in directory: String) throws -> String {
         switch self {

@@ -1,0 +1,75 @@
+import BamHub
+import BamTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+/// A Hub without a server: the same store, service and router `bam-hub
+/// serve` builds, answering through `HubInProcessClient`. For tests of what
+/// a route answers; `HubTestServer` runs the real process where the
+/// socket, the admin commands or the client's transport matter.
+final class InProcessHub: @unchecked Sendable {
+    let directory: String
+    let store: SQLStore
+    let client: HubInProcessClient
+
+    init(_ label: String, database kind: TestDatabase = .sqlite) async throws {
+        var template = Array("/tmp/bam-hub-inproc-\(label)-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestServerError(description: "mkdtemp failed") }
+        directory = String(cString: made)
+        store = try SQLStore(database: try kind.make(in: directory))
+        try store.migrate()
+        let service = HubService(store: store, router: RegionRouter(geoip: .empty))
+        let templates = try await WebRoutes.loadTemplates(directory: HubTestServer.packageRoot + "/templates/hub")
+        client = HubInProcessClient(
+            router: HubServer.router(service: service, templates: templates, clients: ClientAddressPolicy(), secureCookies: false))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    var storageDirectory: String { directory + "/storage" }
+
+    /// A new account's API key.
+    func addAccount(_ email: String) throws -> String {
+        try AdminOperations.addAccount(store: store, email: email).1
+    }
+
+    /// A file:// region under this Hub's directory.
+    func addFileRegion(_ name: String, isDefault: Bool = true) throws {
+        try FileManager.default.createDirectory(atPath: storageDirectory, withIntermediateDirectories: true)
+        try AdminOperations.addRegion(
+            store: store,
+            region: Region(name: name, endpoint: "file://" + storageDirectory, bucket: name, latitude: 0, longitude: 0, isDefault: isDefault))
+    }
+
+    /// A call as the original client makes it: GET parameters in the
+    /// query, other bodies form-encoded, JSON asked for.
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, form: [String: String] = [:], headers: [(name: String, value: String)] = [],
+        from peer: String = "127.0.0.1"
+    ) async throws -> HubInProcessClient.Response {
+        let encoded = form.sorted { $0.key < $1.key }.map { "\(HubTestServer.escape($0.key))=\(HubTestServer.escape($0.value))" }
+            .joined(separator: "&")
+        var fields = HTTPFields()
+        for header in headers { fields[HTTPField.Name(header.name)!] = header.value }
+        fields[.accept] = "application/json"
+        if method == .get || method == .delete {
+            return try await client.call(method, encoded.isEmpty ? path : path + "?" + encoded, headers: fields, peerAddress: peer)
+        }
+        fields[.contentType] = "application/x-www-form-urlencoded"
+        return try await client.call(method, path, headers: fields, body: Array(encoded.utf8), peerAddress: peer)
+    }
+
+    /// An appliance's subkey, as `bam init` gets it.
+    func subkey(_ apiKey: String) async throws -> String {
+        let r = try await call(.get, "/api/backup/subkey/", form: ["apikey": apiKey])
+        #expect(r.status == 200, "\(r.bodyText)")
+        return try #require(Self.json(r) as? [String: Any])["subkey"] as? String ?? ""
+    }
+
+    static func json(_ r: HubInProcessClient.Response) throws -> Any {
+        do { return try JSONSerialization.jsonObject(with: Data(r.body)) } catch {
+            throw TestServerError(description: "HTTP \(r.status) is not JSON: \(r.bodyText)")
+        }
+    }
+}
