@@ -1,3 +1,4 @@
+import BamEngine
 import BamHub
 import BamTestSupport
 import Foundation
@@ -42,17 +43,19 @@ final class InProcessHub: @unchecked Sendable {
             region: Region(name: name, endpoint: "file://" + storageDirectory, bucket: name, latitude: 0, longitude: 0, isDefault: isDefault))
     }
 
-    /// A call as the original client makes it: GET parameters in the
-    /// query, other bodies form-encoded, JSON asked for.
+    /// A call as the clients make it: GET parameters in the query, other
+    /// bodies form-encoded, JSON asked for; from bam (its header) unless
+    /// `asOriginalClient`, as `HubTestServer.call`.
     func call(
         _ method: HTTPRequest.Method, _ path: String, form: [String: String] = [:], headers: [(name: String, value: String)] = [],
-        from peer: String = "127.0.0.1"
+        from peer: String = "127.0.0.1", asOriginalClient: Bool = false
     ) async throws -> HubInProcessClient.Response {
         let encoded = form.sorted { $0.key < $1.key }.map { "\(HubTestServer.escape($0.key))=\(HubTestServer.escape($0.value))" }
             .joined(separator: "&")
         var fields = HTTPFields()
         for header in headers { fields[HTTPField.Name(header.name)!] = header.value }
         fields[.accept] = "application/json"
+        if !asOriginalClient { fields[HTTPField.Name(HubClient.bamClientHeader.name)!] = HubClient.bamClientHeader.value }
         if method == .get || method == .delete {
             return try await client.call(method, encoded.isEmpty ? path : path + "?" + encoded, headers: fields, peerAddress: peer)
         }
