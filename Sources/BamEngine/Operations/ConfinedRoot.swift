@@ -223,6 +223,34 @@ final class ConfinedRoot {
         return copied
     }
 
+    /// The content of the regular file at `path`; nil when nothing is
+    /// there. Anything else there (a symlink, a device, a FIFO that would
+    /// block) or a file over `limit` bytes is refused with the path.
+    func readFile(_ path: RootPath, limit: Int) throws -> [UInt8]? {
+        let read: [UInt8]?? = try withParent(of: path) { fd, name in
+            let input = Posix.withCPath(name) { openat(fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+            if input < 0 {
+                if errno == ENOENT { return nil }
+                throw BamError.unsafePath(path: display(path), reason: "not a regular file (\(String(cString: strerror(errno))))")
+            }
+            defer { close(input) }
+            var st = stat()
+            guard fstat(input, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+                throw BamError.unsafePath(path: display(path), reason: "not a regular file")
+            }
+            guard st.st_size <= limit else {
+                throw BamError.corrupt(what: display(path), reason: "\(st.st_size) bytes, more than the \(limit) this file may have")
+            }
+            var bytes = [UInt8](repeating: 0, count: Int(st.st_size) + 1)
+            let n = try bytes.withUnsafeMutableBytes { try Posix.readFully(input, $0.baseAddress!, $0.count, path: display(path)) }
+            guard n <= Int(st.st_size) else {
+                throw BamError.corrupt(what: display(path), reason: "grew while being read")
+            }
+            return Array(bytes[0..<n])
+        }
+        return read ?? nil
+    }
+
     /// Writes `bytes` to `path` atomically (a temporary name, then a
     /// rename), with `mode` and owner.
     func writeFile(_ path: RootPath, _ bytes: [UInt8], mode: mode_t, uid: UInt32, gid: UInt32) throws {

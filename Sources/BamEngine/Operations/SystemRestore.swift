@@ -104,7 +104,7 @@ public final class SystemRestore {
             }
             try extras.checkPlainTree()
             hooks.environment["BAM_EXTRAS"] = extras.path
-            let plan = try makePlan(extras: extras, systemID: systemID, warnings: collector)
+            let plan = try makePlan(extras: extras, extract: extract, systemID: systemID, warnings: collector)
             if let backupID = plan.backupProfileID, backupID != systemID, backupID != ProfileID.empty, !o.force {
                 throw BamError.incompatible(
                     "the backup is of a \(backupID) system and \(o.root) is \(systemID): restoring onto a different appliance type needs --force")
@@ -148,7 +148,7 @@ public final class SystemRestore {
         }
     }
 
-    func makePlan(extras: ExtrasLayout, systemID: String, warnings: ProgressReporter) throws -> SystemRestorePlan {
+    func makePlan(extras: ExtrasLayout, extract: String, systemID: String, warnings: ProgressReporter) throws -> SystemRestorePlan {
         let o = options
         let backupConf = Posix.fileExists(extras.backupConf) ? try BackupConfRecord.load(extras.backupConf) : nil
         var plan = SystemRestorePlan(
@@ -171,7 +171,8 @@ public final class SystemRestore {
                 }
             }
             if Posix.fileExists(extras.etc + "/passwd") && Posix.fileExists(extras.etc + "/group") {
-                let backup = try UserDatabase.load(directory: extras.etc)
+                var backup = try UserDatabase.load(directory: extras.etc)
+                try takeShadowFromOverlay(&backup, extract: extract)
                 let local = try UserDatabase.load(directory: (o.root.hasSuffix("/") ? o.root : o.root + "/") + "etc")
                 plan.users = try UserDatabaseMerger().merge(backup: backup, local: local)
                 let localUsers = Set(local.passwd.entries.map(\.name))
@@ -190,6 +191,21 @@ public final class SystemRestore {
             plan.packages = try PackageInstaller(root: o.root, progress: progress).plan(names)
         }
         return plan
+    }
+
+    /// The original client's extras carry only passwd and group: its
+    /// shadow and gshadow travel as overlay files (when they changed from
+    /// the profile). Without them the users it merges would come without
+    /// their passwords, so they are read from the overlay, through a
+    /// confined root (the extract is the backup's), when the extras lack them.
+    private func takeShadowFromOverlay(_ backup: inout UserDatabase, extract: String) throws {
+        guard backup.shadow == nil || backup.gshadow == nil else { return }
+        let overlay = try ConfinedRoot(root: extract)
+        func read(_ kind: AccountFileKind) throws -> AccountFile? {
+            try overlay.readFile(kind.rootPath, limit: AccountFile.sizeLimit).map { AccountFile.parse($0, kind: kind) }
+        }
+        if backup.shadow == nil { backup.shadow = try read(.shadow) }
+        if backup.gshadow == nil { backup.gshadow = try read(.gshadow) }
     }
 
     /// Users and groups, then the overlay, then owners and modes, then

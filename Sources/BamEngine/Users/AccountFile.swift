@@ -43,6 +43,10 @@ public struct AccountFile: Equatable, Sendable {
         kind.idField.flatMap { entry.number(at: $0) }
     }
 
+    /// The most an account file from a backup may hold: some hundred
+    /// thousand accounts, far beyond any server, short of filling memory.
+    public static let sizeLimit = 64 << 20
+
     public static func parse(_ bytes: [UInt8], kind: AccountFileKind) -> AccountFile {
         var raw = bytes.split(separator: PathBytes.newline, omittingEmptySubsequences: false).map(Array.init)
         if raw.last?.isEmpty == true { raw.removeLast() }
