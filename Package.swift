@@ -76,7 +76,8 @@ let package = Package(
 
         // Servers the tests start (moto, PostgreSQL, MariaDB, bam-hub), shared by the test targets.
         .target(name: "BamTestSupport", path: "Tests/BamTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "RSync", "HTTP", "XML", "BamTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BamEngineTests", dependencies: ["BamEngine", "GPG", "Deflate", "RSync", "HTTP", "XML", "BamTestSupport"], swiftSettings: swiftSettings),
         // Depends on the executable so that `swift test` builds the binary it runs.
         .testTarget(
             name: "BamCLITests", dependencies: ["bam", "bam-hub", "BamEngine", "BamTestSupport", .product(name: "Crypto", package: "swift-crypto")],

@@ -4,11 +4,18 @@ import Glibc
 #endif
 
 /// Reads a file descriptor to its end and gives back an OpenPGP message
-/// (RFC 4880) holding it: a compressed data packet (ZLIB) around one binary
-/// literal data packet. gpg, told `--no-literal`, encrypts this as it is,
-/// so bam compresses with ISA-L rather than gpg with zlib; the result is
-/// the same packet structure gpg writes itself, and any OpenPGP reader
-/// (duplicity's gpg) decrypts it to the plain bytes.
+/// (RFC 4880) holding it: a compressed data packet (ZIP, raw deflate)
+/// around one binary literal data packet. gpg, told `--no-literal`,
+/// encrypts this as it is, so bam compresses with ISA-L rather than gpg
+/// with zlib; the result is the packet structure gpg writes itself, and
+/// any OpenPGP reader (duplicity's gpg) decrypts it to the plain bytes.
+///
+/// Whether to compress is decided for each 64 KiB chunk
+/// (`CompressibilityEstimate`): chunks of random or already-compressed
+/// data go into the deflate stream as stored blocks, costing no
+/// compression time, while the text and binaries around them are still
+/// compressed. (ZIP rather than ZLIB because a zlib trailer's checksum
+/// would have to cover the stored chunks igzip never saw.)
 ///
 /// The literal packet's length is not known in advance (the input may be
 /// a pipe), so its body goes out as 64 KiB partial body lengths and a last
@@ -28,11 +35,11 @@ final class CompressedMessageReader {
 
     init(fd: Int32, level: Int, timestamp: UInt32 = UInt32(truncatingIfNeeded: time(nil))) throws {
         self.fd = fd
-        compressor = try ZlibCompressor(level: level)
+        compressor = try ZlibCompressor(level: level, format: .raw)
         body = .allocate(byteCount: Self.chunk + Self.readSize, alignment: 16)
         // Old-format packet header, tag 8 (compressed data), indeterminate
-        // length (it runs to the end of the message); algorithm 2, ZLIB.
-        pending = [0xA3, 0x02]
+        // length (it runs to the end of the message); algorithm 1, ZIP.
+        pending = [0xA3, 0x01]
         pending.reserveCapacity(Self.readSize)
         // New-format tag 11 (literal data); its body starts with format 'b'
         // (binary), an empty file name and the time, as gpg writes for stdin.
@@ -67,8 +74,8 @@ final class CompressedMessageReader {
         if n == 0 {
             // The last length must be definite; it is never zero-length
             // after a partial one, as a partial is only sent with more behind it.
-            try compress(Self.definiteLength(bodyCount))
-            try compress(UnsafeRawBufferPointer(rebasing: body[0..<bodyCount]), finish: true)
+            try put(Self.definiteLength(bodyCount), UnsafeRawBufferPointer(rebasing: body[0..<bodyCount]))
+            try compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true)
             bodyCount = 0
             inputEnded = true
             return
@@ -76,13 +83,25 @@ final class CompressedMessageReader {
         bodyCount += n
         var sent = 0
         while bodyCount - sent > Self.chunk {
-            try compress([0xE0 | 16])  // partial body length of 2^16
-            try compress(UnsafeRawBufferPointer(rebasing: body[sent..<sent + Self.chunk]))
+            // A partial body length of 2^16, then the chunk.
+            try put([0xE0 | 16], UnsafeRawBufferPointer(rebasing: body[sent..<sent + Self.chunk]))
             sent += Self.chunk
         }
         if sent > 0 {
             bodyCount -= sent
             body.baseAddress!.copyMemory(from: body.baseAddress! + sent, byteCount: bodyCount)
+        }
+    }
+
+    /// One framed piece of the literal body: compressed, or stored as it
+    /// is when compressing would not pay.
+    private func put(_ length: [UInt8], _ data: UnsafeRawBufferPointer) throws {
+        if CompressibilityEstimate.worthCompressing(data) {
+            try compress(length)
+            try compress(data)
+        } else {
+            try length.withUnsafeBytes { try compressor.store($0) { pending.append(contentsOf: $0) } }
+            try compressor.store(data) { pending.append(contentsOf: $0) }
         }
     }
 

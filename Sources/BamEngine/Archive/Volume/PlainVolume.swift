@@ -8,5 +8,4 @@ struct PlainVolume {
     let startBlock: Int?
     let endPath: [UInt8]
     let endBlock: Int?
-    let compress: Bool
 }

@@ -110,7 +110,7 @@ final class VolumeUploader {
         let output = try BufferedFileWriter(creating: encryptedPath)
         var hash = Insecure.SHA1()
         do {
-            try cipher.encrypt(inputFD: input, compress: volume.compress) { piece in
+            try cipher.encrypt(inputFD: input, compress: true) { piece in
                 hash.update(bufferPointer: piece)
                 try output.write(piece)
             }

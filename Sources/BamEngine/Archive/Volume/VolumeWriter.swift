@@ -4,9 +4,8 @@ import Glibc
 
 /// Cuts the stream of tar entries into volumes of at most `limit` bytes,
 /// splitting only between entries, and remembers each volume's first and
-/// last path for the manifest. A volume is also cut early where the data
-/// turns from compressible to random or back (see
-/// `CompressibilitySampler`), so its compression decision fits it.
+/// last path for the manifest. (Whether to compress is decided per 64 KiB
+/// chunk when the volume is encrypted: `CompressedMessageReader`.)
 final class VolumeWriter {
     private let directory: String
     private let limit: Int64
@@ -14,7 +13,6 @@ final class VolumeWriter {
     private var number = 0
     private var start: ([UInt8], Int?)?
     private var end: ([UInt8], Int?)?
-    private var sampler = CompressibilitySampler()
     private static let footerRoom: Int64 = 2 * 512 + Int64(TarFormat.recordSize)
 
     init(directory: String, limit: Int64) {
@@ -27,26 +25,20 @@ final class VolumeWriter {
     func append(header: [UInt8], data: UnsafeRawBufferPointer?, path: [UInt8], block: Int?) throws -> PlainVolume? {
         let dataCount = data?.count ?? 0
         let entrySize = Int64(header.count + dataCount + TarHeaderEncoder.padding(dataCount))
-        let kind = data.flatMap { CompressibilitySampler.kind(of: $0) }
         var closed: PlainVolume?
-        if let current = output, current.written > 0,
-            current.written + entrySize + VolumeWriter.footerRoom > limit
-                || sampler.shouldCutBefore(kind, count: dataCount, volumeBytes: current.written)
-        {
+        if let current = output, current.written > 0, current.written + entrySize + VolumeWriter.footerRoom > limit {
             closed = try closeVolume()
         }
         if output == nil {
             number += 1
             output = try BufferedFileWriter(creating: "\(directory)/plain-vol\(number).tar")
             start = (path, block)
-            sampler.reset()
         }
         let out = output!
         try out.write(header)
         if let data, dataCount > 0 {
             try out.write(data)
             try out.writeZeros(TarHeaderEncoder.padding(dataCount))
-            sampler.add(kind, count: dataCount)
         }
         end = (path, block)
         return closed
@@ -74,7 +66,6 @@ final class VolumeWriter {
         return PlainVolume(
             number: number, path: out.path, size: out.written,
             startPath: start!.0, startBlock: start!.1,
-            endPath: end!.0, endBlock: end!.1,
-            compress: sampler.worthCompressing)
+            endPath: end!.0, endBlock: end!.1)
     }
 }
