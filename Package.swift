@@ -35,10 +35,12 @@ let package = Package(
         .systemLibrary(name: "CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
         .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Swift wrappers that keep the C APIs private.
-        // Deflate: ISA-L's deflate/inflate, and libbzip2's decoder for OpenPGP's BZip2.
-        .target(name: "Deflate", dependencies: ["CIsal", "CBzip2"], swiftSettings: swiftSettings),
+        // Deflate: ISA-L's deflate/inflate, zlib's deflate (the `best`
+        // compression), and libbzip2's decoder for OpenPGP's BZip2.
+        .target(name: "Deflate", dependencies: ["CIsal", "CZlib", "CBzip2"], swiftSettings: swiftSettings),
         .target(name: "GPG", dependencies: ["CGpgme", "Deflate"], swiftSettings: swiftSettings),
         .target(name: "RSync", dependencies: ["CRsync"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "BamEngine",
             dependencies: [
-                "GPG", "RSync", "HTTP", "XML",
+                "GPG", "Deflate", "RSync", "HTTP", "XML",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -58,7 +60,7 @@ let package = Package(
         // Front ends.
         .target(
             name: "BamCLI",
-            dependencies: ["BamEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BamEngine", "Deflate", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bam", dependencies: ["BamCLI"], swiftSettings: swiftSettings),
 

@@ -7,6 +7,7 @@ apt_packages=(
     libgpgme-dev librsync-dev libcurl4-openssl-dev libxml2-dev   # C libraries
     libisal-dev                                                # fast deflate (volume compression)
     libbz2-dev                                                 # BZip2 volumes (gpg --compress-algo bzip2)
+    zlib1g-dev                                                 # zlib deflate (compression best)
     gnupg gpgconf                                              # encryption
     duplicity python3-boto3                                    # the format oracle
     python3-cryptography                                       # key packet tests

@@ -6,8 +6,8 @@ public enum DeflateError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .badLevel(let level): return "compression level \(level) is not one of 0...3"
-        case .compression(let code): return "compression failed (isa-l code \(code))"
+        case .badLevel(let level): return "compression level \(level) is out of range"
+        case .compression(let code): return "compression failed (code \(code))"
         case .corrupt(let reason): return "compressed data is damaged: \(reason)"
         }
     }

@@ -1,104 +1,88 @@
-internal import CIsal
+internal import CZlib
 
-/// Streaming DEFLATE compression (RFC 1951 raw, or in the zlib RFC 1950
-/// wrapper) with Intel's ISA-L igzip: at levels 1 and 2 it is about four
-/// times faster than zlib's level 1 on text and compresses a little
-/// better, and any inflater reads it. A raw stream can also carry data as
-/// it is (`store`), in stored blocks between compressed ones, so that data
-/// that would not shrink costs no compression time. Not thread-safe: one
-/// compressor per stream.
-public final class ZlibCompressor {
-    public enum Format { case raw, zlib }
-
-    private let stream: UnsafeMutablePointer<isal_zstream>
-    private let levelBuffer: UnsafeMutableRawBufferPointer?
+/// A raw DEFLATE stream (RFC 1951) made with zlib, at the level gpg uses
+/// (`VolumeCompression.best`). Stored data goes through zlib at level 0,
+/// which keeps its window true to what the inflater will have seen.
+/// Not thread-safe: one compressor per stream.
+public final class ZlibCompressor: DeflateStream {
+    private let stream: UnsafeMutablePointer<z_stream>
     private let output: UnsafeMutableRawBufferPointer
-    private let format: Format
+    private let level: Int32
+    private var currentLevel: Int32
     private var finished = false
-    /// Input went to igzip since the last flush: a stored block must wait
-    /// until its compressed block is closed and byte-aligned.
-    private var compressedSinceFlush = false
 
-    /// `level` is igzip's 0...3 (0 fastest; 2 is the best trade on text).
-    public init(level: Int, format: Format = .zlib, outputBufferSize: Int = 256 << 10) throws {
-        guard (0...3).contains(level) else { throw DeflateError.badLevel(level) }
+    public init(level: Int, outputBufferSize: Int = 256 << 10) throws {
+        guard (1...9).contains(level) else { throw DeflateError.badLevel(level) }
         stream = .allocate(capacity: 1)
-        isal_deflate_init(stream)
-        let size = Int(bam_isal_level_buffer_size(UInt32(level)))
-        levelBuffer = size > 0 ? .allocate(byteCount: size, alignment: 64) : nil
-        stream.pointee.level = UInt32(level)
-        stream.pointee.level_buf = levelBuffer?.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        stream.pointee.level_buf_size = UInt32(size)
-        stream.pointee.gzip_flag = UInt16(format == .zlib ? IGZIP_ZLIB : IGZIP_DEFLATE)
-        self.format = format
+        stream.initialize(to: z_stream())
+        let code = bam_deflate_init_raw(stream, Int32(level))
+        guard code == Z_OK else {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            throw DeflateError.compression(code: code)
+        }
+        self.level = Int32(level)
+        currentLevel = Int32(level)
         output = .allocate(byteCount: outputBufferSize, alignment: 16)
     }
 
     deinit {
+        deflateEnd(stream)
+        stream.deinitialize(count: 1)
         stream.deallocate()
-        levelBuffer?.deallocate()
         output.deallocate()
     }
 
-    /// Compresses `input`, handing compressed bytes to `emit` as they are
-    /// made. The call with `finish` true ends the stream (zlib trailer
-    /// included); no call may follow it.
-    public func compress(
-        _ input: UnsafeRawBufferPointer, finish: Bool = false,
-        emit: (UnsafeRawBufferPointer) throws -> Void
-    ) throws {
-        precondition(!finished, "ZlibCompressor used after the end of its stream")
-        compressedSinceFlush = compressedSinceFlush || input.count > 0
-        try deflate(input, finish: finish, emit: emit)
+    public func compress(_ input: UnsafeRawBufferPointer, finish: Bool, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try setLevel(level, emit: emit)
+        try run(input, flush: finish ? Z_FINISH : Z_NO_FLUSH, emit: emit)
         if finish { finished = true }
     }
 
-    /// Puts `input` into the stream as it is, in stored blocks (raw
-    /// streams only: a zlib trailer's checksum covers only what igzip
-    /// saw). The compressed block before it is closed first with a full
-    /// flush, which also keeps the blocks after it from referring back
-    /// across data igzip did not see.
     public func store(_ input: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        precondition(!finished, "ZlibCompressor used after the end of its stream")
-        precondition(format == .raw, "stored blocks are only for raw streams")
-        if compressedSinceFlush {
-            stream.pointee.flush = UInt16(FULL_FLUSH)
-            try deflate(UnsafeRawBufferPointer(start: nil, count: 0), finish: false, emit: emit)
-            stream.pointee.flush = UInt16(NO_FLUSH)
-            compressedSinceFlush = false
-        }
-        var offset = 0
-        while offset < input.count {
-            // RFC 1951 3.2.4: BFINAL 0 and BTYPE 00 (the rest of the byte
-            // is padding, the stream being byte-aligned here), LEN, NLEN.
-            let count = min(input.count - offset, Int(UInt16.max))
-            let length = UInt16(count)
-            let header: [UInt8] = [0x00, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
-            try header.withUnsafeBytes { try emit($0) }
-            try emit(UnsafeRawBufferPointer(rebasing: input[offset..<offset + count]))
-            offset += count
-        }
+        try setLevel(0, emit: emit)
+        try run(input, flush: Z_NO_FLUSH, emit: emit)
     }
 
-    private func deflate(_ input: UnsafeRawBufferPointer, finish: Bool, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        // isa-l takes a 32-bit count; feed larger inputs in slices.
+    /// deflateParams ends the current block; it asks for more room until
+    /// the block is out.
+    private func setLevel(_ wanted: Int32, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        precondition(!finished, "ZlibCompressor used after the end of its stream")
+        guard wanted != currentLevel else { return }
+        stream.pointee.next_in = nil
+        stream.pointee.avail_in = 0
+        while true {
+            stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = UInt32(output.count)
+            let code = deflateParams(stream, wanted, Z_DEFAULT_STRATEGY)
+            let produced = output.count - Int(stream.pointee.avail_out)
+            if produced > 0 { try emit(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
+            if code == Z_OK { break }
+            guard code == Z_BUF_ERROR, produced > 0 else { throw DeflateError.compression(code: code) }
+        }
+        currentLevel = wanted
+    }
+
+    private func run(_ input: UnsafeRawBufferPointer, flush: Int32, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        // zlib takes a 32-bit count; feed larger inputs in slices.
         var offset = 0
         repeat {
             let count = min(input.count - offset, 1 << 30)
-            let last = finish && offset + count == input.count
+            let last = offset + count == input.count
             stream.pointee.next_in =
-                count > 0 ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self)) : nil
+                count > 0 ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: Bytef.self)) : nil
             stream.pointee.avail_in = UInt32(count)
-            stream.pointee.end_of_stream = last ? 1 : 0
-            repeat {
-                stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let mode = last ? flush : Z_NO_FLUSH
+            while true {
+                stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
                 stream.pointee.avail_out = UInt32(output.count)
-                let code = isal_deflate(stream)
-                guard code == COMP_OK else { throw DeflateError.compression(code: code) }
+                let code = CZlib.deflate(stream, mode)
+                guard code == Z_OK || code == Z_STREAM_END || code == Z_BUF_ERROR else { throw DeflateError.compression(code: code) }
                 let produced = output.count - Int(stream.pointee.avail_out)
                 if produced > 0 { try emit(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
-            } while stream.pointee.avail_out == 0 || stream.pointee.avail_in > 0
-                || (last && bam_isal_deflate_finished(stream) == 0)
+                if code == Z_STREAM_END { break }
+                if stream.pointee.avail_out > 0 && stream.pointee.avail_in == 0 && mode != Z_FINISH { break }
+            }
             offset += count
         } while offset < input.count
     }

@@ -24,7 +24,7 @@ final class CompressedMessageReader {
     private static let chunk = 1 << 16
     private static let readSize = 1 << 18
     private let fd: Int32
-    private let compressor: ZlibCompressor
+    private let compressor: DeflateStream
     /// Literal packet body waiting to be framed: at most one chunk plus one read.
     private let body: UnsafeMutableRawBufferPointer
     private var bodyCount = 0
@@ -33,9 +33,9 @@ final class CompressedMessageReader {
     private var pendingStart = 0
     private var inputEnded = false
 
-    init(fd: Int32, level: Int, timestamp: UInt32 = UInt32(truncatingIfNeeded: time(nil))) throws {
+    init(fd: Int32, compression: VolumeCompression, timestamp: UInt32 = UInt32(truncatingIfNeeded: time(nil))) throws {
         self.fd = fd
-        compressor = try ZlibCompressor(level: level, format: .raw)
+        compressor = try compression.makeStream()
         body = .allocate(byteCount: Self.chunk + Self.readSize, alignment: 16)
         // Old-format packet header, tag 8 (compressed data), indeterminate
         // length (it runs to the end of the message); algorithm 1, ZIP.

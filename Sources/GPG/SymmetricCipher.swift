@@ -1,3 +1,4 @@
+import Deflate
 import Foundation
 internal import CGpgme
 #if canImport(Glibc)
@@ -18,13 +19,12 @@ import Glibc
 public final class SymmetricCipher {
     private let home: GPGHome
     private let passphrase: [UInt8]
-    private let compressionLevel: Int
+    private let compression: VolumeCompression
 
-    /// `compressionLevel` is ISA-L igzip's 0...3.
-    public init(home: GPGHome, passphrase: [UInt8], compressionLevel: Int = 2) {
+    public init(home: GPGHome, passphrase: [UInt8], compression: VolumeCompression = .fast) {
         self.home = home
         self.passphrase = passphrase
-        self.compressionLevel = compressionLevel
+        self.compression = compression
     }
 
     /// Encrypts everything readable from `inputFD`, handing the ciphertext
@@ -33,7 +33,7 @@ public final class SymmetricCipher {
     public func encrypt(inputFD: Int32, compress: Bool, output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         try withContext { ctx in
             var plain: gpgme_data_t?
-            let message = compress ? try CompressedMessageReader(fd: inputFD, level: compressionLevel) : nil
+            let message = compress ? try CompressedMessageReader(fd: inputFD, compression: compression) : nil
             let source = message.map { message in CallbackData(reader: { try message.read(into: $0) }) }
             if let source {
                 try check(gpgme_data_new_from_cbs(&plain, source.callbacks, Unmanaged.passUnretained(source).toOpaque()), "reading the input")

@@ -51,6 +51,32 @@ struct ArchiveCommandTests {
         #expect(differs.stdout.contains("etc/app.conf"))
     }
 
+    /// `--compression best` (zlib 6) stores text smaller than the default
+    /// and restores and verifies the same; a value it does not know is a
+    /// usage error.
+    @Test("--compression best: smaller on text, same restore; an unknown value exits 64")
+    func compressionBest() throws {
+        let s = try CLISandbox("compression")
+        try s.initialise()
+        var text = ""
+        for i in 0..<40_000 { text += "line \(i): the quick brown fox \(i % 97) jumps over the lazy dog\n" }
+        try Posix.makeDirectories(s.source, mode: 0o755)
+        try Posix.writeFileAtomically(s.source + "/words.txt", Array(text.utf8), mode: 0o644)
+        var stored: [String: Int] = [:]
+        for level in ["fast", "best"] {
+            let address = s.address + "-" + level
+            let backup = try s.bam(["backup", "--raw-upload", s.source, "--address", address, "--compression", level, "--json"])
+            #expect(backup.status == 0, "\(backup.stderr)")
+            stored[level] = try CLISandbox.json(backup.stdout)["stored_bytes"] as? Int
+            let out = s.path("out-" + level)
+            #expect(try s.bam(["restore", "--raw-download", out, "--address", address]).status == 0)
+            #expect(try Posix.readFile(out + "/words.txt") == Array(text.utf8))
+            #expect(try s.bam(["verify", "--address", address, "--compare", s.source]).status == 0)
+        }
+        #expect((stored["best"] ?? .max) < (stored["fast"] ?? 0), "\(stored)")
+        #expect(try s.bam(["backup", "--raw-upload", s.source, "--address", s.address, "--compression", "zstd"]).status == 64)
+    }
+
     @Test("a wrong passphrase exits 11 with a clear message")
     func wrongPassphrase() throws {
         let s = try CLISandbox("wrongpass")

@@ -1,3 +1,4 @@
+import Deflate
 import Foundation
 
 /// The `conf` file in the configuration directory (`BAM_CONF`, the
@@ -10,7 +11,7 @@ public struct BamConf: Equatable, Sendable {
     public static let keys = [
         "volsize", "s3-parallel-uploads", "full-backup", "restore-cache-size", "restore-cache-dir",
         "backup-skip-files", "backup-skip-packages", "backup-skip-database", "force-profile",
-        "mysql-defaults-file", "pgsql-host", "pgsql-port", "pgsql-user",
+        "mysql-defaults-file", "pgsql-host", "pgsql-port", "pgsql-user", "compression",
     ]
 
     /// Volume size in megabytes.
@@ -21,6 +22,9 @@ public struct BamConf: Equatable, Sendable {
     /// What `s3-parallel-uploads` (and `--s3-parallel-uploads`) may be.
     public static let parallelUploadsRange = 1...64
     public var s3ParallelUploads = 1
+    /// How hard volumes are compressed: `fast` (ISA-L) or `best` (zlib 6,
+    /// gpg's and so duplicity's level). bam's own key.
+    public var compression = VolumeCompression.fast
     public var fullBackup = FullBackupInterval.olderThan(count: 1, unit: .month)
     public var restoreCacheSize = RestoreCacheSize.percentOfFreeSpace(50)
     public var restoreCacheDir = "/var/cache/bam/restore"
@@ -99,6 +103,11 @@ public struct BamConf: Equatable, Sendable {
                     throw fail("pgsql-port must be a port number from 1 to 65535, got '\(Posix.display(value))'")
                 }
                 conf.pgsqlPort = port
+            case "compression":
+                guard let compression = VolumeCompression(rawValue: value) else {
+                    throw fail("compression must be fast or best, got '\(Posix.display(value))'")
+                }
+                conf.compression = compression
             case "pgsql-user":
                 guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else {
                     throw fail("pgsql-user must be a user name (letters, digits, _ - .), got '\(Posix.display(value))'")

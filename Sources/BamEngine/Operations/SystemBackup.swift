@@ -1,3 +1,4 @@
+import Deflate
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -28,6 +29,8 @@ public struct SystemBackupOptions {
     public var fullBackup: FullBackupPolicy?
     /// Megabytes; nil: conf's `volsize`.
     public var volumeSize: Int?
+    /// nil: conf's `compression`.
+    public var compression: VolumeCompression?
     /// The transport choices; its parallel transfers default to conf's
     /// `s3-parallel-uploads`.
     public var access = TargetAccess()
@@ -153,6 +156,7 @@ public final class SystemBackup {
                 archive.include = { selection.includes($0) }
                 archive.grafts = [ExtrasLayout.overlayName: extras.path]
                 archive.volumeSize = Int64(o.volumeSize ?? conf.volsize) << 20
+                archive.compression = o.compression ?? conf.compression
                 archive.fullBackup = o.fullBackup ?? (conf.fullBackup == .now ? .always : .olderThan(Int64(conf.fullBackup.seconds)))
                 archive.storage = o.access.openOptions(
                     registryPath: o.registry.path, confParallelTransfers: conf.setKeys.contains("s3-parallel-uploads") ? conf.s3ParallelUploads : nil)

@@ -1,3 +1,4 @@
+import Deflate
 import Foundation
 
 /// What a front end asks of a backup: the `bam backup` options, typed, and
@@ -23,6 +24,8 @@ public struct BackupRequest: Codable, Sendable, Equatable {
     public var dumpDirectory: String?
     /// `/path`, `mysql:DB[/TABLE]`, `pgsql:DB[/TABLE]`, `-` to exclude.
     public var limits: [String] = []
+    /// nil: conf's `compression` (a raw backup: fast).
+    public var compression: VolumeCompression?
     public var access = TargetAccess()
 
     public init(registry: String) { self.registry = registry }
@@ -182,6 +185,7 @@ public struct BackupUseCase {
         options.dumpDirectory = request.dumpDirectory
         options.fullBackup = try request.fullBackup.map(FullBackupPolicy.parse)
         options.volumeSize = request.volumeSize
+        options.compression = request.compression
         options.access = request.access
         if let hub, let record = hub.record { hub.session.setInProgress(record, true) }
         let result: SystemBackupResult
@@ -249,6 +253,7 @@ public struct BackupUseCase {
         options.volumeSize = Int64(request.volumeSize ?? 25) << 20
         options.fullBackup = try FullBackupPolicy.parse(request.fullBackup ?? "1M")
         options.storage = request.access.openOptions(registryPath: request.registry)
+        options.compression = request.compression ?? .fast
         let result = try ArchiveBackup(options: options, passphrase: secret.bytes, progress: progress).run()
         let s = result.statistics
         var outcome = BackupOutcome(mode: .raw)

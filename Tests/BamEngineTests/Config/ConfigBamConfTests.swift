@@ -39,9 +39,11 @@ struct ConfigBamConfTests {
             pgsql-host /var/run/postgresql
             pgsql-port 5433
             pgsql-user postgres
+            compression best
 
             """)
         let conf = try BamConf.load(confDirectory: tree.path)
+        #expect(conf.compression == .best)
         #expect(conf.volsize == 50)
         #expect(conf.s3ParallelUploads == 4)
         #expect(conf.fullBackup == .now)
@@ -110,6 +112,9 @@ struct ConfigBamConfTests {
         BadCase(
             name: "relative cache dir", text: "restore-cache-dir cache\n",
             message: "/conf:1: restore-cache-dir must be an absolute path"),
+        BadCase(
+            name: "compression", text: "compression zstd\n",
+            message: "/conf:1: compression must be fast or best, got 'zstd'"),
         BadCase(
             name: "parallel uploads", text: "s3-parallel-uploads 0\n",
             message: "/conf:1: s3-parallel-uploads must be a whole number from 1 to 64"),

@@ -39,10 +39,10 @@ struct OpenPGPCompressionTests {
         return out
     }
 
-    static func compressedMessage(_ data: [UInt8]) throws -> [UInt8] {
+    static func compressedMessage(_ data: [UInt8], compression: VolumeCompression = .fast) throws -> [UInt8] {
         var message: [UInt8] = []
         try Pipe.feeding(data) { fd in
-            let reader = try CompressedMessageReader(fd: fd, level: 2)
+            let reader = try CompressedMessageReader(fd: fd, compression: compression)
             var buffer = [UInt8](repeating: 0, count: 16 << 10)
             while true {
                 let n = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
@@ -108,8 +108,10 @@ struct OpenPGPCompressionTests {
     /// Text, random data, text: each 64 KiB chunk is compressed or stored
     /// by its own estimate, so the random middle costs no compression time
     /// and the text on both sides still shrinks; gpg and bam read it back.
-    @Test("chunks of random data are stored, the text around them compressed, in one message gpg reads")
-    func mixedChunks() throws {
+    @Test(
+        "chunks of random data are stored, the text around them compressed, in one message gpg reads",
+        arguments: VolumeCompression.allCases)
+    func mixedChunks(compression: VolumeCompression) throws {
         let text = Self.text(count: 1 << 20, seed: 3)
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         let random = (0..<(2 << 20)).map { _ -> UInt8 in
@@ -117,14 +119,14 @@ struct OpenPGPCompressionTests {
             return UInt8(truncatingIfNeeded: state)
         }
         let data = text + random + text
-        let message = try Self.compressedMessage(data)
+        let message = try Self.compressedMessage(data, compression: compression)
         #expect(try Self.extract(message, step: 1 << 16) == data)
         // The random part is stored (5 bytes a block, a 1-byte length piece
         // per chunk), the text compressed to a fraction.
         #expect(message.count > random.count && message.count < random.count + (2 << 20) / 4, "\(message.count)")
         #expect(message.count < random.count + 64 << 10, "the text shrinks: \(message.count)")
         try Self.withHome { home, scratch in
-            let cipher = SymmetricCipher(home: home, passphrase: Self.passphrase)
+            let cipher = SymmetricCipher(home: home, passphrase: Self.passphrase, compression: compression)
             let encrypted = try cipher.encrypt(data, compress: true)
             let path = "\(scratch)/mixed.gpg", out = "\(scratch)/mixed.out"
             try Data(encrypted).write(to: URL(fileURLWithPath: path))
@@ -132,6 +134,15 @@ struct OpenPGPCompressionTests {
             #expect(run.status == 0, "\(run.stderr)")
             #expect(try Array(Data(contentsOf: URL(fileURLWithPath: out))) == data)
         }
+    }
+
+    @Test("best (zlib 6) is smaller than fast on text, and both read back at every chunk boundary", arguments: sizes)
+    func bestAgainstFast(size: Int) throws {
+        let data = Self.text(count: size, seed: 11)
+        let fast = try Self.compressedMessage(data, compression: .fast)
+        let best = try Self.compressedMessage(data, compression: .best)
+        #expect(try Self.extract(best, step: 4099) == data)
+        if size > 100_000 { #expect(best.count < fast.count, "best \(best.count), fast \(fast.count)") }
     }
 
     @Test("the estimate tells text and binaries from random data")

@@ -1,3 +1,4 @@
+import Deflate
 import Foundation
 import GPG
 #if canImport(Glibc)
@@ -25,10 +26,9 @@ public struct ArchiveBackupOptions {
     public var fullBackup: FullBackupPolicy = .olderThan(30 * 86400)
     /// gpg processes encrypting volumes at once.
     public var encryptionWorkers = max(2, ProcessInfo.processInfo.activeProcessorCount)
-    /// ISA-L igzip level, 0...3. At 2 the bench corpus's text takes as
-    /// long as at 1 and comes out 7% smaller; 3 costs 70% more time for
-    /// 1% less (random data is not compressed at all).
-    public var compressionLevel = 2
+    /// How hard volumes are compressed (random and already compressed
+    /// data is stored either way).
+    public var compression = VolumeCompression.fast
     public var hostname: String? = nil
     /// Which relative paths of `source` to back up (a directory's answer
     /// covers its walk into it); default: everything. A whole-system
@@ -77,7 +77,7 @@ public final class ArchiveBackup {
         try Posix.makeDirectories(options.cacheRoot, mode: 0o700)
         let scratch = try Posix.makeTemporaryDirectory(in: options.cacheRoot, prefix: "scratch-")
         defer { try? Posix.removeTree(Array(scratch.utf8)) }
-        let crypto = try ArchiveCrypto(passphrase: passphrase, compressionLevel: options.compressionLevel)
+        let crypto = try ArchiveCrypto(passphrase: passphrase, compression: options.compression)
         defer { crypto.close() }
         try abortLeftoverUploads(backend)
 

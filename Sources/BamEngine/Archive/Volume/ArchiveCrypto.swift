@@ -1,3 +1,4 @@
+import Deflate
 import Foundation
 import GPG
 
@@ -7,8 +8,8 @@ public final class ArchiveCrypto {
     let home: GPGHome
     let cipher: SymmetricCipher
 
-    /// `compressionLevel`: ISA-L igzip level (0...3) where compression pays.
-    public init(passphrase: [UInt8], compressionLevel: Int = 2) throws {
+    /// `compression`: how hard the volumes are compressed where it pays.
+    public init(passphrase: [UInt8], compression: VolumeCompression = .fast) throws {
         do {
             // Not under `scratch`: gpg-agent's socket lives in the home, and a
             // Unix socket path must fit in 108 bytes, which a deep cache or
@@ -17,7 +18,7 @@ public final class ArchiveCrypto {
         } catch let error as GPGError {
             throw BamError.external("cannot set up GnuPG: \(error)")
         }
-        cipher = SymmetricCipher(home: home, passphrase: passphrase, compressionLevel: compressionLevel)
+        cipher = SymmetricCipher(home: home, passphrase: passphrase, compression: compression)
     }
 
     public func close() { home.close() }

@@ -1,0 +1,6 @@
+import ArgumentParser
+import BamEngine
+import Deflate
+
+/// `--compression fast|best`.
+extension VolumeCompression: ExpressibleByArgument {}
