@@ -25,8 +25,8 @@ enum ArchiveTargets {
     /// librsync signature loaded and used for a delta as the backup does.
     static func signature(_ input: [UInt8]) {
         ScratchFile.write(input)
-        guard let index = try? SignatureIndex(sigtarFiles: [ScratchFile.path]) else { return }
-        for entry in index.entries {
+        guard let chain = try? SignatureChain(sigtarFiles: [ScratchFile.path]) else { return }
+        while let next = try? chain.next(), let entry = next {
             guard let signature = entry.signature else { continue }
             do {
                 let generator = try DeltaGenerator(signature: signature)

@@ -91,11 +91,11 @@ public final class ArchiveBackup {
         }
         var (chain, now) = chooseChain(resolver: resolver, resumed: resumed)
 
-        var index = SignatureIndex()
+        var index = try SignatureChain()
         if let chain {
             progress.report(.phase("reading signatures"))
             let sigtars = try cache.synchronise(chain: chain, backend: backend, cipher: crypto.cipher, scratch: scratch)
-            index = try SignatureIndex(sigtarFiles: sigtars)
+            index = try SignatureChain(sigtarFiles: sigtars)
         }
         // Set times are whole seconds and must increase.
         if let last = chain?.end ?? resolver.chains.last?.end {
@@ -220,7 +220,7 @@ public final class ArchiveBackup {
     /// The walk and its merge run on a thread of their own, reading ahead
     /// the files the builder will read.
     private func buildVolumes(
-        previous index: SignatureIndex, after previousEnd: Int64?, scratch: String, sigtarPath: String,
+        previous: SignatureChain, after previousEnd: Int64?, scratch: String, sigtarPath: String,
         uploader: VolumeUploader
     ) throws -> (builder: DifftarBuilder, walkWarnings: [String]) {
         var walker = SourceWalker(root: Array(options.source.utf8))
@@ -235,20 +235,16 @@ public final class ArchiveBackup {
         builder.racyAfter = previousEnd ?? .max
         var walkWarnings: [String] = []
         let queue = ReadAheadQueue()
-        let previous = index.entries
         let walk = BackgroundTask { [walker] in
-            var cursor = 0
             do {
                 try walker.walk(
                     visit: { entry in
-                        while cursor < previous.count && PathOrder.less(previous[cursor].path, entry.path) {
-                            try queue.put(.entry(nil, previous: previous[cursor]))
-                            cursor += 1
+                        while let gone = try previous.peek(), PathOrder.less(gone.path, entry.path) {
+                            try queue.put(.entry(nil, previous: try previous.next()))
                         }
                         var match: SignatureEntry?
-                        if cursor < previous.count && previous[cursor].path == entry.path {
-                            match = previous[cursor]
-                            cursor += 1
+                        if let same = try previous.peek(), same.path == entry.path {
+                            match = try previous.next()
                         }
                         if builder.willRead(entry, previous: match) {
                             try queue.put(.entry(entry, previous: match), readAhead: walker.absolute(entry.path), bytes: entry.size)
@@ -259,9 +255,8 @@ public final class ArchiveBackup {
                     warning: { message in
                         try? queue.put(.warning(message))
                     })
-                while cursor < previous.count {
-                    try queue.put(.entry(nil, previous: previous[cursor]))
-                    cursor += 1
+                while let gone = try previous.next() {
+                    try queue.put(.entry(nil, previous: gone))
                 }
                 queue.finish(nil)
             } catch {
