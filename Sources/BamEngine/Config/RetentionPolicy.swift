@@ -45,6 +45,7 @@ public struct RetentionPolicy: Codable, Equatable, Sendable, CustomStringConvert
     /// everything each of its incrementals needs.
     public func keeps(_ chains: [BackupChain], now: Int64) -> [Bool] {
         let count = chains.count
+        if isEmpty { return Array(repeating: true, count: count) }  // no rule: keep everything
         return chains.indices.map { index in
             if index == count - 1 { return true }  // the newest chain: what the next incremental continues
             if let keepFull, index >= count - keepFull { return true }

@@ -57,14 +57,23 @@ public struct PrunePlan {
         let names = Self.objects(of: chain)
         return PruneReport.Chain(
             full: BackupTime.format(chain.full.end), last: BackupTime.format(chain.end), sets: chain.sets.count,
-            objects: names.count, bytes: names.reduce(0) { $0 + (sizes[$1.name] ?? 0) })
+            objects: names.count, bytes: Self.total(names.map { sizes[$0.name] ?? 0 }))
+    }
+
+    /// A sum of sizes a target listed: a hostile listing's huge or negative
+    /// sizes give a wrong total, never an overflow trap.
+    static func total(_ sizes: [Int64]) -> Int64 {
+        sizes.reduce(0) { sum, size in
+            let (result, overflow) = sum.addingReportingOverflow(max(0, size))
+            return overflow ? .max : result
+        }
     }
 
     func summary(of set: BackupSet) -> PruneReport.IncompleteSet {
         let names = Self.objects(of: set)
         return PruneReport.IncompleteSet(
             label: set.label, time: BackupTime.format(set.end), objects: names.count,
-            bytes: names.reduce(0) { $0 + (sizes[$1.name] ?? 0) })
+            bytes: Self.total(names.map { sizes[$0.name] ?? 0 }))
     }
 
     /// The report of this plan (carried out or, for a dry run, not).
@@ -114,7 +123,7 @@ public struct PruneReport: Codable, Sendable, Equatable {
     }
 
     public var removedObjects: Int { removed.reduce(0) { $0 + $1.objects } + removedIncomplete.reduce(0) { $0 + $1.objects } }
-    public var removedBytes: Int64 { removed.reduce(0) { $0 + $1.bytes } + removedIncomplete.reduce(0) { $0 + $1.bytes } }
+    public var removedBytes: Int64 { PrunePlan.total(removed.map(\.bytes) + removedIncomplete.map(\.bytes)) }
 
     /// The summary a person reads.
     public var text: String {
