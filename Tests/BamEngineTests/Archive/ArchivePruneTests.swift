@@ -121,6 +121,25 @@ struct ArchivePruneTests {
         #expect(real.removed == dry.removed && real.kept == dry.kept, "the dry run said what the real one did")
     }
 
+    @Test("a dry run, or a prune with nothing to remove, writes nothing: not even a directory for a mistyped address")
+    func leavesNoTrace() throws {
+        let h = try ArchiveHarness("prune-no-trace")
+        for dryRun in [true, false] {
+            let report = try Self.prune(h, RetentionPolicy(keepFull: 1), dryRun: dryRun)
+            #expect(report.removed.isEmpty && report.kept.isEmpty)
+            #expect(!Posix.fileExists(h.target), "dry run \(dryRun)")
+        }
+        try h.tree.file("src/a.txt", "a\n")
+        try h.backup(h.tree.area("src"))
+        let before = try Self.snapshot(h.target)
+        // The lock is not even taken: a writer holding it does not matter.
+        let lock = try TargetLock.acquire(backend: try FileBackend(address: h.address), operation: "backup", program: "another bam", warn: { _ in })
+        defer { lock.release() }
+        let afterLock = try Self.snapshot(h.target)
+        #expect(try Self.prune(h, RetentionPolicy(keepFull: 1)).kept.count == 1)
+        #expect(try Self.snapshot(h.target) == afterLock && afterLock.count == before.count + 1)
+    }
+
     @Test("a target another writer holds is refused (exit 14) and nothing is deleted")
     func locked() throws {
         let h = try ArchiveHarness("prune-locked")

@@ -33,13 +33,19 @@ public final class ArchivePrune {
         self.progress = progress
     }
 
+    /// Lists the target first, without writing to it: a dry run, or a
+    /// policy that removes nothing, leaves no trace (no lock, no probe, no
+    /// directory made for a mistyped address). Only when something is to
+    /// go is the lock taken, and the target listed again under it.
     public func run() throws -> PruneReport {
         let backend = try StorageRegistry.open(address: options.address, options: options.storage)
-        progress.report(.phase("checking target"))
-        do { try backend.preflight() } catch let error as StorageError { throw BamError.external("prune not started: \(error)") }
         let now = options.now ?? Int64(time(nil))
-        guard !options.dryRun else {
-            return PrunePlan(objects: try backend.list(), policy: options.policy, now: now).report(policy: options.policy, dryRun: true)
+        progress.report(.phase("listing target"))
+        let objects: [StoredObject]
+        do { objects = try backend.list() } catch let error as StorageError { throw BamError.external("prune not started: \(error)") }
+        let preview = PrunePlan(objects: objects, policy: options.policy, now: now)
+        if options.dryRun || preview.doomedObjects.isEmpty {
+            return preview.report(policy: options.policy, dryRun: options.dryRun)
         }
         let lock = try TargetLock.acquire(
             backend: backend, operation: "prune", program: options.storage.program,
