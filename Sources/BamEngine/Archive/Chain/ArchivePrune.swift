@@ -3,11 +3,12 @@ import Foundation
 import Glibc
 #endif
 
+/// What `ArchivePrune` works on: the target, its cache, the policy.
 public struct ArchivePruneOptions {
     public var address: String
     public var cacheRoot: String
     public var policy: RetentionPolicy
-    /// List what would go; change nothing (no lock is taken either).
+    /// List what would go; change nothing (not even the lock is taken).
     public var dryRun = false
     /// The time `keep-within` counts back from; nil: now.
     public var now: Int64?
