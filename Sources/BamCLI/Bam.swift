@@ -18,7 +18,7 @@ public struct Bam: ParsableCommand {
         version: BamVersion.string,
         subcommands: [
             Init.self, Backup.self, Restore.self, RestoreRollback.self, Verify.self, Passphrase.self, Escrow.self, Internal.self,
-            List.self, Status.self, Schedule.self,
+            List.self, Status.self, Schedule.self, Prune.self,
         ]
     )
 

@@ -326,10 +326,16 @@ struct WebminRunTests {
         // Options and overrides are saved when valid.
         let saved = try s.cgi(
             "options.cgi", method: "POST",
-            body: .form([("volsize", "10"), ("full-backup", "2W"), ("force-profile", "empty"), ("backup-skip-packages", "1"), ("csrf", token)]))
+            body: .form([
+                ("volsize", "10"), ("full-backup", "2W"), ("keep-full", "3"), ("keep-within", "2M"), ("force-profile", "empty"),
+                ("backup-skip-packages", "1"), ("csrf", token),
+            ]))
         #expect(saved.body.contains("id=\"notice\""), "\(saved.body)")
         let conf = try BamConf.load(confDirectory: s.conf)
         #expect(conf.volsize == 10 && conf.backupSkipPackages && conf.forceProfile == "empty")
+        #expect(conf.retention == RetentionPolicy(keepFull: 3, keepWithin: .olderThan(count: 2, unit: .month)))
+        let shown = try s.cgi("options.cgi")
+        #expect(shown.body.contains("id=\"keep-full\" name=\"keep-full\" value=\"3\""), "\(shown.body)")
         let overrides = try s.cgi("overrides.cgi", method: "POST", body: .form([("overrides", "-/srv/cache\nmysql:shop\n"), ("csrf", token)]))
         #expect(overrides.body.contains("id=\"notice\""))
         #expect(try Overrides.load(confDirectory: s.conf).lines == ["-/srv/cache", "mysql:shop"])

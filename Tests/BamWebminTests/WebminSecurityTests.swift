@@ -196,7 +196,10 @@ struct WebminSecurityTests {
         #expect(!badOption.body.contains("data-field=\"full-backup\""))
         #expect(!Posix.fileExists(s.conf + "/conf"))
         // Values whose seconds or bytes overflow: once saved, they trapped every later backup.
-        for (field, value) in [("full-backup", "999999999999999999M"), ("restore-cache-size", "9007199254740992GB"), ("volsize", "99999999999")] {
+        for (field, value) in [
+            ("full-backup", "999999999999999999M"), ("restore-cache-size", "9007199254740992GB"), ("volsize", "99999999999"),
+            ("keep-full", "0"), ("keep-full", "99999999999999999999"), ("keep-within", "now"), ("keep-within", "999999999999999999M"),
+        ] {
             let overflowing = try s.cgi("options.cgi", method: "POST", body: .form([(field, value), ("csrf", token)]))
             #expect(overflowing.body.contains("data-field=\"\(field)\""), "\(field): \(overflowing.body.prefix(400))")
             #expect(!Posix.fileExists(s.conf + "/conf"))

@@ -11,7 +11,7 @@ public struct BamConf: Equatable, Sendable {
     public static let keys = [
         "volsize", "s3-parallel-uploads", "full-backup", "restore-cache-size", "restore-cache-dir",
         "backup-skip-files", "backup-skip-packages", "backup-skip-database", "force-profile",
-        "mysql-defaults-file", "pgsql-host", "pgsql-port", "pgsql-user", "compression",
+        "mysql-defaults-file", "pgsql-host", "pgsql-port", "pgsql-user", "keep-full", "keep-within", "compression",
     ]
 
     /// Volume size in megabytes.
@@ -26,6 +26,8 @@ public struct BamConf: Equatable, Sendable {
     /// gpg's and so duplicity's level). bam's own key.
     public var compression = VolumeCompression.fast
     public var fullBackup = FullBackupInterval.olderThan(count: 1, unit: .month)
+    /// `keep-full` and `keep-within`; empty (the default) keeps every chain.
+    public var retention = RetentionPolicy()
     public var restoreCacheSize = RestoreCacheSize.percentOfFreeSpace(50)
     public var restoreCacheDir = "/var/cache/bam/restore"
     public var backupSkipFiles = false
@@ -84,6 +86,10 @@ public struct BamConf: Equatable, Sendable {
             case "s3-parallel-uploads": conf.s3ParallelUploads = try wholeNumber(in: parallelUploadsRange)
             case "full-backup":
                 do { conf.fullBackup = try FullBackupInterval.parse(value) } catch { throw fail("full-backup \(error)") }
+            case "keep-full":
+                do { conf.retention.keepFull = try RetentionPolicy.parseKeepFull(value) } catch { throw fail("keep-full \(error)") }
+            case "keep-within":
+                do { conf.retention.keepWithin = try RetentionPolicy.parseKeepWithin(value) } catch { throw fail("keep-within \(error)") }
             case "restore-cache-size":
                 do { conf.restoreCacheSize = try RestoreCacheSize.parse(value) } catch { throw fail("restore-cache-size \(error)") }
             case "restore-cache-dir":

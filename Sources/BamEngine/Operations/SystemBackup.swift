@@ -158,6 +158,7 @@ public final class SystemBackup {
                 archive.volumeSize = Int64(o.volumeSize ?? conf.volsize) << 20
                 archive.compression = o.compression ?? conf.compression
                 archive.fullBackup = o.fullBackup ?? (conf.fullBackup == .now ? .always : .olderThan(Int64(conf.fullBackup.seconds)))
+                archive.retention = conf.retention
                 archive.storage = o.access.openOptions(
                     registryPath: o.registry.path, confParallelTransfers: conf.setKeys.contains("s3-parallel-uploads") ? conf.s3ParallelUploads : nil)
                 progress.report(.expected(bytes: try ConfinedRoot(root: o.root).regularFileBytes(olist), volumes: nil))

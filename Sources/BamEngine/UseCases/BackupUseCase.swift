@@ -94,12 +94,17 @@ public struct BackupOutcome: Codable, Sendable {
     public var unchanged: Int?
     /// One line on the databases, for the text summary.
     public var databaseSummary: String?
+    /// What conf's retention policy removed after the backup.
+    public var prune: PruneReport?
+    /// Why that pruning failed (the backup itself succeeded).
+    public var pruneFailure: String?
 
     enum CodingKeys: String, CodingKey {
         case operation, mode, root, profile, overwritten, deleted, dump, kind, time, address, files, volumes, bytes, new, changed, unchanged
         case profileID = "profile_id", statChanged = "stat_changed", newPackages = "new_packages"
         case mysqlDatabases = "mysql_databases", pgsqlDatabases = "pgsql_databases", fileList = "file_list"
         case backupID = "backup_id", storedBytes = "stored_bytes", databaseSummary = "database_summary"
+        case prune, pruneFailure = "prune_failure"
     }
 
     /// The summary a person reads (the CLI's text output, a job's page).
@@ -127,6 +132,8 @@ public struct BackupOutcome: Codable, Sendable {
                 text +=
                     "\n\(kind) backup \(time) to \(address): \(files ?? 0) entries, \(volumes ?? 0) volume(s), \(ByteCount.format(storedBytes ?? 0)) in \(seconds) s"
             }
+            if let prune { text += "\n" + prune.text }
+            if let pruneFailure { text += "\nwarning: " + pruneFailure }
         }
         return text
     }
@@ -228,6 +235,8 @@ public struct BackupUseCase {
             outcome.files = s.sourceFiles
             outcome.volumes = s.volumes
             outcome.storedBytes = s.storedBytes
+            outcome.prune = archive.prune
+            outcome.pruneFailure = archive.pruneFailure
         }
         return outcome
     }

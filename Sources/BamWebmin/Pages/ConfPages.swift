@@ -16,6 +16,10 @@ enum OptionsPage {
         Field(key: "volsize", label: "Volume size (MiB)", hint: "whole number, default 25", isBoolean: false),
         Field(key: "s3-parallel-uploads", label: "Parallel S3 uploads", hint: "whole number, default 1", isBoolean: false),
         Field(key: "full-backup", label: "Full backup frequency", hint: "now, or an age like 1M, 2W, 14D", isBoolean: false),
+        Field(
+            key: "keep-full", label: "Keep full chains", hint: "the newest N full chains; blank with keep-within blank keeps all",
+            isBoolean: false),
+        Field(key: "keep-within", label: "Keep chains newer than", hint: "an age like 3M, 2W, 10D", isBoolean: false),
         Field(key: "restore-cache-size", label: "Restore cache size", hint: "50%, 1000MB or 2GB", isBoolean: false),
         Field(key: "restore-cache-dir", label: "Restore cache directory", hint: "an absolute path", isBoolean: false),
         Field(key: "force-profile", label: "Force profile", hint: "empty (compare with nothing), a profile directory, or blank to detect", isBoolean: false),

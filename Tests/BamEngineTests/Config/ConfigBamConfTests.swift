@@ -16,6 +16,7 @@ struct ConfigBamConfTests {
         #expect(conf.restoreCacheDir == "/var/cache/bam/restore")
         #expect(!conf.backupSkipFiles && !conf.backupSkipPackages && !conf.backupSkipDatabase)
         #expect(conf.forceProfile == nil)
+        #expect(conf.retention.isEmpty, "no policy: every chain is kept")
     }
 
     @Test("every key")
@@ -40,6 +41,8 @@ struct ConfigBamConfTests {
             pgsql-port 5433
             pgsql-user postgres
             compression best
+            keep-full 3
+            keep-within 2W
 
             """)
         let conf = try BamConf.load(confDirectory: tree.path)
@@ -53,6 +56,7 @@ struct ConfigBamConfTests {
         #expect(conf.forceProfile == "turnkey-core-18.0-bookworm-amd64")
         #expect(conf.mysqlDefaultsFile == "/etc/mysql/debian.cnf" && conf.pgsqlHost == "/var/run/postgresql")
         #expect(conf.pgsqlPort == 5433 && conf.pgsqlUser == "postgres")
+        #expect(conf.retention == RetentionPolicy(keepFull: 3, keepWithin: .olderThan(count: 2, unit: .week)))
         #expect(conf.setKeys == Set(BamConf.keys))
     }
 
@@ -135,6 +139,14 @@ struct ConfigBamConfTests {
         BadCase(
             name: "cache size just beyond bytes", text: "restore-cache-size 8796093022208\n",
             message: "/conf:1: restore-cache-size '8796093022208' is too large"),
+        BadCase(name: "keep-full zero", text: "keep-full 0\n", message: "/conf:1: keep-full must be a whole number from 1 to 1000000, got '0'"),
+        BadCase(name: "keep-full not a number", text: "\nkeep-full all\n", message: "/conf:2: keep-full must be a whole number"),
+        BadCase(name: "keep-full huge", text: "keep-full 99999999999999999999999\n", message: "/conf:1: keep-full must be a whole number"),
+        BadCase(name: "keep-within now", text: "keep-within now\n", message: "/conf:1: keep-within must be an age like 3M, 2W or 10D, not 'now'"),
+        BadCase(name: "keep-within no unit", text: "keep-within 30\n", message: "/conf:1: keep-within must be an age like 3M, 2W or 10D"),
+        BadCase(
+            name: "keep-within overflowing seconds", text: "keep-within 999999999999999999M\n",
+            message: "/conf:1: keep-within must be an age like 3M, 2W or 10D"),
         BadCase(
             name: "control bytes are escaped", text: "full-backup 1\u{1b}[2JM\n",
             message: "/conf:1: full-backup must be 'now' or a number and one of m h D W M Y (e.g. 1M), got '1\\x1b[2JM'"),

@@ -45,10 +45,10 @@ struct ArchiveHarness {
     /// Runs real duplicity with the passphrase in its environment (the only
     /// way duplicity takes one non-interactively; this is the test's oracle).
     @discardableResult
-    func duplicity(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    func duplicity(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, output: String) {
         try runProcess(
             "/usr/bin/duplicity", arguments + ["--archive-dir", tree.area("dupcache")],
-            environment: ["PASSPHRASE": passphrase, "HOME": tree.root, "LANG": "C.UTF-8"])
+            environment: ["PASSPHRASE": passphrase, "HOME": tree.root, "LANG": "C.UTF-8"].merging(extra) { $1 })
     }
 }
 

@@ -102,4 +102,29 @@ struct BackupUseCaseTests {
             #expect(BamExitStatus.of(error) == .locked, "\(error)")
         }
     }
+
+    @Test("conf's retention policy prunes after a whole-system backup; the outcome shows it")
+    func confRetentionAfterSystemBackup() throws {
+        let system = try FakeSystemRoot("usecase-retention")
+        _ = try system.registry.initialise(force: false)
+        try Posix.writeFileAtomically(system.conf + "/conf", Array("full-backup now\nkeep-full 1\n".utf8), mode: 0o644)
+        var request = BackupRequest(registry: system.registry.path)
+        request.root = system.root
+        request.confDirectory = system.conf
+        request.cacheRoot = system.cache
+        request.address = "file://" + system.base + "/target"
+        let first = try BackupUseCase(request).run()
+        #expect(first.prune?.removed.isEmpty == true && first.prune?.kept.count == 1)
+        try system.change()
+        let second = try BackupUseCase(request).run()
+        let prune = try #require(second.prune)
+        #expect(prune.removed.map(\.full) == [first.time])
+        #expect(prune.kept.map(\.full) == [second.time])
+        #expect(second.pruneFailure == nil)
+        #expect(second.text(elapsed: 1).contains("removed chain \(first.time ?? "")"), "\(second.text(elapsed: 1))")
+        let json = String(decoding: try JSONEncoder().encode(second), as: UTF8.self)
+        #expect(json.contains("\"prune\":{") && json.contains("\"keep_full\":1"), "\(json)")
+        let chains = ChainResolver(objects: try FileBackend(address: request.address!).list()).chains
+        #expect(chains.map { BackupTime.format($0.full.end) } == [second.time])
+    }
 }

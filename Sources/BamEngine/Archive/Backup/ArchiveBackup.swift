@@ -39,6 +39,9 @@ public struct ArchiveBackupOptions {
     /// How the target is opened (credentials' registry, S3 region) and how
     /// many volumes are uploaded at once.
     public var storage = StorageOpenOptions()
+    /// Applied once the set is stored, under the same lock; empty: keep
+    /// every chain.
+    public var retention = RetentionPolicy()
 
     public init(source: String, address: String, cacheRoot: String) {
         self.source = source
@@ -51,6 +54,10 @@ public struct ArchiveBackupResult {
     public var incremental: Bool
     public var time: Int64
     public var statistics: BackupStatistics
+    /// What the retention policy removed after the backup (nil: no policy).
+    public var prune: PruneReport? = nil
+    /// Why pruning failed: the backup itself succeeded.
+    public var pruneFailure: String? = nil
 }
 
 /// A backup of a directory tree to a target as a duplicity-format set: a
@@ -160,7 +167,21 @@ public final class ArchiveBackup {
         stats.warnings = builder.walkWarnings + stats.warnings
         stats.volumes = manifest.volumes.count
         stats.storedBytes = uploader.storedBytes
-        return ArchiveBackupResult(incremental: incremental, time: now, statistics: stats)
+        var result = ArchiveBackupResult(incremental: incremental, time: now, statistics: stats)
+        if !options.retention.isEmpty {
+            // The set is stored: a failure from here on is a warning, not a
+            // failed backup (the next backup or `bam prune` tries again).
+            do {
+                result.prune = try ArchivePrune.prune(
+                    backend: backend, lock: lock, cache: cache, policy: options.retention, now: Int64(time(nil)), progress: progress)
+            } catch {
+                let failure = "the backup is stored, but pruning old chains failed: \(error)"
+                progress.report(.warning(failure))
+                result.pruneFailure = failure
+                result.statistics.warnings.append(failure)
+            }
+        }
+        return result
     }
 
     /// The names of the set this run writes.

@@ -83,3 +83,18 @@ public struct ArchiveCache {
         }
     }
 }
+
+extension ArchiveCache {
+    /// Removes the cached manifests and signatures of sets for which
+    /// `stays` is false (a prune removed them from the target), so the
+    /// cache holds no more than the target. Other files (the resume
+    /// journal) are left alone.
+    public func forget(keeping stays: (BackupFileName) -> Bool) throws {
+        guard Posix.fileExists(directory) else { return }
+        for entry in try Posix.listDirectory(Array(directory.utf8)) {
+            guard let text = String(validating: entry, as: UTF8.self), let name = BackupFileName.parse(text), !stays(name) else { continue }
+            let local = directory + "/" + text
+            if unlink(local) != 0 && errno != ENOENT { throw BamError.io(path: local, operation: "unlink", errno: errno) }
+        }
+    }
+}
