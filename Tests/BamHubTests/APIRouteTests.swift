@@ -79,4 +79,21 @@ struct APIRouteTests {
         #expect(r.bodyText.hasPrefix("Request.Throttled:"))
         #expect(try await hub.call(.get, "/api/backup/subkey/", form: ["apikey": apiKey], from: "192.0.2.8").status == 200)
     }
+
+    /// The failures are in the database: a guesser spreading its tries over
+    /// the Hub's processes gets no more of them.
+    @Test("two Hub processes on one database throttle together", arguments: TestDatabase.inThisRun)
+    func throttleAcrossInstances(database: TestDatabase) async throws {
+        let hub = try await InProcessHub("throttle-shared", database: database)
+        let apiKey = try hub.addAccount("dave@example.com")
+        let other = try await hub.anotherInstance()
+        for i in 0..<10 {
+            let r = try await hub.call(.get, "/api/backup/subkey/", form: ["apikey": "GUESS"], from: "198.51.100.9", via: i % 2 == 0 ? nil : other)
+            #expect(r.status == 401)
+        }
+        for instance in [nil, other] {
+            let r = try await hub.call(.get, "/api/backup/subkey/", form: ["apikey": apiKey], from: "198.51.100.9", via: instance)
+            #expect(r.status == 429, "\(r.bodyText)")
+        }
+    }
 }

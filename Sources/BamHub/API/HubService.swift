@@ -11,10 +11,10 @@ public final class HubService: @unchecked Sendable {
     /// Lifetime of credentials from STS.
     public var credentialSeconds = 3600
 
-    public init(store: HubStore, router: RegionRouter, throttle: FailureThrottle = FailureThrottle()) {
+    public init(store: HubStore, router: RegionRouter, throttle: FailureThrottle? = nil) {
         self.store = store
         self.router = router
-        self.throttle = throttle
+        self.throttle = throttle ?? FailureThrottle(store: store)
     }
 
     // MARK: Authentication
@@ -23,10 +23,10 @@ public final class HubService: @unchecked Sendable {
     /// appliance's own credential for every later call.
     public func exchangeSubkey(apiKey: String?, client: String) throws -> String {
         let now = HubDate.now()
-        if throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
+        if try throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
         guard let apiKey, !apiKey.isEmpty else { throw HubAPIError.missingArgument("apikey") }
         guard let account = try store.account(apiKeyHash: Secrets.sha256Hex(apiKey)) else {
-            throttle.recordFailure(client, now: now)
+            try throttle.recordFailure(client, now: now)
             throw HubAPIError.invalidApiKey()
         }
         let subkey = Secrets.randomHex(bytes: 20).uppercased()
@@ -37,9 +37,9 @@ public final class HubService: @unchecked Sendable {
     /// The account a `subkey` header belongs to.
     public func authenticate(subkey: String?, client: String) throws -> Account {
         let now = HubDate.now()
-        if throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
+        if try throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
         guard let subkey, !subkey.isEmpty, let account = try store.account(subkeyHash: Secrets.sha256Hex(subkey)) else {
-            throttle.recordFailure(client, now: now)
+            try throttle.recordFailure(client, now: now)
             throw HubAPIError.invalidSubkey()
         }
         return account
@@ -48,11 +48,11 @@ public final class HubService: @unchecked Sendable {
     /// Web sign-in: email plus the account's API key.
     public func signIn(email: String, apiKey: String, client: String) throws -> Account {
         let now = HubDate.now()
-        if throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
+        if try throttle.isBlocked(client, now: now) { throw HubAPIError.throttled() }
         guard let account = try store.account(apiKeyHash: Secrets.sha256Hex(apiKey)),
             Secrets.constantTimeEquals(account.email.lowercased(), email.lowercased())
         else {
-            throttle.recordFailure(client, now: now)
+            try throttle.recordFailure(client, now: now)
             throw HubAPIError.invalidApiKey()
         }
         return account

@@ -117,6 +117,11 @@ public protocol HubStore: AnyObject, Sendable {
     func addSession(tokenHash: String, session: WebSession) throws
     func session(tokenHash: String, now: Int64) throws -> WebSession?
     func deleteSession(tokenHash: String) throws
+
+    /// A failed API key or subkey from `address` (`FailureThrottle`);
+    /// failures up to `expired` are forgotten on the way.
+    func addFailure(address: String, at: Int64, forgetUpTo expired: Int64) throws
+    func failureCount(address: String, after: Int64) throws -> Int
 }
 
 public enum HubStoreError: Error, CustomStringConvertible, Equatable {

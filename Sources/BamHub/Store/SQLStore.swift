@@ -79,6 +79,11 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 profile_id TEXT PRIMARY KEY,
                 timestamp BIGINT NOT NULL,
                 content TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS api_failures (
+                address TEXT NOT NULL,
+                at BIGINT NOT NULL);
+            CREATE INDEX IF NOT EXISTS api_failures_address ON api_failures(address, at);
+            CREATE INDEX IF NOT EXISTS api_failures_at ON api_failures(at);
             CREATE TABLE IF NOT EXISTS web_sessions (
                 token_hash TEXT PRIMARY KEY,
                 account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
@@ -293,5 +298,17 @@ public final class SQLStore: HubStore, @unchecked Sendable {
 
     public func deleteSession(tokenHash: String) throws {
         _ = try run("DELETE FROM web_sessions WHERE token_hash = ?", [.text(tokenHash)])
+    }
+
+    // MARK: Failed keys
+
+    public func addFailure(address: String, at: Int64, forgetUpTo expired: Int64) throws {
+        _ = try run("DELETE FROM api_failures WHERE at <= ?", [.integer(expired)])
+        _ = try run("INSERT INTO api_failures (address, at) VALUES (?, ?)", [.text(address), .integer(at)])
+    }
+
+    public func failureCount(address: String, after: Int64) throws -> Int {
+        let row = try run("SELECT COUNT(*) FROM api_failures WHERE address = ? AND at > ?", [.text(address), .integer(after)]).first
+        return Int(row?[0].integer ?? 0)
     }
 }

@@ -11,6 +11,7 @@ import Testing
 /// socket, the admin commands or the client's transport matter.
 final class InProcessHub: @unchecked Sendable {
     let directory: String
+    let database: String
     let store: SQLStore
     let client: HubInProcessClient
 
@@ -18,11 +19,21 @@ final class InProcessHub: @unchecked Sendable {
         var template = Array("/tmp/bam-hub-inproc-\(label)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestServerError(description: "mkdtemp failed") }
         directory = String(cString: made)
-        store = try SQLStore(database: try kind.make(in: directory))
+        database = try kind.make(in: directory)
+        store = try SQLStore(database: database)
         try store.migrate()
+        client = try await Self.instance(store: store)
+    }
+
+    /// Another Hub process on the same database, as behind a load balancer.
+    func anotherInstance() async throws -> HubInProcessClient {
+        try await Self.instance(store: try SQLStore(database: database))
+    }
+
+    private static func instance(store: SQLStore) async throws -> HubInProcessClient {
         let service = HubService(store: store, router: RegionRouter(geoip: .empty))
         let templates = try await WebRoutes.loadTemplates(directory: HubTestServer.packageRoot + "/templates/hub")
-        client = HubInProcessClient(
+        return HubInProcessClient(
             router: HubServer.router(service: service, templates: templates, clients: ClientAddressPolicy(), secureCookies: false))
     }
 
@@ -48,8 +59,9 @@ final class InProcessHub: @unchecked Sendable {
     /// `asOriginalClient`, as `HubTestServer.call`.
     func call(
         _ method: HTTPRequest.Method, _ path: String, form: [String: String] = [:], headers: [(name: String, value: String)] = [],
-        from peer: String = "127.0.0.1", asOriginalClient: Bool = false
+        from peer: String = "127.0.0.1", asOriginalClient: Bool = false, via instance: HubInProcessClient? = nil
     ) async throws -> HubInProcessClient.Response {
+        let client = instance ?? self.client
         let encoded = form.sorted { $0.key < $1.key }.map { "\(HubTestServer.escape($0.key))=\(HubTestServer.escape($0.value))" }
             .joined(separator: "&")
         var fields = HTTPFields()
