@@ -11,8 +11,38 @@ public enum Secrets {
         return hex((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
-    /// An API key as users copy it: 20 random bytes in uppercase base32-ish hex.
-    public static func newApiKey() -> String { randomHex(bytes: 20).uppercased() }
+    /// An API key as users copy it, in the original Hub's format so that the
+    /// original TKLBAM client accepts it: 12 random bytes in RFC 4648 base32
+    /// (A-Z, 2-7), 20 characters without the `====` padding. That client
+    /// checks a key itself before sending it (left-pads it with `A` to 20
+    /// characters, appends `====`, decodes, and wants exactly 12 bytes), so
+    /// any other shape is refused on the appliance. Keys issued before
+    /// (40 hex characters) keep working: the store holds only hashes.
+    public static func newApiKey() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return base32((0..<apiKeyBytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    /// Random bytes in a new API key (the original Hub's 12).
+    public static let apiKeyBytes = 12
+
+    /// RFC 4648 base32, uppercase, without padding.
+    static func base32(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
+        var out: [UInt8] = []
+        var buffer = 0, bits = 0
+        for byte in bytes {
+            buffer = (buffer << 8) | Int(byte)
+            bits += 8
+            while bits >= 5 {
+                bits -= 5
+                out.append(alphabet[(buffer >> bits) & 31])
+            }
+            buffer &= (1 << bits) - 1
+        }
+        if bits > 0 { out.append(alphabet[(buffer << (5 - bits)) & 31]) }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     public static func sha256Hex(_ text: String) -> String { hex(SHA256.hash(data: Array(text.utf8))) }
 
