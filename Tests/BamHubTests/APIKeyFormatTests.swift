@@ -40,7 +40,7 @@ struct APIKeyFormatTests {
         #expect(Secrets.base32(Array("f".utf8)) == "MY")
         #expect(Secrets.base32(Array("fooba".utf8)) == "MZXW6YTB")
         #expect(Secrets.base32(Array("foobar".utf8)) == "MZXW6YTBOI")
-        #expect(Secrets.base32([UInt8](repeating: 0xff, count: 12)) == "77777777777777777774")
+        #expect(Secrets.base32([UInt8](repeating: 0xff, count: 12)) == "7777777777777777777Q")
     }
 
     @Test("new keys: 20 base32 characters from 12 random bytes, accepted by the original client")

@@ -81,6 +81,11 @@ struct STSTests {
         // Without backup_id: account-wide credentials (prefix bam/<account>).
         let c2 = try #require(try HubTestServer.json(try hub.call("GET", "/api/backup/credentials/", headers: auth)) as? [String: Any])
         #expect(c2["type"] as? String == "iamrole")
+        // The original client: IAMRole(accesskey, secretkey, sessiontoken, expiration), nothing else.
+        let original = try #require(
+            try HubTestServer.json(try hub.call("GET", "/api/backup/credentials/", headers: auth, asOriginalClient: true)) as? [String: Any])
+        #expect(Set(original.keys) == ["type", "accesskey", "secretkey", "sessiontoken", "expiration"])
+        #expect(original["type"] as? String == "iamrole")
 
         // The client uploads with the temporary keys; the Hub measures it.
         let backend = try S3Backend(
@@ -302,6 +307,142 @@ struct STSTests {
         #expect(try regionView.list().isEmpty)
         // The other record's user still works.
         try S3Backend(address: records[1].address, credentials: records[1].credentials, options: options).put(name: name, fromFile: file)
+    }
+
+    /// The original client runs Debian's duplicity (boto backend) on the
+    /// address it is given: `duplicity cleanup --force ADDRESS` (without
+    /// `--s3-unencrypted-connection`), then backup and restore with
+    /// `--s3-unencrypted-connection`. duplicity reads host and port only from
+    /// `s3://HOST:PORT/BUCKET/PREFIX`; the cleanup needs boto's
+    /// `is_secure = False` (the appliance's boto config) to speak plain HTTP.
+    @Test("a plain-HTTP region: the original client's address works with Debian's duplicity", .needs(.duplicity))
+    func originalAddressWithDuplicity() throws {
+        let moto = try Moto()
+        try moto.makeBucket("hub-backups")
+        let hub = try HubTestServer("orig-dup", database: .sqlite)
+        let apiKey = try hub.addAccount("dup@example.com")
+        let add = try hub.admin(
+            [
+                "region", "add", "plain", "--endpoint", "http://127.0.0.1:\(moto.port)", "--bucket", "hub-backups",
+                "--lat", "0", "--lon", "0", "--access-key", "AKIAHUBREGION0000000", "--secret-key-stdin", "--default",
+            ],
+            stdin: "region-secret\n")
+        #expect(add.status == 0, "\(add.stderr)")
+        try hub.start()
+        let r = try hub.call("GET", "/api/backup/subkey/", form: ["apikey": apiKey], asOriginalClient: true)
+        let auth = [(name: "subkey", value: try #require((try HubTestServer.json(r) as? [String: Any])?["subkey"] as? String))]
+        let creds = try #require(
+            try HubTestServer.json(try hub.call("GET", "/api/backup/credentials/", headers: auth, asOriginalClient: true)) as? [String: Any])
+        let created = try #require(
+            try HubTestServer.json(
+                try hub.call(
+                    "POST", "/api/backup/record/create/", form: ["key": TestKeys.open, "turnkey_version": "generic"], headers: auth,
+                    asOriginalClient: true)) as? [String: Any])
+        let address = try #require(created["address"] as? String)
+        #expect(address.hasPrefix("s3://127.0.0.1:\(moto.port)/hub-backups/bam/"))
+
+        let work = hub.directory + "/dup"
+        try FileManager.default.createDirectory(atPath: work + "/source", withIntermediateDirectories: true)
+        try Data("hello from the original client\n".utf8).write(to: URL(fileURLWithPath: work + "/source/greeting"))
+        try "[Boto]\nis_secure = False\n".write(toFile: work + "/boto.cfg", atomically: true, encoding: .utf8)
+        let environment = [
+            "AWS_ACCESS_KEY_ID": creds["accesskey"] as? String ?? "", "AWS_SECRET_ACCESS_KEY": creds["secretkey"] as? String ?? "",
+            "PASSPHRASE": "original-client-secret", "HOME": work, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
+            "BOTO_CONFIG": work + "/boto.cfg",
+        ]
+        func duplicity(_ arguments: [String]) throws {
+            let run = try Child.run(
+                "/usr/bin/duplicity", ["--archive-dir", work + "/cache", "--num-retries", "1"] + arguments, environment: environment)
+            #expect(run.status == 0, "duplicity \(arguments.joined(separator: " ")): \(run.stdout)\(run.stderr)")
+        }
+        try duplicity(["cleanup", "--force", address])
+        try duplicity(["--s3-unencrypted-connection", "--allow-source-mismatch", work + "/source", address])
+        try duplicity(["--s3-unencrypted-connection", address, work + "/restored"])
+        #expect(try String(contentsOfFile: work + "/restored/greeting", encoding: .utf8) == "hello from the original client\n")
+        // tklbam-backup then reports the address; the Hub finds the record and measures it.
+        let updated = try #require(
+            try HubTestServer.json(
+                try hub.call("PUT", "/api/backup/record/update/", form: ["address": address], headers: auth, asOriginalClient: true))
+                as? [String: Any])
+        #expect(updated["backup_id"] as? String == created["backup_id"] as? String)
+        #expect((updated["size"] as? Int ?? 0) > 0)
+        #expect(updated["address"] as? String == address)
+    }
+
+    @Test("--iam-users without backup_id (the original client): the account's own user, never a record's")
+    func accountUserWithoutBackupId() throws {
+        let moto = try Self.authMoto()
+        defer { moto.server.stop() }
+        let hub = try HubTestServer("iam-account", database: .sqlite)
+        let add = try hub.admin(
+            [
+                "region", "add", "moto", "--endpoint", "http://\(moto.host)", "--bucket", "hub-auth", "--lat", "1", "--lon", "1",
+                "--access-key", moto.regionKey.accessKey, "--secret-key-stdin", "--iam-users", "--default",
+            ],
+            stdin: moto.regionKey.secretKey + "\n")
+        #expect(add.status == 0, "\(add.stderr)")
+        let aliceKey = try hub.addAccount("alice-iam@example.com")
+        let malloryKey = try hub.addAccount("mallory-iam@example.com")
+        try hub.start()
+        func auth(_ apiKey: String) throws -> [(name: String, value: String)] {
+            let r = try hub.call("GET", "/api/backup/subkey/", form: ["apikey": apiKey], asOriginalClient: true)
+            return [(name: "subkey", value: try #require((try HubTestServer.json(r) as? [String: Any])?["subkey"] as? String))]
+        }
+        func credentials(_ auth: [(name: String, value: String)], backupId: String? = nil) throws -> S3Credentials {
+            let r = try hub.call(
+                "GET", "/api/backup/credentials/", form: backupId.map { ["backup_id": $0] } ?? [:], headers: auth, asOriginalClient: true)
+            #expect(r.status == 200, "\(r.bodyText)")
+            let c = try #require(try HubTestServer.json(r) as? [String: Any])
+            #expect(Set(c.keys) == ["type", "accesskey", "secretkey", "sessiontoken"])
+            #expect(c["type"] as? String == "iamuser")
+            return S3Credentials(accessKey: c["accesskey"] as? String ?? "", secretKey: c["secretkey"] as? String ?? "")
+        }
+        let alice = try auth(aliceKey), mallory = try auth(malloryKey)
+        // tklbam-init asks before any record exists.
+        let aliceAccount = try credentials(alice)
+        #expect(aliceAccount.accessKey != moto.regionKey.accessKey)
+        // tklbam-backup creates its record after asking; bam-made records share the prefix.
+        var records: [(id: String, address: String)] = []
+        for _ in 0..<2 {
+            let created = try #require(
+                try HubTestServer.json(
+                    try hub.call(
+                        "POST", "/api/backup/record/create/", form: ["key": TestKeys.protected, "turnkey_version": "generic"], headers: alice,
+                        asOriginalClient: true)) as? [String: Any])
+            // Handed to the original client as s3://HOST:PORT; bam reads it as s3+http.
+            let address = try #require(created["address"] as? String)
+            #expect(address.hasPrefix("s3://\(moto.host)/hub-auth/bam/"))
+            records.append((try #require(created["backup_id"] as? String), "s3+http://" + address.dropFirst("s3://".count)))
+        }
+        // Later calls without backup_id: still the account's user, not the latest record's.
+        #expect(try credentials(alice) == aliceAccount)
+        let recordUser = try credentials(alice, backupId: records[1].id)
+        #expect(recordUser != aliceAccount)
+        let malloryAccount = try credentials(mallory)
+        #expect(malloryAccount != aliceAccount)
+
+        var options = S3Options()
+        options.maxAttempts = 1
+        let file = hub.directory + "/vol"
+        try Data(count: 55).write(to: URL(fileURLWithPath: file))
+        let name = "duplicity-full.20260101T000000Z.manifest.gpg"
+        // The account's keys reach every record of the account (a restore
+        // on a new server reads any of them).
+        for record in records {
+            try S3Backend(address: record.address, credentials: aliceAccount, options: options).put(name: name, fromFile: file)
+        }
+        // Another account's keys reach none of them.
+        #expect(throws: (any Error).self) {
+            try S3Backend(address: records[0].address, credentials: malloryAccount, options: options).put(name: name, fromFile: file)
+        }
+        // The original client reports the finished backup by address alone.
+        let updated = try #require(
+            try HubTestServer.json(
+                try hub.call(
+                    "PUT", "/api/backup/record/update/", form: ["address": "s3://" + records[0].address.dropFirst("s3+http://".count)],
+                    headers: alice, asOriginalClient: true)) as? [String: Any])
+        #expect(updated["backup_id"] as? String == records[0].id)
+        #expect(updated["size"] as? Int == 55)
     }
 
     @Test("the session policy limits s3 actions to the bucket's prefix")

@@ -36,6 +36,13 @@ public final class HubClient: CustomStringConvertible {
 
     public var description: String { "Hub \(url)" }
 
+    /// Sent on every call so that bam-hub answers in bam's shapes: a
+    /// `file://` region's credentials as type `none`, plain-HTTP addresses
+    /// as `s3+http://`, records with `inprogress` and `skpp`. Without it
+    /// bam-hub answers exactly as the original Hub did, which the original
+    /// TKLBAM client needs (its credential types take no other fields).
+    public static let bamClientHeader = (name: "X-Bam-Client", value: "1")
+
     /// The API base, `<hub>/api/backup/`.
     public var apiBase: String { url + "/api/backup/" }
 
@@ -56,7 +63,7 @@ public final class HubClient: CustomStringConvertible {
     }
 
     private func call(_ method: String, _ path: String, url: String, body: String?) throws -> Any? {
-        var headers: [(name: String, value: String)] = [("Accept", "application/json")]
+        var headers: [(name: String, value: String)] = [("Accept", "application/json"), Self.bamClientHeader]
         if let subkey, path != "subkey/" { headers.append(("subkey", subkey)) }
         if body != nil { headers.append(("Content-Type", "application/x-www-form-urlencoded")) }
         let request = HTTPRequest(

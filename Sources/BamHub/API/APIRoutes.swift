@@ -4,7 +4,8 @@ import Hummingbird
 
 /// The original Hub's API under `/api/backup/`: GET parameters in the
 /// query, POST/PUT bodies form-encoded, JSON answers, `Name: description`
-/// errors.
+/// errors. Answers take the caller's shape (`HubClientKind`): exactly the
+/// original Hub's for the original TKLBAM client, bam's for bam.
 public struct APIRoutes: Sendable {
     let service: HubService
     let clients: ClientAddressPolicy
@@ -22,12 +23,10 @@ public struct APIRoutes: Sendable {
             }
         }
         api.get("credentials") { request, context in
-            try await authed(request, context) { account, params, client in
-                let c = try service.credentials(account: account, backupId: params["backup_id"], client: client)
-                return [
-                    "type": c.type, "accesskey": c.accessKey, "secretkey": c.secretKey,
-                    "sessiontoken": c.sessionToken, "expiration": c.expiration,
-                ]
+            let kind = HubClientKind.of(request.headers)
+            return try await authed(request, context) { account, params, client in
+                try service.credentials(account: account, backupId: params["backup_id"], client: client, kind: kind)
+                    .apiFields(for: kind)
             }
         }
         api.get("archive/timestamp") { request, context in
@@ -41,31 +40,35 @@ public struct APIRoutes: Sendable {
             }
         }
         api.post("record/create") { request, context in
-            try await authed(request, context, status: .ok) { account, params, client in
+            let kind = HubClientKind.of(request.headers)
+            return try await authed(request, context, status: .ok) { account, params, client in
                 try service.createRecord(
                     account: account, key: params["key"], turnkeyVersion: params["turnkey_version"],
-                    serverId: params["server_id"], skpp: Self.bool(params["skpp"]), client: client
-                ).apiFields
+                    serverId: params["server_id"], skpp: Self.bool(params["skpp"]), client: client, kind: kind
+                ).apiFields(for: kind)
             }
         }
         api.put("record/update") { request, context in
-            try await authed(request, context) { account, params, _ in
+            let kind = HubClientKind.of(request.headers)
+            return try await authed(request, context) { account, params, _ in
                 try service.updateAddress(
                     account: account, backupId: params["backup_id"], address: params["address"],
                     skpp: Self.bool(params["skpp"])
-                ).apiFields
+                ).apiFields(for: kind)
             }
         }
         api.get("record/:id") { request, context in
+            let kind = HubClientKind.of(request.headers)
             let id = context.parameters.get("id") ?? ""
             return try await authed(request, context) { account, _, _ in
-                try service.record(account: account, id: id).apiFields
+                try service.record(account: account, id: id).apiFields(for: kind)
             }
         }
         api.put("record/:id") { request, context in
+            let kind = HubClientKind.of(request.headers)
             let id = context.parameters.get("id") ?? ""
             return try await authed(request, context) { account, params, _ in
-                try service.updateKey(account: account, id: id, key: params["key"], skpp: Self.bool(params["skpp"])).apiFields
+                try service.updateKey(account: account, id: id, key: params["key"], skpp: Self.bool(params["skpp"])).apiFields(for: kind)
             }
         }
         api.put("record/:id/inprogress") { request, context in
@@ -76,8 +79,9 @@ public struct APIRoutes: Sendable {
             }
         }
         api.get("records") { request, context in
-            try await authed(request, context) { account, _, _ in
-                try service.records(account: account).map { $0.apiFields }
+            let kind = HubClientKind.of(request.headers)
+            return try await authed(request, context) { account, _, _ in
+                try service.records(account: account).map { $0.apiFields(for: kind) }
             }
         }
     }

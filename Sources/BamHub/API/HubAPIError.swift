@@ -37,6 +37,15 @@ public struct HubAPIError: Error, CustomStringConvertible, Equatable {
     public static func noRegion() -> HubAPIError {
         HubAPIError(status: 503, name: "Hub.NoRegion", detail: "the Hub has no storage region configured")
     }
+    /// A `file://` region asked for by the original TKLBAM client, which
+    /// reaches storage only through duplicity's S3 backend.
+    public static func regionUnsupported(_ region: String) -> HubAPIError {
+        HubAPIError(
+            status: 400, name: "Hub.UnsupportedRegion",
+            detail:
+                "region \(region) keeps backups in a file:// directory, which the original TKLBAM client cannot reach; "
+                + "it is served by S3 regions (plain keys, --sts-role or --iam-users). Use bam on this server, or ask the Hub's operator for an S3 region")
+    }
     public static func internalError(_ detail: String) -> HubAPIError {
         HubAPIError(status: 500, name: "Hub.InternalError", detail: detail)
     }

@@ -81,12 +81,12 @@ public final class HubService: @unchecked Sendable {
 
     public func createRecord(
         account: Account, key: String?, turnkeyVersion: String?, serverId: String?,
-        skpp: Bool?, client: String?
+        skpp: Bool?, client: String?, kind: HubClientKind = .bam
     ) throws -> BackupRecord {
         guard let key, !key.isEmpty else { throw HubAPIError.missingArgument("key") }
         guard let turnkeyVersion, !turnkeyVersion.isEmpty else { throw HubAPIError.missingArgument("turnkey_version") }
         try checkKeyPacket(key)
-        guard let region = router.region(for: client, among: try store.regions()) else { throw HubAPIError.noRegion() }
+        guard let region = router.region(for: client, among: try usableRegions(kind)) else { throw HubAPIError.noRegion() }
         let prefix = "bam/\(account.storageToken)/\(Secrets.randomHex(bytes: 8))"
         let storage = RecordStorage(region: region, prefix: prefix)
         let now = HubDate.now()
@@ -138,16 +138,31 @@ public final class HubService: @unchecked Sendable {
     }
 
     /// `PUT record/update/`: a backup finished at `address`; the Hub
-    /// measures what is stored under the record's prefix.
+    /// measures what is stored under the record's prefix. bam names the
+    /// record (`backup_id`); the original client sends only the address, so
+    /// without `backup_id` the record is the account's one at that address
+    /// (in either form, see `OriginalClientAddress`), and when several share
+    /// it (bam moved records to one custom address), the most recently
+    /// updated, then the newest. An address no record has is
+    /// `BackupRecord.NotFound` (the original client backs up to custom
+    /// addresses too and reports them here).
     public func updateAddress(account: Account, backupId: String?, address: String?, skpp: Bool?) throws -> BackupRecord {
-        guard let backupId else { throw HubAPIError.missingArgument("backup_id") }
         guard let address, !address.isEmpty else { throw HubAPIError.missingArgument("address") }
-        var record = try self.record(account: account, id: backupId)
-        record.address = address
+        var record: BackupRecord
+        if let backupId {
+            record = try self.record(account: account, id: backupId)
+            if !OriginalClientAddress.matches(address, record.address) { record.address = address }
+        } else {
+            guard let found = try store.records(accountId: account.id)
+                .filter({ OriginalClientAddress.matches(address, $0.address) })
+                .max(by: { ($0.updated, $0.id) < ($1.updated, $1.id) })
+            else { throw HubAPIError.recordNotFound("at \(address)") }
+            record = found
+        }
         if let skpp { record.skpp = skpp }
         record.updated = HubDate.now()
         record.inProgress = false
-        if let storage = try storage(of: record), storage.address == address {
+        if let storage = try storage(of: record), OriginalClientAddress.matches(address, storage.address) {
             do {
                 record.size = try storage.objects().reduce(0) { $0 + $1.size }
             } catch {
@@ -191,7 +206,15 @@ public final class HubService: @unchecked Sendable {
     /// `credentials/`: keys that reach the record's prefix (with `backup_id`)
     /// or the account's prefix holding all of its records (without), in the
     /// region of the account's latest record (or the client's nearest).
-    public func credentials(account: Account, backupId: String?, client: String?) throws -> IssuedCredentials {
+    ///
+    /// The original client never sends `backup_id`: it asks at `tklbam-init`
+    /// (before any record exists), before `record/create/` on its first
+    /// backup, and before restoring any of the account's records on a new
+    /// server. So in an `--iam-users` region the answer without `backup_id`
+    /// is the account's own IAM user, limited to the account's prefix and
+    /// made on first use; a record's user is handed out only for its
+    /// `backup_id`, never to a call that did not name it.
+    public func credentials(account: Account, backupId: String?, client: String?, kind: HubClientKind = .bam) throws -> IssuedCredentials {
         let region: Region
         let prefix: String
         let regions = try store.regions()
@@ -203,26 +226,32 @@ public final class HubService: @unchecked Sendable {
             region = r
             prefix = record.storagePrefix
         } else {
+            let usable = try usableRegions(kind)
             let latest = try store.records(accountId: account.id).last
-            guard let r = regions.first(where: { $0.name == latest?.regionName }) ?? router.region(for: client, among: regions) else {
+            guard let r = usable.first(where: { $0.name == latest?.regionName }) ?? router.region(for: client, among: usable) else {
                 throw HubAPIError.noRegion()
             }
             region = r
             prefix = "bam/\(account.storageToken)"
-            recordId = latest?.id
         }
-        if region.isFile { return .none }
+        if region.isFile {
+            guard kind == .bam else { throw HubAPIError.regionUnsupported(region.name) }
+            return .none
+        }
         guard let access = region.accessKey, let secret = region.secretKey else {
             throw HubAPIError.internalError("region \(region.name) has no keys")
         }
         if region.iamUsers {
-            // Keys of the record's own user (the latest record's without backup_id).
-            guard let recordId, let user = try store.recordUser(recordId: recordId) else {
-                throw HubAPIError.missingArgument("backup_id")
+            let user: S3Credentials
+            if let recordId {
+                guard let recordUser = try store.recordUser(recordId: recordId) else {
+                    throw HubAPIError.internalError("record \(recordId) has no IAM user")
+                }
+                user = recordUser.credentials
+            } else {
+                user = try accountUser(account: account, region: region, prefix: prefix)
             }
-            return IssuedCredentials(
-                type: "iamuser", accessKey: user.credentials.accessKey,
-                secretKey: user.credentials.secretKey, sessionToken: "", expiration: "")
+            return IssuedCredentials(type: "iamuser", accessKey: user.accessKey, secretKey: user.secretKey, sessionToken: "", expiration: "")
         }
         if let role = region.stsRole {
             let sts = STSClient(
@@ -239,6 +268,45 @@ public final class HubService: @unchecked Sendable {
         }
         // Plain keys: the region's own, not limited to the prefix (documented).
         return IssuedCredentials(type: "iamuser", accessKey: access, secretKey: secret, sessionToken: "", expiration: "")
+    }
+
+    /// Serialises the first use of an account's IAM user in a region, so
+    /// that two calls at once do not both create it.
+    private let accountUserLock = NSLock()
+
+    /// The account's IAM user in an `--iam-users` region (limited to the
+    /// account's prefix), created on first use.
+    private func accountUser(account: Account, region: Region, prefix: String) throws -> S3Credentials {
+        accountUserLock.lock()
+        defer { accountUserLock.unlock() }
+        if let user = try store.accountUser(accountId: account.id, region: region.name) { return user.credentials }
+        guard let access = region.accessKey, let secret = region.secretKey else {
+            throw HubAPIError.internalError("region \(region.name) has no keys")
+        }
+        // IAM is global to an AWS account: the region in the name keeps two
+        // --iam-users regions of one AWS account apart (64 characters at most).
+        let userName = String("bam-\(account.storageToken)-all-\(region.name)".prefix(64))
+        do {
+            let key = try IAMClient(
+                endpoint: IAMClient.endpoint(forS3Endpoint: region.endpoint),
+                credentials: S3Credentials(accessKey: access, secretKey: secret)
+            ).createScopedUser(userName: userName, bucket: region.bucket, prefix: prefix)
+            try store.setAccountUser(accountId: account.id, region: region.name, userName: userName, accessKey: key.accessKey, secretKey: key.secretKey)
+            return key
+        } catch {
+            throw HubAPIError.internalError("cannot create the account's IAM user: \(error)")
+        }
+    }
+
+    /// The regions a client can use: the original client cannot reach a
+    /// `file://` directory, so it is placed only in S3 regions, and told so
+    /// when the Hub has no other.
+    private func usableRegions(_ kind: HubClientKind) throws -> [Region] {
+        let regions = try store.regions()
+        guard kind == .original else { return regions }
+        let s3 = regions.filter { !$0.isFile }
+        if s3.isEmpty, let file = regions.first { throw HubAPIError.regionUnsupported(file.name) }
+        return s3
     }
 
     // MARK: Profiles

@@ -2,13 +2,38 @@ import Foundation
 
 /// Record fields as the original Hub's API named them.
 extension BackupRecord {
-    public var apiFields: [String: Any] {
-        [
+    /// The original client reads these nine (hub.py `BackupRecord`); bam
+    /// also gets `inprogress` and `skpp`, and plain-HTTP addresses in its
+    /// own `s3+http://` form.
+    public func apiFields(for kind: HubClientKind) -> [String: Any] {
+        var fields: [String: Any] = [
             "backup_id": String(id), "address": address, "key": key, "server_id": serverId,
             "turnkey_version": turnkeyVersion, "date_created": HubDate.format(created),
             "date_updated": HubDate.format(updated), "size": size, "description": description,
-            "inprogress": inProgress, "skpp": skpp,
         ]
+        switch kind {
+        case .bam:
+            fields["inprogress"] = inProgress
+            fields["skpp"] = skpp
+        case .original:
+            fields["address"] = OriginalClientAddress.form(of: address)
+        }
+        return fields
+    }
+}
+
+extension IssuedCredentials {
+    /// The `credentials/` answer. For the original client exactly the
+    /// arguments of its credential class (hub.py `Credentials`): `iamrole`
+    /// takes accesskey, secretkey, sessiontoken, expiration; `iamuser`
+    /// takes accesskey, secretkey, sessiontoken (a string, empty for plain
+    /// keys: the client puts it in the environment). bam reads all five.
+    public func apiFields(for kind: HubClientKind) -> [String: Any] {
+        var fields: [String: Any] = [
+            "type": type, "accesskey": accessKey, "secretkey": secretKey, "sessiontoken": sessionToken,
+        ]
+        if kind == .bam || type == "iamrole" { fields["expiration"] = expiration }
+        return fields
     }
 }
 

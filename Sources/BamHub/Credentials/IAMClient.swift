@@ -2,9 +2,10 @@ import BamEngine
 import Foundation
 import HTTP
 
-/// Per-record IAM users for regions with `--iam-users`: each record gets a
-/// user whose only policy allows its own prefix, and that user's keys are
-/// what `credentials/` hands out (type `iamuser`). IAM's query API, signed
+/// IAM users for regions with `--iam-users`: each record gets a user whose
+/// only policy allows its own prefix, and each account one for its whole
+/// prefix (for callers that name no record, as the original client);
+/// their keys are what `credentials/` hands out (type `iamuser`). IAM's query API, signed
 /// with SigV4 by the region's keys.
 public struct IAMClient {
     public let endpoint: String

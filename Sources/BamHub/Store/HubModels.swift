@@ -106,6 +106,9 @@ public protocol HubStore: AnyObject, Sendable {
     /// The IAM user of a record in an `--iam-users` region.
     func setRecordUser(recordId: Int64, userName: String, accessKey: String, secretKey: String) throws
     func recordUser(recordId: Int64) throws -> (userName: String, credentials: S3Credentials)?
+    /// The account's IAM user in an `--iam-users` region (its whole prefix).
+    func setAccountUser(accountId: Int64, region: String, userName: String, accessKey: String, secretKey: String) throws
+    func accountUser(accountId: Int64, region: String) throws -> (userName: String, credentials: S3Credentials)?
 
     func putProfile(_ profile: ProfileArchive) throws
     func profile(id: String) throws -> ProfileArchive?

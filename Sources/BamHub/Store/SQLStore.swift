@@ -68,6 +68,13 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 user_name TEXT NOT NULL,
                 access_key TEXT NOT NULL,
                 secret_key TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS account_users (
+                account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                region TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                access_key TEXT NOT NULL,
+                secret_key TEXT NOT NULL,
+                PRIMARY KEY (account_id, region));
             CREATE TABLE IF NOT EXISTS profiles (
                 profile_id TEXT PRIMARY KEY,
                 timestamp BIGINT NOT NULL,
@@ -224,6 +231,22 @@ public final class SQLStore: HubStore, @unchecked Sendable {
         guard let r = try run("SELECT user_name, access_key, secret_key FROM record_users WHERE record_id = ?", [.integer(recordId)]).first else {
             return nil
         }
+        return (r[0].text ?? "", S3Credentials(accessKey: r[1].text ?? "", secretKey: r[2].text ?? ""))
+    }
+
+    public func setAccountUser(accountId: Int64, region: String, userName: String, accessKey: String, secretKey: String) throws {
+        _ = try run(
+            "INSERT INTO account_users (account_id, region, user_name, access_key, secret_key) VALUES (?, ?, ?, ?, ?)",
+            [.integer(accountId), .text(region), .text(userName), .text(accessKey), .text(secretKey)])
+    }
+
+    public func accountUser(accountId: Int64, region: String) throws -> (userName: String, credentials: S3Credentials)? {
+        guard
+            let r = try run(
+                "SELECT user_name, access_key, secret_key FROM account_users WHERE account_id = ? AND region = ?",
+                [.integer(accountId), .text(region)]
+            ).first
+        else { return nil }
         return (r[0].text ?? "", S3Credentials(accessKey: r[1].text ?? "", secretKey: r[2].text ?? ""))
     }
 

@@ -1,4 +1,5 @@
 import BamTestSupport
+import BamEngine
 import BamHub
 import Foundation
 import HTTP
@@ -136,7 +137,13 @@ final class HubTestServer: @unchecked Sendable {
     }
 
     /// An HTTP call to the Hub; `form` goes in the query (GET) or body.
-    func call(_ method: String, _ path: String, form: [String: String] = [:], headers: [(name: String, value: String)] = []) throws -> HTTPResponse {
+    /// It says it comes from bam (`HubClient.bamClientHeader`), as bam's
+    /// client does, unless `asOriginalClient`: then the Hub answers as the
+    /// original Hub did, for the original TKLBAM client.
+    func call(
+        _ method: String, _ path: String, form: [String: String] = [:], headers: [(name: String, value: String)] = [],
+        asOriginalClient: Bool = false
+    ) throws -> HTTPResponse {
         let encoded = form.sorted { $0.key < $1.key }.map { "\(Self.escape($0.key))=\(Self.escape($0.value))" }.joined(separator: "&")
         var url = baseURL + path
         var body = HTTPBody.none
@@ -148,6 +155,7 @@ final class HubTestServer: @unchecked Sendable {
             allHeaders.append((name: "Content-Type", value: "application/x-www-form-urlencoded"))
         }
         allHeaders.append((name: "Accept", value: "application/json"))
+        if !asOriginalClient { allHeaders.append(HubClient.bamClientHeader) }
         return try HTTPSession().perform(HTTPRequest(method: method, url: url, headers: allHeaders, body: body))
     }
 
