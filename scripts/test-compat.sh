@@ -68,6 +68,36 @@ if [ ! -f "$stamp" ]; then
 fi
 PYTHONPATH=$site "$python2" -c 'import pycurl, Crypto.Cipher.AES, simplejson' || fail "the cached Python 2 libraries in $site do not import"
 
+# --- A Debian root the client runs in, for whole-system backups and restores -------
+# The client only backs up and restores "/", so it runs chrooted in
+# throwaway copies of this root: the cached minbase bookworm of the
+# whole-system tests with what the client needs (Debian's duplicity, stock
+# boto 2, the libraries of the Python 2.7 and pycurl above, which are
+# bind-mounted in).
+base=/var/cache/bam-test/bookworm-minbase-v1.tar
+if [ ! -f "$base" ]; then
+    command -v mmdebstrap >/dev/null || fail "mmdebstrap is missing (run scripts/install-deps.sh)"
+    mkdir -p /var/cache/bam-test
+    mmdebstrap --variant=minbase --mode=root --format=tar --quiet bookworm "$base.partial" http://deb.debian.org/debian
+    mv "$base.partial" "$base"
+fi
+client_root=/var/cache/bam-test/compat-root-v1.tar
+if [ ! -f "$client_root" ]; then
+    build=$(mktemp -d "${BAM_TEST_TMP:-/tmp}/bam-compat-root-XXXXXX")
+    tar -xpf "$base" --numeric-owner -C "$build"
+    cp /etc/resolv.conf "$build/etc/resolv.conf"
+    unshare --mount --propagation private -- sh -c '
+        mount -t proc proc "$1/proc" && mount --bind /dev "$1/dev" &&
+        chroot "$1" apt-get update -qq &&
+        chroot "$1" apt-get install -y -qq --no-install-recommends duplicity python3-boto gnupg ca-certificates \
+            libcurl4 libssl3 libffi8 libsqlite3-0 libbz2-1.0 libreadline8 libexpat1 libnsl2 libtirpc3 >/dev/null &&
+        chroot "$1" apt-get clean' sh "$build" \
+        || { rm -rf "$build"; fail "could not install the client's packages into the Debian root"; }
+    tar -cpf "$client_root.partial" --numeric-owner -C "$build" .
+    rm -rf "$build"
+    mv "$client_root.partial" "$client_root"
+fi
+
 # --- bam and bam-hub ------------------------------------------------------------
 swift=${SWIFT:-swift}
 "$swift" build --product bam
@@ -79,4 +109,4 @@ cleanup() {
     if [ "${BAM_COMPAT_KEEP:-0}" = 1 ]; then echo "test-compat: kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-python3 "$top/scripts/compat/driver.py" "$compat" "$tmp" "$bin/bam" "$bin/bam-hub" "$site" "$python2"
+python3 "$top/scripts/compat/driver.py" "$compat" "$tmp" "$bin/bam" "$bin/bam-hub" "$site" "$python2" "$client_root"

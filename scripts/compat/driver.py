@@ -82,7 +82,10 @@ class Rig:
 
     # --- The client, unpacked (never into the repository) -------------------
     def unpack(self):
-        src = os.path.join(self.tmp, "src")
+        # Everything the client needs, in one directory that is also
+        # bind-mounted (at the same path) into the Debian roots.
+        self.kit = os.path.join(self.tmp, "kit")
+        src = os.path.join(self.kit, "src")
         os.makedirs(src)
         wanted = {"tklbam": None, "turnkey-pylib": None, "pycurl-wrapper": None}
         for name in sorted(os.listdir(self.compat)):
@@ -98,23 +101,27 @@ class Rig:
             raise RuntimeError("the compat folder %s lacks the tarballs of: %s (see its README.md)" % (self.compat, ", ".join(missing)))
         self.client = wanted["tklbam"]
         # A copy of the cached libraries: the client's mount namespace hides /var/cache.
-        site = os.path.join(self.tmp, "site")
+        site = os.path.join(self.kit, "site")
         shutil.copytree(self.site, site, symlinks=True)
         self.pythonpath = ":".join([os.path.join(wanted["turnkey-pylib"], "pylib"), os.path.join(wanted["pycurl-wrapper"], "pylib"), site])
         # `python2` on PATH: the client runs its internal commands (the STS agent) through it.
-        self.bindir = os.path.join(self.tmp, "bin")
+        self.bindir = os.path.join(self.kit, "bin")
         os.makedirs(self.bindir)
         os.symlink(self.python2, os.path.join(self.bindir, "python2"))
         # TKLBAM_DEPS: where the client looks for TurnKey's duplicity and squid.
-        self.deps = os.path.join(self.tmp, "deps")
+        self.deps = os.path.join(self.kit, "deps")
         os.makedirs(os.path.join(self.deps, "bin"))
         os.makedirs(os.path.join(self.deps, "usr", "sbin"))
         shutil.copy(os.path.join(HERE, "duplicity"), os.path.join(self.deps, "bin", "duplicity"))
         shutil.copy(os.path.join(HERE, "tklbam-squid"), os.path.join(self.deps, "usr", "sbin", "tklbam-squid"))
         # Stock boto as TurnKey's signs S3 requests: signature version 2.
-        self.boto_cfg = os.path.join(self.tmp, "boto.cfg")
+        # The region's endpoint is plain HTTP: the client runs backup and
+        # restore with --s3-unencrypted-connection but `duplicity cleanup`
+        # without it, so an appliance using a plain-HTTP region needs boto's
+        # is_secure = False (/etc/boto.cfg there; BOTO_CONFIG here).
+        self.boto_cfg = os.path.join(self.kit, "boto.cfg")
         with open(self.boto_cfg, "w") as f:
-            f.write("[Boto]\nnum_retries = 1\n")
+            f.write("[Boto]\nis_secure = False\nnum_retries = 1\n")
 
     # --- Servers ----------------------------------------------------------------
     def start(self, name, argv, port, env=None, log=None):
@@ -183,8 +190,9 @@ class Rig:
         return "http://127.0.0.1:%d" % port, access, secret
 
     def hub_world(self, kind, endpoint, access, secret, role=None):
-        """A bam-hub with one account, a debian-12 profile (the id the client
-        detects on a Debian 12 system) and one default region."""
+        """A bam-hub with one account, the debian-12 profile (the id the
+        client detects on a Debian 12 system: the Debian roots' and the
+        host's) and one default region."""
         d = os.path.join(self.tmp, "hub-" + kind)
         os.makedirs(d)
         db = "sqlite:" + os.path.join(d, "hub.sqlite")
@@ -196,13 +204,7 @@ class Rig:
             return done.stdout
 
         apikey = json.loads(admin(["account", "add", "owner-%s@example.com" % kind, "--json"]))["apikey"]
-        profile = os.path.join(d, "debian-12")
-        os.makedirs(profile)
-        with open(os.path.join(profile, "dirindex.conf"), "w") as f:
-            f.write("/etc\n/root\n/home\n/srv\n/var/www\n")
-        open(os.path.join(profile, "dirindex"), "w").close()
-        open(os.path.join(profile, "packages"), "w").close()
-        admin(["profile", "import", profile, "--id", "debian-12"])
+        admin(["profile", "import", self.profile, "--id", "debian-12"])
         region = ["region", "add", "local-" + kind, "--endpoint", endpoint, "--bucket", "compat", "--lat", "50", "--lon", "8", "--access-key", access, "--secret-key-stdin", "--default"]
         if role:
             region += ["--sts-role", role]
@@ -240,6 +242,8 @@ def summary(reason):
     for line in lines[1:]:
         if re.match(r"^([\w.]+(Error|Exception)\b|error:|fatal:)", line) or "is an invalid" in line:
             return lines[0].split(":")[0] + ": " + line
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return lines[0] + " " + lines[1]
     return lines[0] if lines else ""
 
 
@@ -459,8 +463,9 @@ class BamUser:
 
 
 def raw_crossings(rig, hub, app, state, data, protected):
-    """A raw backup made by the client restored by bam, and one made by bam
-    (v1 key, passphrase-protected) restored by the client."""
+    """A raw backup made by the client (passphrase-protected key) restored
+    by bam. (bam's --raw-upload goes only to an --address, not to a Hub
+    record: the crossing the other way is the whole-system one.)"""
     kind = hub.kind
 
     def client_to_bam():
@@ -474,29 +479,184 @@ def raw_crossings(rig, hub, app, state, data, protected):
 
     rig.step(kind, "crossing: client raw backup -> bam restore --raw-download", client_to_bam)
 
-    def bam_to_client():
-        user = BamUser(rig, hub, kind + "-writer")
-        user.init("--key-format", "v1")
-        tree = os.path.join(user.dir, "data")
-        make_tree(tree, kind + " from bam")
-        made = user.run(["backup", "--raw-upload", tree, "--json"]).expect(0, "bam backup --raw-upload")
-        backup_id = json.loads(made.output.strip().split("\n")[-1]).get("backup_id")
-        if not backup_id:
-            raise StepFailed("bam backup --json named no backup_id:\n" + made.output)
-        user.run(["passphrase", "--noninteractive"], stdin="bam-pass\n").expect(0, "bam passphrase")
-        out = os.path.join(app.dir, "restored-from-bam")
-        app.run("restore", [str(backup_id), "--raw-download=" + out], stdin="bam-pass\n").expect(0, "tklbam-restore %s --raw-download (bam-made, v1 key)" % backup_id)
-        same_tree(tree, out)
-        return "backup %s: identical tree" % backup_id
 
-    rig.step(kind, "crossing: bam raw backup (v1 key) -> tklbam-restore --raw-download", bam_to_client)
+class DebianRoots:
+    """Throwaway Debian roots (copies of the cached bookworm with the
+    client's packages, made by test-compat.sh). The original client only
+    backs up and restores "/", so it runs chrooted in them, in a private
+    mount namespace with /proc, /dev, the client's kit and the Python 2.7
+    prefix bind-mounted in at their own paths; bam works on them with
+    --root."""
+
+    def __init__(self, rig, tarball):
+        self.rig, self.tarball = rig, tarball
+        self.dir = os.path.join(rig.tmp, "roots")
+        os.makedirs(self.dir)
+        self.python_prefix = os.path.dirname(os.path.dirname(os.path.realpath(rig.python2)))
+
+    def fresh(self, name):
+        root = os.path.join(self.dir, name)
+        os.makedirs(root)
+        subprocess.run(["tar", "-xpf", self.tarball, "--numeric-owner", "-C", root], check=True)
+        return root
+
+    def run(self, root, argv, env=None, stdin="", timeout=900):
+        script = (
+            'R=$1; K=$2; P=$3; shift 3; mount -t proc proc "$R/proc" && mount --rbind /dev "$R/dev" && '
+            'mkdir -p "$R$K" "$R$P" && mount --bind "$K" "$R$K" && mount --bind "$P" "$R$P" && exec chroot "$R" "$@"'
+        )
+        full = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", root, self.rig.kit, self.python_prefix]
+        full += ["/usr/bin/env", "-i"] + ["%s=%s" % kv for kv in sorted((env or {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}).items())] + list(argv)
+        done = subprocess.run(full, input=stdin, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, start_new_session=True)
+        return Run(list(argv), done.returncode, done.stdout)
+
+    def client(self, root, hub, command, args=(), stdin=""):
+        env = {
+            "PATH": self.rig.bindir + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": "/root",
+            "LC_ALL": "C",
+            "PYTHONPATH": self.rig.pythonpath,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "TKLBAM_APIURL": hub.apiurl,
+            "TKLBAM_DEPS": self.rig.deps,
+            "BOTO_CONFIG": self.rig.boto_cfg,
+        }
+        script = os.path.join(self.rig.client, "cmd_%s.py" % command.replace("-", "_"))
+        r = self.run(root, ["python2", script] + list(args), env=env, stdin=stdin)
+        r.argv = ["tklbam-" + command] + list(args)
+        return r
+
+
+def admin_changes(roots, root, user, password):
+    """What an administrator changes on a server: a user with a password
+    and a supplementary group, a site owned by the user, a setting in /etc.
+    Returns the paths whose contents, modes and owners must cross over."""
+    for argv, stdin in [
+        (["groupadd", "webops"], ""),
+        (["useradd", "-m", "-s", "/bin/bash", "-G", "webops", user], ""),
+        (["chpasswd"], "%s:%s\n" % (user, password)),
+    ]:
+        roots.run(root, argv, stdin=stdin).expect(0, " ".join(argv))
+    os.makedirs(os.path.join(root, "srv", "site"))
+    with open(os.path.join(root, "srv", "site", "index.html"), "w") as f:
+        f.write("<p>%s's site</p>\n" % user)
+    with open(os.path.join(root, "etc", "compat.conf"), "w") as f:
+        f.write("setting = %s\n" % user)
+    with open(os.path.join(root, "home", user, "notes.txt"), "w") as f:
+        f.write("notes of %s\n" % user)
+    roots.run(root, ["chown", "-R", "%s:webops" % user, "/srv/site", "/home/%s/notes.txt" % user]).expect(0, "chown")
+    os.chmod(os.path.join(root, "srv", "site", "index.html"), 0o640)
+    return ["/srv/site", "/srv/site/index.html", "/etc/compat.conf", "/home/%s/notes.txt" % user]
+
+
+def account_state(root, user, paths):
+    """The user's account (passwd fields but the ids, shadow hash, groups)
+    and the paths' contents, modes and owners by name, as the comparison of
+    two roots sees them."""
+
+    def table(name):
+        with open(os.path.join(root, "etc", name)) as f:
+            return [l.rstrip("\n").split(":") for l in f if l.strip()]
+
+    passwd, shadow, group = table("passwd"), table("shadow"), table("group")
+    users = {int(e[2]): e[0] for e in passwd}
+    groups = {int(e[2]): e[0] for e in group}
+    state = {}
+    entry = [e for e in passwd if e[0] == user]
+    state["passwd"] = [entry[0][0], entry[0][4], entry[0][5], entry[0][6]] if entry else None
+    sh = [e for e in shadow if e[0] == user]
+    state["shadow hash"] = sh[0][1] if sh else None
+    state["groups"] = sorted(e[0] for e in group if user in e[3].split(","))
+    for p in paths:
+        full = os.path.join(root, p.lstrip("/"))
+        if not os.path.lexists(full):
+            state[p] = None
+            continue
+        st = os.lstat(full)
+        content = open(full, "rb").read().decode("utf-8", "replace") if os.path.isfile(full) else "(dir)"
+        state[p] = (content, "%o" % (st.st_mode & 0o7777), users.get(st.st_uid, st.st_uid), groups.get(st.st_gid, st.st_gid))
+    return state
+
+
+def same_accounts(expected, root, user, paths):
+    got = account_state(root, user, paths)
+    diffs = ["%s: expected %r, got %r" % (k, expected[k], got.get(k)) for k in expected if expected[k] != got.get(k)]
+    if diffs:
+        raise StepFailed("the restored root differs from the backed-up one:\n  " + "\n  ".join(diffs))
+
+
+def whole_system_steps(rig, roots, hub):
+    """The client's whole-system backup and restore in Debian roots, and
+    both crossings with bam (users' passwords included)."""
+    kind = hub.kind
+    state = {}
+
+    def client_backup():
+        root = roots.fresh(kind + "-client-src")
+        state["paths"] = admin_changes(roots, root, "alice", "alice-pw-" + kind)
+        state["expected"] = account_state(root, "alice", state["paths"])
+        roots.client(root, hub, "init", stdin=hub.apikey + "\n").expect(0, "tklbam-init (in the root)")
+        r = roots.client(root, hub, "backup").expect(0, "tklbam-backup (whole system)")
+        hbr = dict(l.split("=", 1) for l in open(os.path.join(root, "var/lib/tklbam/hbr")).read().split("\n") if "=" in l)
+        state["id"] = hbr["backup_id"]
+        return "backup %s" % state["id"]
+
+    if not rig.step(kind, "whole-system backup (tklbam-backup in a Debian root)", client_backup):
+        return
+
+    def client_restore():
+        root = roots.fresh(kind + "-client-dst")
+        roots.client(root, hub, "init", stdin=hub.apikey + "\n").expect(0, "tklbam-init (in the root)")
+        roots.client(root, hub, "restore", [state["id"], "--noninteractive"]).expect(0, "tklbam-restore %s --noninteractive" % state["id"])
+        same_accounts(state["expected"], root, "alice", state["paths"])
+        return "alice (password, groups) and her files restored"
+
+    rig.step(kind, "whole-system restore (tklbam-restore in a fresh root)", client_restore)
+
+    def client_to_bam():
+        root = roots.fresh(kind + "-bam-dst")
+        user = BamUser(rig, hub, kind + "-system-reader")
+        user.init("--root", root)
+        conf = os.path.join(user.dir, "conf")
+        os.makedirs(conf)
+        user.run(["restore", state["id"], "--root", root, "--conf-dir", conf, "--noninteractive"]).expect(0, "bam restore %s --root" % state["id"])
+        same_accounts(state["expected"], root, "alice", state["paths"])
+        return "alice (password, groups) and her files restored"
+
+    rig.step(kind, "crossing: client whole-system backup -> bam restore (passwords)", client_to_bam)
+
+    def bam_to_client():
+        src = roots.fresh(kind + "-bam-src")
+        paths = admin_changes(roots, src, "bob", "bob-pw-" + kind)
+        expected = account_state(src, "bob", paths)
+        user = BamUser(rig, hub, kind + "-system-writer")
+        user.init("--root", src, "--key-format", "v1")
+        conf = os.path.join(user.dir, "conf")
+        os.makedirs(conf)
+        made = user.run(["backup", "--root", src, "--conf-dir", conf, "--json"]).expect(0, "bam backup --root")
+        backup_id = json.loads(made.output.strip().split("\n")[-1]).get("backup_id")
+        dst = roots.fresh(kind + "-client-from-bam")
+        roots.client(dst, hub, "init", stdin=hub.apikey + "\n").expect(0, "tklbam-init (in the root)")
+        roots.client(dst, hub, "restore", [str(backup_id), "--noninteractive"]).expect(0, "tklbam-restore %s (bam-made, v1 key)" % backup_id)
+        same_accounts(expected, dst, "bob", paths)
+        return "backup %s: bob (password, groups) and his files restored" % backup_id
+
+    rig.step(kind, "crossing: bam whole-system backup (v1 key) -> tklbam-restore", bam_to_client)
 
 
 def main():
-    compat, tmp, bam, hub, site, python2 = sys.argv[1:7]
+    compat, tmp, bam, hub, site, python2, root_tarball = sys.argv[1:8]
     kinds = (os.environ.get("BAM_COMPAT_REGIONS") or "moto-key moto-sts").split()
     rig = Rig(compat, tmp, bam, hub, site, python2)
     try:
+        roots = DebianRoots(rig, root_tarball)
+        # The profile the client and bam download for a Debian 12 root:
+        # bam's own profile of the pristine root.
+        pristine = roots.fresh("pristine")
+        rig.profile = os.path.join(tmp, "profile-debian-12")
+        made = subprocess.run([bam, "internal", "create-profile", "--root", pristine, rig.profile], text=True, capture_output=True)
+        if made.returncode != 0:
+            raise RuntimeError("bam internal create-profile --root: " + made.stdout + made.stderr)
         endpoint = access = secret = role = None
         if any(k.startswith("moto") for k in kinds):
             endpoint, access, secret, role = rig.moto()
@@ -510,6 +670,7 @@ def main():
             else:
                 raise RuntimeError("unknown region kind %s (moto-key, moto-sts, rclone-key)" % kind)
             client_steps(rig, world)
+            whole_system_steps(rig, roots, world)
     finally:
         rig.stop_all()
     print("\ncompat: results")
