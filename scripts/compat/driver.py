@@ -189,7 +189,7 @@ class Rig:
         )
         return "http://127.0.0.1:%d" % port, access, secret
 
-    def hub_world(self, kind, endpoint, access, secret, role=None):
+    def hub_world(self, kind, endpoint, access, secret, role=None, iam_users=False):
         """A bam-hub with one account, the debian-12 profile (the id the
         client detects on a Debian 12 system: the Debian roots' and the
         host's) and one default region."""
@@ -208,6 +208,8 @@ class Rig:
         region = ["region", "add", "local-" + kind, "--endpoint", endpoint, "--bucket", "compat", "--lat", "50", "--lon", "8", "--access-key", access, "--secret-key-stdin", "--default"]
         if role:
             region += ["--sts-role", role]
+        if iam_users:
+            region += ["--iam-users"]
         admin(region, stdin=secret + "\n")
         port = free_port()
         self.start(
@@ -646,7 +648,7 @@ def whole_system_steps(rig, roots, hub):
 
 def main():
     compat, tmp, bam, hub, site, python2, root_tarball = sys.argv[1:8]
-    kinds = (os.environ.get("BAM_COMPAT_REGIONS") or "moto-key moto-sts").split()
+    kinds = (os.environ.get("BAM_COMPAT_REGIONS") or "moto-key moto-sts moto-iam").split()
     rig = Rig(compat, tmp, bam, hub, site, python2)
     try:
         roots = DebianRoots(rig, root_tarball)
@@ -665,10 +667,12 @@ def main():
                 world = rig.hub_world(kind, endpoint, access, secret)
             elif kind == "moto-sts":
                 world = rig.hub_world(kind, endpoint, access, secret, role=role)
+            elif kind == "moto-iam":
+                world = rig.hub_world(kind, endpoint, access, secret, iam_users=True)
             elif kind == "rclone-key":
                 world = rig.hub_world(kind, *rig.rclone())
             else:
-                raise RuntimeError("unknown region kind %s (moto-key, moto-sts, rclone-key)" % kind)
+                raise RuntimeError("unknown region kind %s (moto-key, moto-sts, moto-iam, rclone-key)" % kind)
             client_steps(rig, world)
             whole_system_steps(rig, roots, world)
     finally:
