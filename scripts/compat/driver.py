@@ -481,6 +481,23 @@ def raw_crossings(rig, hub, app, state, data, protected):
 
     rig.step(kind, "crossing: client raw backup -> bam restore --raw-download", client_to_bam)
 
+    def escrow_to_bam():
+        keyfile = os.path.join(app.dir, "escrow.key")
+        app.run("escrow", [keyfile], stdin="escrow-pass\nescrow-pass\n").expect(0, "tklbam-escrow KEYFILE")
+        user = BamUser(rig, hub, kind + "-escrow")
+        user.init()
+        out = os.path.join(user.dir, "restored")
+        # The client's address of a plain-HTTP region is s3://HOST:PORT/...
+        # (it adds --s3-unencrypted-connection itself); bam reads that form
+        # as HTTPS and takes s3+http:// for plain HTTP.
+        address = re.sub(r"^s3://", "s3+http://", state["address"])
+        args = ["restore", "--address", address, "--keyfile", keyfile, "--raw-download", out, "--noninteractive"]
+        user.run(args, stdin="escrow-pass\n").expect(0, "bam restore --address --keyfile ESCROW --raw-download")
+        same_tree(data, out)
+        return "identical tree"
+
+    rig.step(kind, "crossing: tklbam-escrow key -> bam restore --keyfile --address", escrow_to_bam)
+
 
 class DebianRoots:
     """Throwaway Debian roots (copies of the cached bookworm with the
