@@ -163,7 +163,8 @@ struct OriginalClientAPITests {
         let first = try create(hub, auth)
         let second = try create(hub, auth)
         try FileManager.default.createDirectory(atPath: String(second.address.dropFirst("file://".count)), withIntermediateDirectories: true)
-        try Data(count: 777).write(to: URL(fileURLWithPath: String(second.address.dropFirst("file://".count)) + "/duplicity-full.20260101T000000Z.manifest.gpg"))
+        try Data(count: 777).write(
+            to: URL(fileURLWithPath: String(second.address.dropFirst("file://".count)) + "/duplicity-full.20260101T000000Z.manifest.gpg"))
         let updated = try Self.object(
             try hub.call("PUT", "/api/backup/record/update/", form: ["address": second.address], headers: auth, asOriginalClient: true))
         #expect(updated["backup_id"] as? String == second.id)

@@ -1,4 +1,5 @@
 import BamTestSupport
+import BamEngine
 @testable import BamHub
 import Foundation
 import Testing
@@ -71,6 +72,17 @@ struct StoreTests {
         #expect(try store.record(id: r2.id, accountId: a.id) != nil)
         try store.deleteRecord(id: r2.id, accountId: a.id)
         #expect(try store.record(id: r2.id, accountId: a.id) == nil)
+
+        // An account's IAM user per region: one per (account, region).
+        #expect(try store.accountUser(accountId: a.id, region: "us") == nil)
+        try store.setAccountUser(accountId: a.id, region: "us", userName: "bam-t1-all-us", accessKey: "AKA", secretKey: "SKA")
+        #expect(throws: (any Error).self) {
+            try store.setAccountUser(accountId: a.id, region: "us", userName: "again", accessKey: "X", secretKey: "Y")
+        }
+        let user = try #require(try store.accountUser(accountId: a.id, region: "us"))
+        #expect(user.userName == "bam-t1-all-us" && user.credentials == S3Credentials(accessKey: "AKA", secretKey: "SKA"))
+        #expect(try store.accountUser(accountId: b.id, region: "us") == nil)
+        #expect(try store.accountUser(accountId: a.id, region: "eu") == nil)
 
         let bytes: [UInt8] = (0..<300).map { UInt8($0 % 256) }
         try store.putProfile(ProfileArchive(profileId: "p1", timestamp: 7, content: bytes))

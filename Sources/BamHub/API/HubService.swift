@@ -153,9 +153,10 @@ public final class HubService: @unchecked Sendable {
             record = try self.record(account: account, id: backupId)
             if !OriginalClientAddress.matches(address, record.address) { record.address = address }
         } else {
-            guard let found = try store.records(accountId: account.id)
-                .filter({ OriginalClientAddress.matches(address, $0.address) })
-                .max(by: { ($0.updated, $0.id) < ($1.updated, $1.id) })
+            guard
+                let found = try store.records(accountId: account.id)
+                    .filter({ OriginalClientAddress.matches(address, $0.address) })
+                    .max(by: { ($0.updated, $0.id) < ($1.updated, $1.id) })
             else { throw HubAPIError.recordNotFound("at \(address)") }
             record = found
         }
