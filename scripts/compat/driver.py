@@ -372,7 +372,13 @@ def client_steps(rig, hub):
             raise StepFailed("tklbam-init wrote no sub_apikey:\n" + r.output)
         if not os.path.isdir(os.path.join(app.registry, "profile")):
             raise StepFailed("tklbam-init downloaded no profile:\n" + r.output)
-        return r.output.strip().split("\n")[-1]
+        # The credentials the client kept: the type its region kind calls for
+        # (an STS region's go through the STS agent at each duplicity run).
+        creds = dict(l.split("=", 1) for l in open(os.path.join(app.registry, "credentials")).read().split("\n") if "=" in l)
+        wanted = "iamrole" if kind.endswith("-sts") else "iamuser"
+        if creds.get("type") != wanted:
+            raise StepFailed("tklbam-init kept credentials of type %r, expected %r for a %s region" % (creds.get("type"), wanted, kind))
+        return r.output.strip().split("\n")[-1] + "; credentials type " + wanted
 
     if not rig.step(kind, "tklbam-init APIKEY (stdin)", init):
         return
