@@ -1,18 +1,22 @@
 #!/bin/bash
 # The compatibility suite (issue #18), `make test-compat`: the original TKLBAM
 # client (Python 2, TurnKey 17/18), unmodified, from the pinned tarballs of
-# the compat folder, against bam-hub on 127.0.0.1 with real S3 servers (moto
-# with signature checking, rclone serve s3), for each region kind the client
-# can use; and the crossings between the client and bam. The steps and their
-# verdicts are in scripts/compat/driver.py.
+# the compat folder, against bam-hub on 127.0.0.1 with a real S3 server
+# (moto: S3, IAM and STS), for each region kind the client can use (plain
+# key, STS role, IAM users; BAM_COMPAT_REGIONS picks, rclone-key adds rclone
+# serve s3); and the crossings between the client and bam. The steps and
+# their verdicts are in scripts/compat/driver.py; BAM_COMPAT_KEEP=1 keeps the
+# temporary directory (logs, roots, registries) for a look afterwards.
 #
 # Usage: scripts/test-compat.sh [COMPAT_DIR]   (default ../shared/compat
 # beside the repository). Installs what it needs (apt: duplicity,
 # python3-boto, libcurl4-openssl-dev; pip: pycurl 7.43.0.5, pycryptodome and
 # simplejson for Python 2.7 into BAM_COMPAT_CACHE, default
-# /var/cache/bam-test/compat-py27). Needs root (mount namespaces), python2.7
-# (pyenv or PATH) and the network to Debian's and PyPI's registries the
-# first time. Anything missing is a failure, never a skip.
+# /var/cache/bam-test/compat-py27; a Debian root with the client's packages,
+# /var/cache/bam-test/compat-root-v1.tar). Needs root (chroot, mount
+# namespaces), python2.7 (pyenv, PATH or BAM_COMPAT_PYTHON2) and the network
+# to Debian's and PyPI's registries the first time. Anything missing is a
+# failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD

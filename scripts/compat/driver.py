@@ -8,8 +8,11 @@ Every step is run and recorded; the table at the end says which passed and,
 for each failure, why (with the client's own error output). The exit status
 is 1 when any step failed.
 
-Called by scripts/test-compat.sh, which checks and installs the tools first;
-the arguments and environment it passes are read in `Rig.__init__`.
+Called by scripts/test-compat.sh, which checks and installs the tools first,
+with the compat folder, a temporary directory, bam, bam-hub, the Python 2
+libraries, python2.7 and the Debian root tarball as arguments (read in
+`main`). BAM_COMPAT_REGIONS chooses the region kinds (default "moto-key
+moto-sts moto-iam"; "rclone-key" too on request).
 """
 import json
 import os
