@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: deps build test check format demo bench install clean fuzz
-.PHONY: deb man
+.PHONY: deb man test-compat
 
 deps:
 	@scripts/install-deps.sh
@@ -17,6 +17,14 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	scripts/run-tests.sh
+
+# The original TKLBAM client (Python 2, unmodified) against bam-hub and bam
+# (issue #18): scripts/test-compat.sh. COMPAT_DIR holds the client's pinned
+# tarballs; the suite fails, never skips, when it is missing. Not part of
+# `make test`, which stays self-contained.
+COMPAT_DIR ?= ../shared/compat
+test-compat: deps
+	scripts/test-compat.sh "$(COMPAT_DIR)"
 
 # The fast loop: the tests that need no S3 server, duplicity, database
 # server, browser or Debian root (Tests/BamTestSupport/TestNeeds.swift);
