@@ -29,13 +29,19 @@ final class ArchiveApplier {
         let header: TarEntry
         let tempName: [UInt8]
         let output: Int32
+        /// Writes `output`, across the chunks of a multivolume file.
+        let writer: SparseFileWriter
         var nextChunk: Int
         let patcher: Patcher?
         let basis: Int32
 
-        init(kind: RestoreEntryName.Kind, path: [UInt8], target: [UInt8], header: TarEntry, tempName: [UInt8], output: Int32, patcher: Patcher?, basis: Int32) {
+        init(
+            kind: RestoreEntryName.Kind, path: [UInt8], target: [UInt8], header: TarEntry, tempName: [UInt8], output: Int32, display: String,
+            patcher: Patcher?, basis: Int32
+        ) {
             self.kind = kind; self.path = path; self.target = target; self.header = header
             self.tempName = tempName; self.output = output; self.nextChunk = 1; self.patcher = patcher; self.basis = basis
+            writer = SparseFileWriter(fd: output, display: display)
         }
     }
 
@@ -151,9 +157,11 @@ final class ArchiveApplier {
                 let out = Posix.withCPath(temp) { openat(fd, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
                 if out < 0 { throw BamError.io(path: shown, operation: "create", errno: errno) }
                 do {
+                    let writer = SparseFileWriter(fd: out, display: shown)
                     try reader.readData {
-                        try Posix.writeAll(out, $0.baseAddress!, $0.count, path: shown); bytes += Int64($0.count)
+                        try writer.write($0); bytes += Int64($0.count)
                     }
+                    try writer.finish()
                     close(out)
                 } catch {
                     close(out); _ = Posix.withCPath(temp) { unlinkat(fd, $0, 0) }; throw error
@@ -215,11 +223,13 @@ final class ArchiveApplier {
             if out < 0 { throw BamError.io(path: shown, operation: "create", errno: errno) }
             do {
                 let patcher = try Patcher(basisFD: basis)
+                let writer = SparseFileWriter(fd: out, display: shown)
                 let write: (UnsafeRawBufferPointer) throws -> Void = {
-                    try Posix.writeAll(out, $0.baseAddress!, $0.count, path: shown); self.bytes += Int64($0.count)
+                    try writer.write($0); self.bytes += Int64($0.count)
                 }
                 try reader.readData { try patcher.update($0, output: write) }
                 try patcher.finish(output: write)
+                try writer.finish()
                 close(out)
             } catch let error as RSyncError {
                 close(out); _ = Posix.withCPath(temp) { unlinkat(fd, $0, 0) }
@@ -261,11 +271,11 @@ final class ArchiveApplier {
                 }
                 pending = PendingFile(
                     kind: entryName.kind, path: entryName.path, target: target, header: entry,
-                    tempName: temp, output: out, patcher: patcher, basis: basis)
+                    tempName: temp, output: out, display: shown, patcher: patcher, basis: basis)
             }
             let p = pending!
             let write: (UnsafeRawBufferPointer) throws -> Void = {
-                try Posix.writeAll(p.output, $0.baseAddress!, $0.count, path: shown); self.bytes += Int64($0.count)
+                try p.writer.write($0); self.bytes += Int64($0.count)
             }
             do {
                 if let patcher = p.patcher {
@@ -277,6 +287,7 @@ final class ArchiveApplier {
                 guard entry.size < Int64(ChunkedEntryEmitter.chunkSize) else { return }
                 // The short chunk is the last one.
                 if let patcher = p.patcher { try patcher.finish(output: write) }
+                try p.writer.finish()
             } catch {
                 close(p.output); if p.basis >= 0 { close(p.basis) }
                 _ = Posix.withCPath(p.tempName) { unlinkat(fd, $0, 0) }
