@@ -31,7 +31,11 @@ final class InProcessHub: @unchecked Sendable {
     }
 
     private static func instance(store: SQLStore) async throws -> HubInProcessClient {
-        let service = HubService(store: store, router: RegionRouter(geoip: .empty))
+        // The throttle's window is a day, not five minutes: an async test
+        // can wait minutes for a thread while the run's blocking tests hold
+        // the cooperative pool, and its failures must still count.
+        let service = HubService(
+            store: store, router: RegionRouter(geoip: .empty), throttle: FailureThrottle(store: store, window: 86_400))
         let templates = try await WebRoutes.loadTemplates(directory: HubTestServer.packageRoot + "/templates/hub")
         return HubInProcessClient(
             router: HubServer.router(service: service, templates: templates, clients: ClientAddressPolicy(), secureCookies: false))
