@@ -26,7 +26,8 @@ enum ArchiveTargets {
     static func signature(_ input: [UInt8]) {
         ScratchFile.write(input)
         guard let chain = try? SignatureChain(sigtarFiles: [ScratchFile.path]) else { return }
-        while let next = try? chain.next(), let entry = next {
+        // try? flattens: nil at the end of the chain and on any error.
+        while let entry = try? chain.next() {
             guard let signature = entry.signature else { continue }
             do {
                 let generator = try DeltaGenerator(signature: signature)
