@@ -80,13 +80,11 @@ final class ConfinedRoot {
     /// The bytes of the regular files among `paths`: what a backup of
     /// them reads, for its progress. What vanished counts nothing.
     func regularFileBytes(_ paths: [RootPath]) throws -> Int64 {
-        var total: Int64 = 0
-        for path in paths {
-            guard let st = try lstat(path), (st.st_mode & S_IFMT) == S_IFREG else { continue }
-            let (sum, overflow) = total.addingReportingOverflow(Int64(st.st_size))
-            total = overflow ? .max : sum
-        }
-        return total
+        ByteCount.total(
+            try paths.compactMap { path in
+                guard let st = try lstat(path), (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+                return Int64(st.st_size)
+            })
     }
 
     /// nil when nothing is there; `BamError.unsafePath` when a parent is a

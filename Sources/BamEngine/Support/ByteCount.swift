@@ -9,6 +9,19 @@ public enum ByteCount {
         return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
     }
 
+    /// The sum of sizes something else reported (a target's listing, a
+    /// file system): a negative size counts nothing, and a total past
+    /// Int64's range is Int64.max, a wrong figure but never an overflow trap.
+    public static func total<S: Sequence>(_ sizes: S) -> Int64 where S.Element == Int64 {
+        var sum: Int64 = 0
+        for size in sizes {
+            let (result, overflow) = sum.addingReportingOverflow(max(0, size))
+            if overflow { return .max }
+            sum = result
+        }
+        return sum
+    }
+
     /// Megabytes with two decimals, as the Hub's records show sizes.
     public static func megabytes(_ bytes: Int64) -> String { String(format: "%.2f", Double(bytes) / 1_048_576) }
 }

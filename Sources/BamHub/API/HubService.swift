@@ -165,7 +165,7 @@ public final class HubService: @unchecked Sendable {
         record.inProgress = false
         if let storage = try storage(of: record), OriginalClientAddress.matches(address, storage.address) {
             do {
-                record.size = try storage.objects().reduce(0) { $0 + $1.size }
+                record.size = ByteCount.total(try storage.objects().map(\.size))
             } catch {
                 throw HubAPIError.internalError("cannot measure \(address): \(error)")
             }

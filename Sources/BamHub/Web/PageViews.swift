@@ -40,7 +40,7 @@ enum BackupView {
             let sessions = RecordStorage.sessions(in: objects)
             view["sessions"] = sessions.reversed().map { ["time": HubDate.format($0.time), "kind": $0.incremental ? "incremental" : "full"] }
             view["hasSessions"] = !sessions.isEmpty
-            view["storedSize"] = humanSize(objects.reduce(0) { $0 + $1.size })
+            view["storedSize"] = humanSize(ByteCount.total(objects.map(\.size)))
             view["objectCount"] = objects.count
         } catch {
             view["storageError"] = "cannot list the stored volumes: \(error)"

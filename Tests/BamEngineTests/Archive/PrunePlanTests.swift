@@ -152,6 +152,13 @@ struct PrunePlanTests {
         let report = PrunePlan(objects: objects, policy: RetentionPolicy(keepFull: 1), now: Self.t0).report(policy: RetentionPolicy(keepFull: 1), dryRun: false)
         #expect(report.removedBytes == .max && report.removed.first?.bytes == .max)
         #expect(!report.text.isEmpty)
+        // A set's stored size (the restore page's session list) from the
+        // same kind of listing: two volumes of Int64.max bytes trapped.
+        let huge =
+            ["duplicity-full.20261201T000000Z.vol1.difftar.gpg", "duplicity-full.20261201T000000Z.vol2.difftar.gpg"]
+            .map { StoredObject(name: $0, size: .max) } + [StoredObject(name: "duplicity-full.20261201T000000Z.manifest.gpg", size: 10)]
+        #expect(ChainResolver(objects: huge).chains.first?.full.storedSize == .max)
+        #expect(ByteCount.total([5, -3, 7]) == 12)
     }
 
     @Test("policy values: keep-full from 1, keep-within an age but not now; a request's policy survives JSON")

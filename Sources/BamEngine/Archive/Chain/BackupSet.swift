@@ -21,7 +21,9 @@ public struct BackupSet: Equatable {
         incremental ? "incremental \(BackupTime.format(start ?? 0)) to \(BackupTime.format(end))" : "full \(BackupTime.format(end))"
     }
 
-    public var storedSize: Int64 { volumeSizes.values.reduce(0, +) }
+    /// As the target listed them (`ByteCount.total`: a hostile listing's
+    /// sizes cannot trap).
+    public var storedSize: Int64 { ByteCount.total(volumeSizes.values) }
 }
 
 /// A full set and the incrementals that follow it, each starting where the

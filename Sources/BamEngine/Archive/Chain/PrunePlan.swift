@@ -15,6 +15,8 @@ public struct PrunePlan {
     public let keptStrays: [BackupSet]
     /// Every object's size, by name, as listed.
     let sizes: [String: Int64]
+    /// The sets left on the target: the kept chains' and the kept strays.
+    private let staying: [BackupSet]
 
     public init(objects: [StoredObject], policy: RetentionPolicy, now: Int64) {
         let resolver = ChainResolver(objects: objects)
@@ -31,6 +33,7 @@ public struct PrunePlan {
         var sizes: [String: Int64] = [:]
         for object in objects { sizes[object.name] = object.size }
         self.sizes = sizes
+        staying = kept.flatMap(\.sets) + keptStrays
     }
 
     /// The objects of `set`, its manifest first: once the manifest is gone
@@ -57,23 +60,14 @@ public struct PrunePlan {
         let names = Self.objects(of: chain)
         return PruneReport.Chain(
             full: BackupTime.format(chain.full.end), last: BackupTime.format(chain.end), sets: chain.sets.count,
-            objects: names.count, bytes: Self.total(names.map { sizes[$0.name] ?? 0 }))
-    }
-
-    /// A sum of sizes a target listed: a hostile listing's huge or negative
-    /// sizes give a wrong total, never an overflow trap.
-    static func total(_ sizes: [Int64]) -> Int64 {
-        sizes.reduce(0) { sum, size in
-            let (result, overflow) = sum.addingReportingOverflow(max(0, size))
-            return overflow ? .max : result
-        }
+            objects: names.count, bytes: ByteCount.total(names.map { sizes[$0.name] ?? 0 }))
     }
 
     func summary(of set: BackupSet) -> PruneReport.IncompleteSet {
         let names = Self.objects(of: set)
         return PruneReport.IncompleteSet(
             label: set.label, time: BackupTime.format(set.end), objects: names.count,
-            bytes: Self.total(names.map { sizes[$0.name] ?? 0 }))
+            bytes: ByteCount.total(names.map { sizes[$0.name] ?? 0 }))
     }
 
     /// The report of this plan (carried out or, for a dry run, not).
@@ -85,8 +79,7 @@ public struct PrunePlan {
 
     /// Whether `name` belongs to a set that stays on the target.
     func staysOnTarget(_ name: BackupFileName) -> Bool {
-        let staying = kept.flatMap(\.sets) + keptStrays
-        return staying.contains { $0.incremental == name.incremental && $0.start == name.start && $0.end == name.end }
+        staying.contains { $0.incremental == name.incremental && $0.start == name.start && $0.end == name.end }
     }
 }
 
@@ -123,7 +116,7 @@ public struct PruneReport: Codable, Sendable, Equatable {
     }
 
     public var removedObjects: Int { removed.reduce(0) { $0 + $1.objects } + removedIncomplete.reduce(0) { $0 + $1.objects } }
-    public var removedBytes: Int64 { PrunePlan.total(removed.map(\.bytes) + removedIncomplete.map(\.bytes)) }
+    public var removedBytes: Int64 { ByteCount.total(removed.map(\.bytes) + removedIncomplete.map(\.bytes)) }
 
     /// The summary a person reads.
     public var text: String {
