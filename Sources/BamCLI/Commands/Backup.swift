@@ -84,11 +84,7 @@ extension Bam {
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
-        var cacheRoot: String {
-            if let cacheDirectory { return cacheDirectory }
-            if let env = ProcessInfo.processInfo.environment["BAM_CACHE"], !env.isEmpty { return env }
-            return "/var/cache/bam"
-        }
+        var cacheRoot: String { DefaultDirectory.cache(cacheDirectory) }
 
         /// The options as the engine's typed request.
         var request: BackupRequest {

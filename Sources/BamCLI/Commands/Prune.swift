@@ -50,17 +50,12 @@ extension Bam {
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var output: OutputOptions
 
-        private func environment(_ name: String, else fallback: String) -> String {
-            if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty { return value }
-            return fallback
-        }
-
         /// The options as the engine's typed request.
         func request() throws -> PruneRequest {
             var r = PruneRequest(registry: registryOptions.registry.path)
             r.address = address
-            r.confDirectory = confDirectory ?? environment("BAM_CONF", else: "/etc/bam")
-            r.cacheRoot = cacheDirectory ?? environment("BAM_CACHE", else: "/var/cache/bam")
+            r.confDirectory = DefaultDirectory.conf(confDirectory)
+            r.cacheRoot = DefaultDirectory.cache(cacheDirectory)
             if let keepFull {
                 do { r.policy.keepFull = try RetentionPolicy.parseKeepFull(keepFull) } catch { throw ValidationError("--keep-full \(error)") }
             }

@@ -15,9 +15,5 @@ struct ArchiveOptions: ParsableArguments {
 
     @OptionGroup var storage: StorageOptions
 
-    var cacheRoot: String {
-        if let cacheDirectory { return cacheDirectory }
-        if let env = ProcessInfo.processInfo.environment["BAM_CACHE"], !env.isEmpty { return env }
-        return "/var/cache/bam"
-    }
+    var cacheRoot: String { DefaultDirectory.cache(cacheDirectory) }
 }

@@ -13,11 +13,7 @@ struct SystemRootOptions: ParsableArguments {
         help: ArgumentHelp("Configuration directory with conf, overrides and hooks.d (default: $BAM_CONF or /etc/bam).", valueName: "DIR"))
     var confDirectory: String?
 
-    var conf: String {
-        if let confDirectory { return confDirectory }
-        if let env = ProcessInfo.processInfo.environment["BAM_CONF"], !env.isEmpty { return env }
-        return "/etc/bam"
-    }
+    var conf: String { DefaultDirectory.conf(confDirectory) }
 
     func validate() throws {
         guard root.hasPrefix("/") else { throw ValidationError("--root must be an absolute path") }

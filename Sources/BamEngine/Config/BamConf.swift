@@ -22,6 +22,9 @@ public struct BamConf: Equatable, Sendable {
     /// What `s3-parallel-uploads` (and `--s3-parallel-uploads`) may be.
     public static let parallelUploadsRange = 1...64
     public var s3ParallelUploads = 1
+    /// `s3-parallel-uploads` when the file sets it; nil leaves the choice
+    /// to the command (`TargetAccess`).
+    public var configuredParallelUploads: Int? { setKeys.contains("s3-parallel-uploads") ? s3ParallelUploads : nil }
     /// How hard volumes are compressed: `fast` (ISA-L) or `best` (zlib 6,
     /// gpg's and so duplicity's level). bam's own key.
     public var compression = VolumeCompression.fast

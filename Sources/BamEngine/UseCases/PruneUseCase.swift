@@ -68,7 +68,7 @@ public struct PruneUseCase {
         options.dryRun = request.dryRun
         options.storage = request.access.openOptions(
             registryPath: request.registry,
-            confParallelTransfers: conf.setKeys.contains("s3-parallel-uploads") ? conf.s3ParallelUploads : nil)
+            confParallelTransfers: conf.configuredParallelUploads)
         let report = try ArchivePrune(options: options, progress: progress).run()
         return PruneOutcome(address: address, report: report)
     }
