@@ -31,4 +31,46 @@ public enum CompressibilityEstimate {
         }
         return entropy < threshold
     }
+
+    /// Blocks the spans are judged by: tar's record size, so that tar's
+    /// headers and padding inside an otherwise random chunk (duplicity
+    /// splits large files into 64 KiB blocks, each behind a 512-byte
+    /// header) stand out.
+    static let spanBlock = 512
+    /// Random bytes show about 220 distinct values in 512; text, code and
+    /// tar headers far fewer.
+    static let distinctLimit = 160
+
+    /// For data `worthCompressing` turned down: the spans that still pay
+    /// (a run of 512-byte blocks of few distinct bytes, such as tar headers
+    /// and zero padding between the random data), in order, with whether
+    /// each is worth compressing. Together they cover `data`.
+    public static func spans(_ data: UnsafeRawBufferPointer) -> [(range: Range<Int>, compress: Bool)] {
+        var spans: [(range: Range<Int>, compress: Bool)] = []
+        var seen = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var start = 0
+        while start < data.count {
+            let end = min(start + spanBlock, data.count)
+            seen = (0, 0, 0, 0)
+            var distinct = 0
+            for i in start..<end {
+                let byte = data[i]
+                let bit = UInt64(1) << (byte & 63)
+                switch byte >> 6 {
+                case 0: if seen.0 & bit == 0 { seen.0 |= bit; distinct += 1 }
+                case 1: if seen.1 & bit == 0 { seen.1 |= bit; distinct += 1 }
+                case 2: if seen.2 & bit == 0 { seen.2 |= bit; distinct += 1 }
+                default: if seen.3 & bit == 0 { seen.3 |= bit; distinct += 1 }
+                }
+            }
+            let compress = distinct < distinctLimit && end - start == spanBlock
+            if let last = spans.last, last.compress == compress {
+                spans[spans.count - 1].range = last.range.lowerBound..<end
+            } else {
+                spans.append((start..<end, compress))
+            }
+            start = end
+        }
+        return spans
+    }
 }

@@ -14,7 +14,9 @@ import Glibc
 /// (`CompressibilityEstimate`): chunks of random or already-compressed
 /// data go into the deflate stream as stored blocks, costing no
 /// compression time, while the text and binaries around them are still
-/// compressed. (ZIP rather than ZLIB because a zlib trailer's checksum
+/// compressed, and so are the 512-byte blocks of few distinct bytes inside
+/// a random chunk (the tar header before each 64 KiB block of a large
+/// file: 0.8% of an archive of .deb files, which duplicity's zlib saves). (ZIP rather than ZLIB because a zlib trailer's checksum
 /// would have to cover the stored chunks igzip never saw.)
 ///
 /// The literal packet's length is not known in advance (the input may be
@@ -101,7 +103,12 @@ final class CompressedMessageReader {
             try compress(data)
         } else {
             try length.withUnsafeBytes { try compressor.store($0) { pending.append(contentsOf: $0) } }
-            try compressor.store(data) { pending.append(contentsOf: $0) }
+            // The tar headers and padding between random blocks still
+            // shrink to a tenth; the random bytes are stored.
+            for span in CompressibilityEstimate.spans(data) {
+                let part = UnsafeRawBufferPointer(rebasing: data[span.range])
+                if span.compress { try compress(part) } else { try compressor.store(part) { pending.append(contentsOf: $0) } }
+            }
         }
     }
 

@@ -21,7 +21,7 @@ public final class SymmetricCipher {
     private let passphrase: [UInt8]
     private let compression: VolumeCompression
 
-    public init(home: GPGHome, passphrase: [UInt8], compression: VolumeCompression = .fast) {
+    public init(home: GPGHome, passphrase: [UInt8], compression: VolumeCompression = .balanced) {
         self.home = home
         self.passphrase = passphrase
         self.compression = compression

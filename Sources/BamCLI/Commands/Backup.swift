@@ -45,8 +45,8 @@ extension Bam {
 
         @Option(
             help: ArgumentHelp(
-                "Volume compression: fast (ISA-L, the default) or best (zlib level 6, as duplicity: 10-20% smaller on text and code, several times the CPU time); default: conf's compression.",
-                valueName: "fast|best"))
+                "Volume compression: balanced (zlib level 4 on every core, the default: no larger than duplicity's), fast (ISA-L: 5-10% larger on text, a third of the CPU time) or best (zlib level 6 on every core, as duplicity); default: conf's compression.",
+                valueName: "fast|balanced|best"))
         var compression: VolumeCompression?
 
         @OptionGroup var system: SystemRootOptions

@@ -2,5 +2,5 @@ import ArgumentParser
 import BamEngine
 import Deflate
 
-/// `--compression fast|best`.
+/// `--compression fast|balanced|best`.
 extension VolumeCompression: ExpressibleByArgument {}

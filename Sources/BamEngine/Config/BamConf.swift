@@ -27,7 +27,7 @@ public struct BamConf: Equatable, Sendable {
     public var configuredParallelUploads: Int? { setKeys.contains("s3-parallel-uploads") ? s3ParallelUploads : nil }
     /// How hard volumes are compressed: `fast` (ISA-L) or `best` (zlib 6,
     /// gpg's and so duplicity's level). bam's own key.
-    public var compression = VolumeCompression.fast
+    public var compression = VolumeCompression.balanced
     public var fullBackup = FullBackupInterval.olderThan(count: 1, unit: .month)
     /// `keep-full` and `keep-within`; empty (the default) keeps every chain.
     public var retention = RetentionPolicy()
@@ -114,7 +114,7 @@ public struct BamConf: Equatable, Sendable {
                 conf.pgsqlPort = port
             case "compression":
                 guard let compression = VolumeCompression(rawValue: value) else {
-                    throw fail("compression must be fast or best, got '\(Posix.display(value))'")
+                    throw fail("compression must be fast, balanced or best, got '\(Posix.display(value))'")
                 }
                 conf.compression = compression
             case "pgsql-user":

@@ -118,7 +118,7 @@ struct ConfigBamConfTests {
             message: "/conf:1: restore-cache-dir must be an absolute path"),
         BadCase(
             name: "compression", text: "compression zstd\n",
-            message: "/conf:1: compression must be fast or best, got 'zstd'"),
+            message: "/conf:1: compression must be fast, balanced or best, got 'zstd'"),
         BadCase(
             name: "parallel uploads", text: "s3-parallel-uploads 0\n",
             message: "/conf:1: s3-parallel-uploads must be a whole number from 1 to 64"),

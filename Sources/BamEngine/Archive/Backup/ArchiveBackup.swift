@@ -28,7 +28,7 @@ public struct ArchiveBackupOptions {
     public var encryptionWorkers = max(2, ProcessInfo.processInfo.activeProcessorCount)
     /// How hard volumes are compressed (random and already compressed
     /// data is stored either way).
-    public var compression = VolumeCompression.fast
+    public var compression = VolumeCompression.balanced
     public var hostname: String? = nil
     /// Which relative paths of `source` to back up (a directory's answer
     /// covers its walk into it); default: everything. A whole-system

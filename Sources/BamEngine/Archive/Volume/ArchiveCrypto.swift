@@ -9,7 +9,7 @@ public final class ArchiveCrypto {
     let cipher: SymmetricCipher
 
     /// `compression`: how hard the volumes are compressed where it pays.
-    public init(passphrase: [UInt8], compression: VolumeCompression = .fast) throws {
+    public init(passphrase: [UInt8], compression: VolumeCompression = .balanced) throws {
         do {
             // Not under `scratch`: gpg-agent's socket lives in the home, and a
             // Unix socket path must fit in 108 bytes, which a deep cache or
