@@ -12,6 +12,7 @@ apt_packages=(
     duplicity python3-boto3                                    # the format oracle
     python3-cryptography                                       # key packet tests
     rsync time curl                                            # scripts and benchmarks
+    restic borgbackup                                          # the peers make bench measures bam against
     mmdebstrap                                                 # Debian test roots (whole-system tests)
     libsqlite3-dev libpq-dev                                   # bam-hub stores
     tor-geoipdb                                                # bam-hub GeoIP ranges
