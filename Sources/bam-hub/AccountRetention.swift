@@ -9,6 +9,7 @@ struct AccountRetention: ParsableCommand {
         discussion: """
             bam applies it after each backup to a record of the account, unless the server's own conf sets \
             keep-full or keep-within (conf wins) or the record has a policy of its own (set on its web page). \
+            The options given replace the policy whole (--keep-full 2 alone drops a keep-within). \
             With no option, prints the policy in force.
             """)
 
