@@ -67,7 +67,7 @@ enum RetentionView {
         switch source {
         case .record: origin = "this server's own policy"
         case .account: origin = "the account's policy"
-        case .none: origin = "no policy: every chain is kept"
+        case .none: origin = "neither this server nor the account sets a policy"
         }
         return [
             "retention": policy.description, "retentionSource": origin, "ownRetention": source == .record,
