@@ -11,7 +11,8 @@ struct BamHubCommand: AsyncParsableCommand {
 }
 
 struct AccountCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "account", abstract: "Manage Hub accounts.", subcommands: [AccountAdd.self])
+    static let configuration = CommandConfiguration(
+        commandName: "account", abstract: "Manage Hub accounts.", subcommands: [AccountAdd.self, AccountRetention.self])
 }
 
 struct RegionCommand: ParsableCommand {

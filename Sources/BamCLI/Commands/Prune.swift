@@ -12,8 +12,10 @@ extension Bam {
                 incomplete sets older than the oldest chain kept, under the \
                 target's lock (exit 14 while another run writes to it). With \
                 both rules a chain is kept when either keeps it. Options given \
-                replace conf's policy; with neither, exits 64. A backup applies \
-                conf's policy itself after it has stored its set.
+                replace conf's policy; with neither, a server linked to a Hub uses \
+                the Hub's policy for its record; without any policy bam exits 64 \
+                (1 when linked to a Hub that sets none either). \
+                A backup applies the same policy itself after it has stored its set.
                 """)
 
         @Option(
@@ -73,8 +75,11 @@ extension Bam {
             let r = try request()
             do { try r.validate() } catch { throw ValidationError("\(error)") }
             // No policy at all is a usage error (64). A conf that does not
-            // parse is left to run(), which names its file and line.
-            if r.policy.isEmpty, let conf = try? BamConf.load(confDirectory: r.confDirectory) {
+            // parse is left to run(), which names its file and line; so is a
+            // server linked to a Hub, whose policy only the Hub can tell
+            // (none there either: exit 1).
+            let hubDecides = r.address == nil && Registry(path: r.registry).isHubLinked
+            if r.policy.isEmpty, !hubDecides, let conf = try? BamConf.load(confDirectory: r.confDirectory) {
                 do { _ = try r.effectivePolicy(conf: conf) } catch { throw ValidationError("\(error)") }
             }
         }

@@ -22,6 +22,11 @@ public struct HubRecord: Equatable, Sendable, Codable {
     public var inProgress: Bool
     /// Whether the key packet is passphrase-protected, as the client reported.
     public var skpp: Bool
+    /// The retention policy the Hub applies to this record (its own or
+    /// the account's; empty: keep everything), from bam-shaped answers;
+    /// nil when the Hub said nothing (an older Hub, a cached record).
+    /// Not in `bam list --json`.
+    public var retention: RetentionPolicy? = nil
 
     /// The Hub's field names, as `bam list --json` has always printed them.
     enum CodingKeys: String, CodingKey {
@@ -71,6 +76,32 @@ public struct HubRecord: Equatable, Sendable, Codable {
             description: HubJSON.string(object["description"]) ?? "",
             inProgress: HubJSON.bool(object["inprogress"]) ?? false,
             skpp: HubJSON.bool(object["skpp"]) ?? false)
+        if let value = object["retention"], !(value is NSNull) {
+            retention = try Self.retention(value, call: call, id: id)
+        }
+    }
+
+    /// The `retention` object (`keep_full` a number, `keep_within` an age
+    /// such as `3M`), checked as conf's lines are: a policy decides what
+    /// is deleted, so a value bam would refuse in conf fails the call.
+    static func retention(_ value: Any, call: String, id: String) throws -> RetentionPolicy {
+        guard let object = value as? [String: Any] else {
+            throw HubError.badResponse(call: call, reason: "record \(id): retention is not an object")
+        }
+        var policy = RetentionPolicy()
+        do {
+            if let full = object["keep_full"], !(full is NSNull) {
+                guard let text = HubJSON.string(full) else { throw BamError.invalid("keep_full must be a number") }
+                policy.keepFull = try RetentionPolicy.parseKeepFull(text)
+            }
+            if let within = object["keep_within"], !(within is NSNull) {
+                guard let text = within as? String else { throw BamError.invalid("keep_within must be a string") }
+                policy.keepWithin = try RetentionPolicy.parseKeepWithin(text)
+            }
+        } catch {
+            throw HubError.badResponse(call: call, reason: "record \(id): retention \(error)")
+        }
+        return policy
     }
 }
 

@@ -34,6 +34,9 @@ public struct SystemBackupOptions {
     /// The transport choices; its parallel transfers default to conf's
     /// `s3-parallel-uploads`.
     public var access = TargetAccess()
+    /// The Hub's retention policy for the record backed up to, applied
+    /// when conf sets none (conf wins); nil: not backing up to a Hub record.
+    public var hubRetention: RetentionPolicy?
 
     public init(registry: Registry) { self.registry = registry }
 }
@@ -158,7 +161,8 @@ public final class SystemBackup {
                 archive.volumeSize = Int64(o.volumeSize ?? conf.volsize) << 20
                 archive.compression = o.compression ?? conf.compression
                 archive.fullBackup = o.fullBackup ?? (conf.fullBackup == .now ? .always : .olderThan(Int64(conf.fullBackup.seconds)))
-                archive.retention = conf.retention
+                // conf's policy, when it has a rule, wins over the Hub's.
+                archive.retention = conf.retention.isEmpty ? (o.hubRetention ?? RetentionPolicy()) : conf.retention
                 archive.storage = o.access.openOptions(
                     registryPath: o.registry.path, confParallelTransfers: conf.configuredParallelUploads)
                 progress.report(.expected(bytes: try ConfinedRoot(root: o.root).regularFileBytes(olist), volumes: nil))

@@ -194,6 +194,7 @@ public struct BackupUseCase {
         options.volumeSize = request.volumeSize
         options.compression = request.compression
         options.access = request.access
+        options.hubRetention = hub?.record?.retention
         if let hub, let record = hub.record { hub.session.setInProgress(record, true) }
         let result: SystemBackupResult
         do {

@@ -61,8 +61,16 @@ public struct PruneUseCase {
     public func run() throws -> PruneOutcome {
         try request.validate()
         let conf = try BamConf.load(confDirectory: request.confDirectory)
-        let policy = try request.effectivePolicy(conf: conf)
         let registry = Registry(path: request.registry)
+        let policy: RetentionPolicy
+        do {
+            policy = try request.effectivePolicy(conf: conf)
+        } catch let noPolicy as BamError where request.address == nil && registry.isHubLinked {
+            guard let hubPolicy = try hubPolicy(registry) else {
+                throw BamError.invalid("\(noPolicy); the Hub sets none for this server either")
+            }
+            policy = hubPolicy
+        }
         let address = try request.address ?? RegistryBackupAddress.load(registry)
         var options = ArchivePruneOptions(address: address, cacheRoot: request.cacheRoot, policy: policy)
         options.dryRun = request.dryRun
@@ -71,5 +79,16 @@ public struct PruneUseCase {
             confParallelTransfers: conf.configuredParallelUploads)
         let report = try ArchivePrune(options: options, progress: progress).run()
         return PruneOutcome(address: address, report: report)
+    }
+
+    /// Linked to a Hub, with neither options nor conf setting a policy: the
+    /// Hub's for this server's record (as a backup applies it), with the
+    /// record's storage credentials made current. nil before the first
+    /// backup made a record.
+    private func hubPolicy(_ registry: Registry) throws -> RetentionPolicy? {
+        guard let id = try HubBackupRegistration.load(registry)?.backupID else { return nil }
+        guard let policy = try registry.hubClient().record(id).retention, !policy.isEmpty else { return nil }
+        try HubSession(registry: registry, warn: { progress.report(.warning($0)) }).refreshCredentials(backupID: id)
+        return policy
     }
 }

@@ -42,26 +42,28 @@ public struct APIRoutes: Sendable {
         api.post("record/create") { request, context in
             let kind = HubClientKind.of(request.headers)
             return try await authed(request, context, status: .ok) { account, params, client in
-                try service.createRecord(
-                    account: account, key: params["key"], turnkeyVersion: params["turnkey_version"],
-                    serverId: params["server_id"], skpp: Self.bool(params["skpp"]), client: client, kind: kind
-                ).apiFields(for: kind)
+                try recordFields(
+                    service.createRecord(
+                        account: account, key: params["key"], turnkeyVersion: params["turnkey_version"],
+                        serverId: params["server_id"], skpp: Self.bool(params["skpp"]), client: client, kind: kind),
+                    for: kind)
             }
         }
         api.put("record/update") { request, context in
             let kind = HubClientKind.of(request.headers)
             return try await authed(request, context) { account, params, _ in
-                try service.updateAddress(
-                    account: account, backupId: params["backup_id"], address: params["address"],
-                    skpp: Self.bool(params["skpp"])
-                ).apiFields(for: kind)
+                try recordFields(
+                    service.updateAddress(
+                        account: account, backupId: params["backup_id"], address: params["address"],
+                        skpp: Self.bool(params["skpp"])),
+                    for: kind)
             }
         }
         api.get("record/:id") { request, context in
             let kind = HubClientKind.of(request.headers)
             let id = context.parameters.get("id") ?? ""
             return try await authed(request, context) { account, _, _ in
-                try service.record(account: account, id: id).apiFields(for: kind)
+                try recordFields(service.record(account: account, id: id), for: kind)
             }
         }
         api.put("record/:id") { request, context in

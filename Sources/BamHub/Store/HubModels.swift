@@ -114,6 +114,15 @@ public protocol HubStore: AnyObject, Sendable {
     func profile(id: String) throws -> ProfileArchive?
     func profileIds() throws -> [String]
 
+    /// The account's retention policy, the default of its servers (nil:
+    /// never set, so everything is kept); setting an empty policy keeps everything.
+    func retention(accountId: Int64) throws -> RetentionPolicy?
+    func setRetention(accountId: Int64, policy: RetentionPolicy, now: Int64) throws
+    /// One record's own policy, overriding the account's (nil: none; the
+    /// account's applies). Another account's record is never read or changed.
+    func retention(recordId: Int64, accountId: Int64) throws -> RetentionPolicy?
+    func setRetention(recordId: Int64, accountId: Int64, policy: RetentionPolicy?, now: Int64) throws
+
     func addSession(tokenHash: String, session: WebSession) throws
     func session(tokenHash: String, now: Int64) throws -> WebSession?
     func deleteSession(tokenHash: String) throws

@@ -17,7 +17,7 @@ public final class SQLStore: HubStore, @unchecked Sendable {
         self.init(connection: try DatabaseURL.open(database))
     }
 
-    private func run(_ sql: String, _ parameters: [SQLValue] = []) throws -> [SQLRow] {
+    func run(_ sql: String, _ parameters: [SQLValue] = []) throws -> [SQLRow] {
         lock.lock()
         defer { lock.unlock() }
         return try connection.query(sql, parameters)
@@ -90,9 +90,12 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 csrf TEXT NOT NULL,
                 expires BIGINT NOT NULL);
             """
-        lock.lock()
-        defer { lock.unlock() }
-        try connection.executeScript(script)
+        do {
+            lock.lock()
+            defer { lock.unlock() }
+            try connection.executeScript(script)
+        }
+        try migrateRetention()
     }
 
     // MARK: Accounts

@@ -9,6 +9,7 @@ enum ServersView {
         var groups: [String: [[String: Any]]] = [:]
         for record in records {
             var row = BackupView.summary(record)
+            row["retention"] = (try? service.retention(of: record).policy.description) ?? "?"
             let sessions = (try? service.storage(of: record)?.objects()).flatMap { $0 }.map(RecordStorage.sessions) ?? []
             row["fullCount"] = sessions.filter { !$0.incremental }.count
             row["incrementalCount"] = sessions.filter { $0.incremental }.count
@@ -35,6 +36,7 @@ enum BackupView {
         let record = try service.record(account: account, id: id)
         var view = summary(record)
         view["fingerprint"] = (try? KeyPacket.fingerprint(ofPacket: record.key)) ?? "?"
+        view.merge(try RetentionView.make(service: service, record: record)) { _, new in new }
         do {
             let objects = try service.storage(of: record)?.objects() ?? []
             let sessions = RecordStorage.sessions(in: objects)
@@ -53,5 +55,24 @@ enum BackupView {
         var value = Double(bytes), unit = 0
         while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+}
+
+/// A record's retention on its page: the policy bam applies after each
+/// backup, where it comes from, and the override form's fields.
+enum RetentionView {
+    static func make(service: HubService, record: BackupRecord) throws -> [String: Any] {
+        let (policy, source) = try service.retention(of: record)
+        let origin: String
+        switch source {
+        case .record: origin = "this server's own policy"
+        case .account: origin = "the account's policy"
+        case .none: origin = "neither this server nor the account sets a policy"
+        }
+        return [
+            "retention": policy.description, "retentionSource": origin, "ownRetention": source == .record,
+            "keepFull": source == .record ? policy.keepFull.map(String.init) ?? "" : "",
+            "keepWithin": source == .record ? policy.keepWithin?.description ?? "" : "",
+        ]
     }
 }

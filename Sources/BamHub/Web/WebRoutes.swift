@@ -126,13 +126,14 @@ public struct WebRoutes: Sendable {
         }
         router.get("account") { request, _ in
             try await withSession(request) { account, session, _ in
-                page("account", base(account, session, title: "Account"))
+                page("account", try await accountValues(account, session))
             }
         }
+        addRetention(to: router)
         router.post("account/apikey") { request, _ in
             try await withSession(request, post: true) { account, session, _ in
                 let key = try await offloaded { [service] in try service.rotateApiKey(account: account) }
-                var values = base(account, session, title: "Account")
+                var values = try await accountValues(account, session)
                 values["newApiKey"] = key
                 var response = page("account", values)
                 response.headers.append(HTTPField(name: .cacheControl, value: "no-store"))
@@ -143,11 +144,11 @@ public struct WebRoutes: Sendable {
 
     // MARK: Helpers
 
-    private func base(_ account: Account, _ session: WebSession, title: String) -> [String: Any] {
+    func base(_ account: Account, _ session: WebSession, title: String) -> [String: Any] {
         ["email": account.email, "csrf": session.csrfToken, "title": title, "signedIn": true]
     }
 
-    private func page(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+    func page(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let html = templates.render(TemplateValues.displayable(values), withTemplate: name) ?? "template \(name) missing"
         return Response(
             status: status,
@@ -162,7 +163,7 @@ public struct WebRoutes: Sendable {
         "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : "")
     }
 
-    private func formBody(_ request: inout Request) async throws -> [String: String] {
+    func formBody(_ request: inout Request) async throws -> [String: String] {
         let body = try await request.collectBody(upTo: 64 << 10)
         return FormDecoding.decode(String(buffer: body))
     }
@@ -172,7 +173,7 @@ public struct WebRoutes: Sendable {
         return clients.client(peer: context.peerAddress, headerValue: headerValue) ?? "unknown"
     }
 
-    private func signedIn(_ request: Request) async throws -> (Account, WebSession, String)? {
+    func signedIn(_ request: Request) async throws -> (Account, WebSession, String)? {
         guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
         return try await offloaded { [service] in
             guard let session = try service.store.session(tokenHash: Secrets.sha256Hex(token), now: HubDate.now()),
