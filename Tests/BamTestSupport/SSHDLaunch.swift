@@ -25,7 +25,9 @@ public final class SSHDLaunch: @unchecked Sendable {
 
     public static let sshd = "/usr/sbin/sshd"
 
-    public init() throws {
+    /// `extraConfig`: sshd_config lines that win over the defaults here
+    /// (sshd takes the first value of a keyword).
+    public init(extraConfig: String = "") throws {
         for tool in [Self.sshd, "ssh-keygen"] where TestServerProcess.which(tool) == nil {
             throw TestServerError(
                 description: "\(tool) is not installed: OpenSSH's server is needed by the SFTP tests "
@@ -50,24 +52,25 @@ public final class SSHDLaunch: @unchecked Sendable {
             try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         }
         port = try TestServerProcess.freePort()
-        let config = """
-            Port \(port)
-            ListenAddress 127.0.0.1
-            HostKey \(root)/host_ed25519
-            PidFile \(root)/sshd.pid
-            AuthorizedKeysFile \(root)/authorized_keys
-            PermitRootLogin prohibit-password
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            PubkeyAuthentication yes
-            StrictModes no
-            UsePAM no
-            MaxStartups 64
-            MaxSessions 64
-            LogLevel VERBOSE
-            Subsystem sftp internal-sftp
+        let config =
+            extraConfig + """
+                Port \(port)
+                ListenAddress 127.0.0.1
+                HostKey \(root)/host_ed25519
+                PidFile \(root)/sshd.pid
+                AuthorizedKeysFile \(root)/authorized_keys
+                PermitRootLogin prohibit-password
+                PasswordAuthentication no
+                KbdInteractiveAuthentication no
+                PubkeyAuthentication yes
+                StrictModes no
+                UsePAM no
+                MaxStartups 64
+                MaxSessions 64
+                LogLevel VERBOSE
+                Subsystem sftp internal-sftp
 
-            """
+                """
         try Self.write(root + "/sshd_config", config)
         server = try TestServerProcess(
             name: "OpenSSH sshd", argv: [Self.sshd, "-D", "-e", "-f", root + "/sshd_config"], port: port,
@@ -111,6 +114,13 @@ public final class SSHDLaunch: @unchecked Sendable {
     }
 
     public func stop() { server.stop() }
+
+    /// Stops the server and removes its keys, configuration, data and log.
+    deinit {
+        server.stop()
+        try? FileManager.default.removeItem(atPath: root)
+        try? FileManager.default.removeItem(atPath: root + ".log")
+    }
 
     public func logTail(_ bytes: Int = 3000) -> String { server.logTail(bytes) }
 }

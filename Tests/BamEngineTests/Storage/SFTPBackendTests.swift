@@ -148,6 +148,27 @@ import Glibc
         #expect(try backend.list().isEmpty)
     }
 
+    /// A server that takes one new connection at a time (the others are
+    /// dropped before the SSH banner): parallel uploads still all succeed,
+    /// on the connections the server took.
+    @Test func parallelTransfersKeepToWhatTheServerAllows() throws {
+        let target = try SFTPTestTarget("sftp-maxstartups", sshdConfig: "MaxStartups 1:100:1\n")
+        let backend = try target.backend("parallel")
+        let local = target.tree.area("volume")
+        try Posix.writeFileAtomically(local, [UInt8](repeating: 5, count: 1 << 20), mode: 0o600)
+        let failures = NSLock()
+        var failed: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            do { try backend.put(name: "volume-\(i)", fromFile: local) } catch {
+                failures.lock()
+                failed.append("\(error)")
+                failures.unlock()
+            }
+        }
+        #expect(failed.isEmpty, "\(failed)\n\(target.sshd.logTail())")
+        #expect(try backend.list().map(\.name).sorted() == (0..<8).map { "volume-\($0)" })
+    }
+
     @Test func unreachableServerFailsFast() throws {
         let target = try SFTPTestTarget("sftp-unreachable")
         target.sshd.stop()

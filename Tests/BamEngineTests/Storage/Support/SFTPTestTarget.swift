@@ -9,8 +9,8 @@ final class SFTPTestTarget {
     let sshd: SSHDLaunch
     let tree: TestTree
 
-    init(_ label: String, knowsHost: Bool = true) throws {
-        sshd = try SSHDLaunch()
+    init(_ label: String, knowsHost: Bool = true, sshdConfig: String = "") throws {
+        sshd = try SSHDLaunch(extraConfig: sshdConfig)
         tree = try TestTree(label)
         try Posix.makeDirectories(sftpDirectory, mode: 0o700)
         try Posix.makeDirectories(confDirectory, mode: 0o755)
