@@ -5,21 +5,21 @@
 /// nothing in them is trusted: a line that does not have that shape, a
 /// size that is not a plain number or overflows, is an error naming the
 /// line, never a trap.
-enum SFTPListing {
-    struct Entry: Equatable {
-        let name: String
-        let size: Int64
-        let isRegularFile: Bool
+public enum SFTPListing {
+    public struct Entry: Equatable, Sendable {
+        public let name: String
+        public let size: Int64
+        public let isRegularFile: Bool
     }
 
-    struct Malformed: Error, CustomStringConvertible {
-        let line: String
-        let why: String
-        var description: String { "unreadable directory listing line '\(Posix.display(line))': \(why)" }
+    public struct Malformed: Error, CustomStringConvertible {
+        public let line: String
+        public let why: String
+        public var description: String { "unreadable directory listing line '\(Posix.display(line))': \(why)" }
     }
 
     /// The entries of `text`, blank lines skipped.
-    static func parse(_ text: [UInt8]) throws -> [Entry] {
+    public static func parse(_ text: [UInt8]) throws -> [Entry] {
         var entries: [Entry] = []
         for raw in text.split(separator: 0x0A, omittingEmptySubsequences: true) {
             var line = Array(raw)
