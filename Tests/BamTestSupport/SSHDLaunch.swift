@@ -6,9 +6,10 @@ import Glibc
 /// An OpenSSH sshd on a free 127.0.0.1 port in a throwaway configuration:
 /// a new ed25519 host key, one client key pair allowed to log in (as the
 /// user the tests run as, root included), no passwords, the internal SFTP
-/// server. Everything lives in a new temporary directory (mode 0700):
-/// `clientKey` for the client, `hostPublicKey` for a known_hosts line,
-/// `data` a directory to store into.
+/// server, starting in `data` (the home directory of a real login).
+/// Everything lives in a new temporary directory (mode 0700): `clientKey`
+/// for the client, `hostPublicKey` for a known_hosts line, `data` a
+/// directory to store into.
 ///
 /// Started through `TestServerProcess`, so it stops when `stop()` is
 /// called or the test process exits. Fails (never skips) when sshd or
@@ -68,7 +69,7 @@ public final class SSHDLaunch: @unchecked Sendable {
                 MaxStartups 64
                 MaxSessions 64
                 LogLevel VERBOSE
-                Subsystem sftp internal-sftp
+                Subsystem sftp internal-sftp -d \(root)/data
 
                 """
         try Self.write(root + "/sshd_config", config)
@@ -83,6 +84,14 @@ public final class SSHDLaunch: @unchecked Sendable {
     /// `sftp://USER@127.0.0.1:PORT//ROOT/data/SUBDIR`: an absolute path.
     public func address(_ directory: String) -> String {
         "sftp://\(user)@127.0.0.1:\(port)/\(root)/data/\(directory)"
+    }
+
+    /// `sftp://USER@127.0.0.1:PORT/SUBDIR`: relative to the login's
+    /// starting directory, which this server makes `ROOT/data` (as the
+    /// home directory is on a real server), so it names the same place as
+    /// `address(directory)`.
+    public func relativeAddress(_ directory: String) -> String {
+        "sftp://\(user)@127.0.0.1:\(port)/\(directory)"
     }
 
     /// The local path of a directory `address(directory)` names.

@@ -58,8 +58,10 @@ import Glibc
     @Test func killedBackupResumesWithoutReuploading() throws {
         let box = try BamSFTPSandbox("sftp-resume", directory: "resume")
         try box.initialise()
-        try box.makeSource(randomMiB: 60, fileMiB: 10)
-        let args = ["backup", "--raw-upload", box.source, "--address", box.address, "--volsize", "10"]
+        // 20 MiB volumes: large enough that the restore fetches each in
+        // parallel ranges (VolumeFetcher), each on its own connection.
+        try box.makeSource(randomMiB: 100, fileMiB: 20)
+        let args = ["backup", "--raw-upload", box.source, "--address", box.address, "--volsize", "20"]
         func volumes() -> [String] { serverNames(box).filter { !$0.hasPrefix(".") && $0.contains(".vol") } }
 
         let (process, pipe) = try box.process(args)

@@ -21,6 +21,24 @@ import Glibc
         #expect(left.isEmpty, "no temporary or probe file stays on the server: \(left)")
     }
 
+    /// `sftp://host/dir` is relative to the login's starting (home)
+    /// directory, as in duplicity; `sftp://host//dir` is absolute.
+    @Test func relativeAddressesStartInTheHomeDirectory() throws {
+        let target = try SFTPTestTarget("sftp-relative")
+        let backend = try StorageRegistry.open(address: target.sshd.relativeAddress("rel dir/sub"), options: target.options())
+        let local = target.tree.area("local")
+        try Posix.writeFileAtomically(local, Array("relative".utf8), mode: 0o600)
+        try backend.put(name: "object", fromFile: local)
+        #expect(try Posix.readFile(target.sshd.dataPath("rel dir/sub/object")) == Array("relative".utf8))
+        #expect(try backend.list() == [StoredObject(name: "object", size: 8)])
+        #expect(try backend.head(name: "object")?.size == 8)
+        #expect(try backend.create(name: "lock", contents: [1]))
+        #expect(try !backend.create(name: "lock", contents: [2]))
+        try backend.delete(name: "object")
+        try backend.delete(name: "lock")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target.sshd.dataPath("rel dir/sub")).isEmpty)
+    }
+
     @Test func putNeverShowsAPartialObjectAndLeftoversAreCleaned() throws {
         let target = try SFTPTestTarget("sftp-partial")
         let backend = try target.backend("partial")
@@ -230,5 +248,8 @@ import Glibc
         #expect(SFTPBackend.reportedSize("Offset (4611686018427387904) was beyond file size (1234)") == 1234)
         #expect(SFTPBackend.reportedSize("Offset (1) was beyond file size (99999999999999999999)") == nil)
         #expect(SFTPBackend.reportedSize("something else (12)") == nil)
+        // Command paths: quoted, home-relative ones without libcurl's /~/.
+        #expect(SFTPBackend.q("/~/rel dir/x") == "\"rel dir/x\"")
+        #expect(SFTPBackend.q("/srv/a \"b\"\\c") == "\"/srv/a \\\"b\\\"\\\\c\"")
     }
 }

@@ -45,7 +45,14 @@ public final class SFTPBackend: StorageBackend {
         return location.path(name)
     }
 
-    private static func q(_ path: String) -> String { SFTPRequest.quoted(path) }
+    /// A remote path as a command takes it, quoted. libcurl expands the
+    /// `/~/` of a home-relative path in URLs and unquoted command paths
+    /// only, so a quoted one is given relative: the server resolves it
+    /// from the login's starting (home) directory.
+    static func q(_ path: String) -> String {
+        if path.hasPrefix("/~/") { return SFTPRequest.quoted(String(path.dropFirst(3))) }
+        return SFTPRequest.quoted(path == "/~" ? "." : path)
+    }
 
     /// Runs `request`, retrying transient failures with backoff; throws
     /// the last `SFTPError`.

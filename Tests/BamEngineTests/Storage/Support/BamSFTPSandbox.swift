@@ -89,9 +89,10 @@ final class BamSFTPSandbox {
         }
     }
 
-    /// duplicity's address for the same directory (its paramiko backend;
-    /// `//` makes the path absolute, as in bam's).
-    var duplicityAddress: String { "sftp://\(target.sshd.user)@127.0.0.1:\(target.sshd.port)/\(serverDirectory)" }
+    /// duplicity's address for the same directory, in the relative form
+    /// (from the login's starting directory): bam's `address` is the
+    /// absolute one, so the two agree on what each form means.
+    var duplicityAddress: String { target.sshd.relativeAddress(directory) }
 
     /// Runs duplicity 0.8 on the same target: the key and known_hosts
     /// through `--ssh-options` (`-oIdentityFile=`, `-oUserKnownHostsFile=`),
