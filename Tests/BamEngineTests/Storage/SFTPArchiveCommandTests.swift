@@ -143,6 +143,15 @@ import Glibc
         #expect(resolver.chains.allSatisfy { $0.incrementals.count == 1 } && resolver.strays.isEmpty)
         #expect(!serverNames(box).contains { $0.hasPrefix(".") })
         try box.bamOK(["verify", "--address", box.address, "--compare", box.source])
+
+        // duplicity, reading the same directory over SFTP, lists exactly the chains bam kept.
+        let status = try box.duplicity(["collection-status", box.duplicityAddress], environment: ["TZ": "UTC"])
+        #expect(status.status == 0, "\(status.output)")
+        let listed = status.output.split(separator: "\n").filter { $0.hasPrefix("Chain start time: ") }
+            .map { String($0.dropFirst("Chain start time: ".count)) }
+        let kept = (report["kept"] as? [[String: Any]] ?? []).map { DuplicityPruneInteropTests.ctime(BackupTime.parse($0["full"] as? String ?? "") ?? 0) }
+        #expect(listed == kept, "\(status.output)")
+        #expect(status.output.components(separatedBy: "Number of contained backup sets: 2").count - 1 == 2, "\(status.output)")
     }
 
     /// Real duplicity (paramiko's sftp) restores the chain bam stored, and

@@ -97,7 +97,7 @@ final class BamSFTPSandbox {
     /// Runs duplicity 0.8 on the same target: the key and known_hosts
     /// through `--ssh-options` (`-oIdentityFile=`, `-oUserKnownHostsFile=`),
     /// as its paramiko backend reads them.
-    func duplicity(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    func duplicity(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let key = target.sftpDirectory + "/id_ed25519"
         return try runProcess(
             "/usr/bin/duplicity",
@@ -105,6 +105,6 @@ final class BamSFTPSandbox {
                 "--ssh-options", "-oIdentityFile=\(key) -oUserKnownHostsFile=\(target.knownHosts)",
                 "--num-retries", "1", "--archive-dir", tree.area("dupcache"),
             ],
-            environment: ["PASSPHRASE": try registry.loadSecret().value, "HOME": tree.root, "LANG": "C.UTF-8"])
+            environment: ["PASSPHRASE": try registry.loadSecret().value, "HOME": tree.root, "LANG": "C.UTF-8"].merging(environment) { $1 })
     }
 }
