@@ -196,10 +196,11 @@ public final class SFTPSession {
         if rc != CURLE_OK {
             context.discardDestination()
             let code = Int(rc.rawValue)
+            // A key accepted but not recorded is that failure, not an unknown key.
+            if let failure = hostKeys.pinFailure { throw SFTPError(kind: .localFile, code: code, message: failure) }
             if let problem = hostKeys.problem {
                 throw SFTPError(kind: .hostKey, code: code, message: "host key refused", hostKey: problem)
             }
-            if let failure = hostKeys.pinFailure { throw SFTPError(kind: .localFile, code: code, message: failure) }
             if let error = context.error { throw error }
             let detail = String(cString: errorBuffer)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(rc)) : detail

@@ -92,6 +92,16 @@ import Glibc
         try target.backend("data").preflight()
         try target.backend("data", acceptHostKey: true).preflight()
         #expect(String(decoding: try Posix.readFile(target.knownHosts), as: UTF8.self) == recorded)
+
+        // A known_hosts file that cannot be written: the key is not used unrecorded.
+        let blocker = target.tree.area("blocker")
+        try Posix.writeFileAtomically(blocker, [], mode: 0o600)
+        try Posix.writeFileAtomically(target.confDirectory + "/conf", Array("sftp-known-hosts \(blocker)/known_hosts\n".utf8), mode: 0o644)
+        #expect {
+            try target.backend("data", acceptHostKey: true).preflight()
+        } throws: { error in
+            "\(error)".contains("could not record the host key in \(blocker)/known_hosts")
+        }
     }
 
     @Test func changedHostKeyIsRefusedEvenWhenAcceptingNewKeys() throws {
