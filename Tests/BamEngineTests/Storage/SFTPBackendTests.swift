@@ -197,6 +197,21 @@ import Glibc
         #expect(try backend.list().map(\.name).sorted() == (0..<8).map { "volume-\($0)" })
     }
 
+    /// A listing is the server's text: a name with a newline splits its
+    /// line, and the rest is an error naming it, not a made-up object.
+    @Test func aListingLineThatIsNotOneIsAnError() throws {
+        let target = try SFTPTestTarget("sftp-hostile-listing")
+        let backend = try target.backend("hostile")
+        try backend.preflight()
+        try Posix.writeFileAtomically(target.sshd.dataPath("hostile") + "/bad\nname", Array("x".utf8), mode: 0o600)
+        #expect {
+            try backend.list()
+        } throws: { error in
+            guard case .failed(_, let reason) = error as? StorageError else { return false }
+            return reason.contains("unreadable directory listing line 'name'")
+        }
+    }
+
     @Test func unreachableServerFailsFast() throws {
         let target = try SFTPTestTarget("sftp-unreachable")
         target.sshd.stop()
