@@ -44,6 +44,8 @@ let package = Package(
         .target(name: "GPG", dependencies: ["CGpgme", "Deflate"], swiftSettings: swiftSettings),
         .target(name: "RSync", dependencies: ["CRsync"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        // SFTP through libcurl's libssh2 backend, apart from the HTTP client.
+        .target(name: "SFTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         // No Foundation here: Debian's libxml2 and Foundation's ICU clash.
         .target(name: "XML", dependencies: ["CXML2"], swiftSettings: swiftSettings),
 
@@ -51,7 +53,7 @@ let package = Package(
         .target(
             name: "BamEngine",
             dependencies: [
-                "GPG", "Deflate", "RSync", "HTTP", "XML",
+                "GPG", "Deflate", "RSync", "HTTP", "XML", "SFTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

@@ -175,6 +175,13 @@ def main():
         b"------bamBoundary7MA4YWxk--\r\n")
     put("cgi-form", "form", "mode=restore&address=s3%3A%2F%2Fbucket%2Fpath&time=2024-01-02T03%3A04%3A05&skip_files=1&name=caf%C3%A9+au+lait&empty=")
     put("hub-form", "form", "serverid=abc123&key=c2VjcmV0&address=s3%3A%2F%2Fbucket%2Fpath&description=web+server+%231&size=1024&flag")
+    put("sftp-listing", "listing",
+        "drwx------    3 backup   backup       4096 Dec  4 10:00 .\n"
+        "-rw-------    1 backup   backup   26214400 Dec  4 10:00 duplicity-full.20261204T100000Z.vol1.difftar.gpg\n"
+        "-rw-r--r--    1 1000     1000            0 Jan  1  2020  name with  spaces\n"
+        "lrwxrwxrwx    1 root     root            7 Dec  4 10:00 link -> target\n"
+        "-rw-------    1 backup   backup        512 Dec  4 10:00 .duplicity-full.manifest.gpg.bam-part\n")
+    put("sftp-address", "address", "backup@nas.example:2222/backups/h%C3%B4te%201")
 
 
 if __name__ == "__main__":

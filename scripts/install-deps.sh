@@ -19,6 +19,7 @@ apt_packages=(
     chromium python3-websocket                                 # browser tests of the Hub and Webmin pages (headless, CDP)
     lintian                                                    # Debian package checks (make deb tests)
     mariadb-server mariadb-client postgresql                   # database tests and bam-hub on PostgreSQL (tests start their own servers)
+    openssh-server openssh-client python3-paramiko             # sftp:// tests: their own sshd on 127.0.0.1; duplicity's sftp backend
 )
 
 missing=()
@@ -35,6 +36,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     # sockets); the packages' system services are not wanted running.
     if [ -d /run/systemd/system ]; then
         for unit in mariadb postgresql; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
+    fi
+    # Likewise the SFTP tests run their own sshd: stop and disable the
+    # package's, but only when this run installed it (an sshd that was
+    # there before may be how this machine is reached).
+    if [[ " ${missing[*]} " == *" openssh-server "* ]]; then
+        if [ -d /run/systemd/system ]; then
+            systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+        elif [ -x /etc/init.d/ssh ]; then
+            invoke-rc.d ssh stop >/dev/null 2>&1 || true
+            update-rc.d ssh disable >/dev/null 2>&1 || true
+        fi
     fi
 fi
 

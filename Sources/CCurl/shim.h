@@ -21,6 +21,12 @@ static inline CURLcode bam_curl_set_header_function(CURL *h, bam_curl_data_cb f)
 static inline CURLcode bam_curl_set_read_function(CURL *h, bam_curl_data_cb f) { return curl_easy_setopt(h, CURLOPT_READFUNCTION, f); }
 static inline CURLcode bam_curl_set_seek_function(CURL *h, bam_curl_seek_cb f) { return curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, f); }
 
+/* SFTP host key check (CURLOPT_SSH_KEYFUNCTION): libcurl hands the key the
+   server showed and how it matched the known_hosts file; the answer is a
+   curl_khstat. */
+typedef int (*bam_curl_sshkey_cb)(CURL *, const struct curl_khkey *, const struct curl_khkey *, enum curl_khmatch, void *);
+static inline CURLcode bam_curl_set_ssh_key_function(CURL *h, bam_curl_sshkey_cb f) { return curl_easy_setopt(h, CURLOPT_SSH_KEYFUNCTION, f); }
+
 /* Macros Swift does not import (they expand to casts). */
 static inline size_t bam_curl_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
 static inline size_t bam_curl_writefunc_error(void) { return CURL_WRITEFUNC_ERROR; }

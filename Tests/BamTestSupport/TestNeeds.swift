@@ -10,6 +10,8 @@ import Testing
 public enum TestNeed: String, Sendable {
     /// Real S3 servers on 127.0.0.1: moto (and its STS) and `rclone serve s3`.
     case s3 = "S3 servers"
+    /// OpenSSH's sshd (and ssh-keygen) on 127.0.0.1, started by the test.
+    case sftp = "an OpenSSH server"
     /// duplicity 0.8, the format oracle.
     case duplicity
     /// MariaDB and PostgreSQL servers started by the test.

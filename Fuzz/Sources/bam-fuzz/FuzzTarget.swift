@@ -24,6 +24,8 @@ struct FuzzTarget {
         FuzzTarget(name: "cgi-multipart", run: FormTargets.multipart),
         FuzzTarget(name: "cgi-form", run: FormTargets.cgiForm),
         FuzzTarget(name: "hub-form", run: FormTargets.hubForm),
+        FuzzTarget(name: "sftp-listing", run: StorageTargets.sftpListing),
+        FuzzTarget(name: "sftp-address", run: StorageTargets.sftpAddress),
     ]
 }
 

@@ -13,6 +13,11 @@ struct StorageOptions: ParsableArguments {
         help: ArgumentHelp("Volumes uploaded (and ranges downloaded) at the same time (default: conf's s3-parallel-uploads, else 4).", valueName: "N"))
     var s3ParallelUploads: Int?
 
+    @Flag(
+        name: .customLong("accept-host-key"),
+        help: "sftp://: record the server's host key in the known_hosts file when it has none for the host (a changed key is always refused).")
+    var acceptHostKey = false
+
     func validate() throws {
         do { try access.validate() } catch { throw ValidationError("\(error)") }
     }
@@ -20,6 +25,8 @@ struct StorageOptions: ParsableArguments {
     /// The options as the engine's request takes them; the lock a writer
     /// leaves on the target names this program and version.
     var access: TargetAccess {
-        TargetAccess(s3Region: s3Region, parallelTransfers: s3ParallelUploads, program: "bam \(BamVersion.string)")
+        var access = TargetAccess(s3Region: s3Region, parallelTransfers: s3ParallelUploads, program: "bam \(BamVersion.string)")
+        if acceptHostKey { access.acceptHostKey = true }
+        return access
     }
 }

@@ -12,6 +12,7 @@ public struct BamConf: Equatable, Sendable {
         "volsize", "s3-parallel-uploads", "full-backup", "restore-cache-size", "restore-cache-dir",
         "backup-skip-files", "backup-skip-packages", "backup-skip-database", "force-profile",
         "mysql-defaults-file", "pgsql-host", "pgsql-port", "pgsql-user", "keep-full", "keep-within", "compression",
+        "sftp-key-file", "sftp-known-hosts",
     ]
 
     /// Volume size in megabytes.
@@ -46,6 +47,12 @@ public struct BamConf: Equatable, Sendable {
     public var pgsqlPort: Int?
     /// The OS user (and database role) the PostgreSQL tools run as; nil: postgres.
     public var pgsqlUser: String?
+    /// The private key for sftp:// targets; nil: the registry's
+    /// `sftp/id_ed25519` (see `SFTPLogin`), else the ssh agent.
+    public var sftpKeyFile: String?
+    /// The known_hosts file sftp:// host keys are checked against; nil:
+    /// the registry's `sftp/known_hosts`.
+    public var sftpKnownHosts: String?
     /// The keys the file set, for command line > conf > default precedence.
     public var setKeys: Set<String> = []
 
@@ -112,6 +119,9 @@ public struct BamConf: Equatable, Sendable {
                     throw fail("pgsql-port must be a port number from 1 to 65535, got '\(Posix.display(value))'")
                 }
                 conf.pgsqlPort = port
+            case "sftp-key-file", "sftp-known-hosts":
+                guard value.hasPrefix("/") else { throw fail("\(key) must be an absolute path, got '\(Posix.display(value))'") }
+                if key == "sftp-key-file" { conf.sftpKeyFile = value } else { conf.sftpKnownHosts = value }
             case "compression":
                 guard let compression = VolumeCompression(rawValue: value) else {
                     throw fail("compression must be fast, balanced or best, got '\(Posix.display(value))'")

@@ -165,6 +165,7 @@ public final class SystemBackup {
                 archive.retention = conf.retention.isEmpty ? (o.hubRetention ?? RetentionPolicy()) : conf.retention
                 archive.storage = o.access.openOptions(
                     registryPath: o.registry.path, confParallelTransfers: conf.configuredParallelUploads)
+                archive.storage.confDirectory = o.confDirectory
                 progress.report(.expected(bytes: try ConfinedRoot(root: o.root).regularFileBytes(olist), volumes: nil))
                 let stored = try ArchiveBackup(options: archive, passphrase: try passphrase(), progress: progress).run()
                 result.warnings += stored.statistics.warnings

@@ -93,6 +93,7 @@ public final class SystemRestore {
                 var archive = ArchiveRestoreOptions(address: address, destination: extract, scratchRoot: scratch!)
                 archive.time = o.time
                 archive.storage = o.access.openOptions(registryPath: o.registry.path)
+                archive.storage.confDirectory = o.confDirectory
                 progress.report(.phase("downloading the backup"))
                 _ = try ArchiveRestore(options: archive, passphrase: try passphrase(), progress: progress).run()
             }

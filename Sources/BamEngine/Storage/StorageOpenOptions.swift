@@ -21,6 +21,12 @@ public struct StorageOpenOptions: Sendable {
     /// The program and version a writer names in the target's lock
     /// (`TargetLock`), for whoever finds the target busy.
     public var program = "bam"
+    /// SFTP: whether a host key the known_hosts file does not know yet is
+    /// accepted and recorded there (`--accept-host-key`); never a changed one.
+    public var acceptHostKey = false
+    /// The configuration directory whose conf may name the SFTP key and
+    /// known_hosts files; nil: `BAM_CONF` or /etc/bam.
+    public var confDirectory: String?
 
     public init(
         registryPath: String? = nil, region: String? = nil, s3: S3Options = S3Options(),

@@ -21,7 +21,12 @@ public enum StorageRegistry {
             }
             return try S3Backend(address: address, credentials: credentials, options: s3)
         }
+        if address.hasPrefix(SFTPAddress.scheme) {
+            let location = try SFTPAddress(parsing: address)
+            return try SFTPBackend(address: address, endpoint: SFTPLogin.endpoint(for: location, address: address, options: options))
+        }
         throw StorageError.unsupported(
-            "unsupported storage address \(address) (expected file:///PATH, s3://HOST/BUCKET/PREFIX or s3+http://HOST:PORT/BUCKET/PREFIX)")
+            "unsupported storage address \(address) (expected file:///PATH, s3://HOST/BUCKET/PREFIX, s3+http://HOST:PORT/BUCKET/PREFIX or sftp://[USER@]HOST[:PORT]/PATH)"
+        )
     }
 }

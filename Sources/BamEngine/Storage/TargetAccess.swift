@@ -12,6 +12,9 @@ public struct TargetAccess: Codable, Sendable, Equatable {
     public var parallelTransfers: Int?
     /// Who writes, as a lock on the target names it.
     public var program: String
+    /// SFTP: record a host key seen for the first time (`--accept-host-key`);
+    /// nil or false refuses it. A changed key is always refused.
+    public var acceptHostKey: Bool?
 
     public static let defaultParallelTransfers = 4
 
@@ -39,6 +42,7 @@ public struct TargetAccess: Codable, Sendable, Equatable {
             registryPath: registryPath, region: s3Region,
             parallelTransfers: parallelTransfers ?? confParallelTransfers ?? TargetAccess.defaultParallelTransfers)
         options.program = program
+        options.acceptHostKey = acceptHostKey ?? false
         return options
     }
 }

@@ -263,6 +263,7 @@ public struct BackupUseCase {
         options.volumeSize = Int64(request.volumeSize ?? 25) << 20
         options.fullBackup = try FullBackupPolicy.parse(request.fullBackup ?? "1M")
         options.storage = request.access.openOptions(registryPath: request.registry)
+        options.storage.confDirectory = request.confDirectory
         options.compression = request.compression ?? .balanced
         let result = try ArchiveBackup(options: options, passphrase: secret.bytes, progress: progress).run()
         let s = result.statistics

@@ -77,6 +77,7 @@ public struct PruneUseCase {
         options.storage = request.access.openOptions(
             registryPath: request.registry,
             confParallelTransfers: conf.configuredParallelUploads)
+        options.storage.confDirectory = request.confDirectory
         let report = try ArchivePrune(options: options, progress: progress).run()
         return PruneOutcome(address: address, report: report)
     }

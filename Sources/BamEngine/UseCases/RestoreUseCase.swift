@@ -258,6 +258,7 @@ public struct RestoreUseCase {
             options.force = request.force
             options.refuseSpecialFiles = request.refuseSpecialFiles
             options.storage = request.access.openOptions(registryPath: request.registry)
+            options.storage.confDirectory = request.confDirectory
             let secret = try self.secret(record: record, registry: registry)
             let result = try ArchiveRestore(options: options, passphrase: secret.bytes, progress: progress).run()
             return RestoreOutcome(raw: result, destination: destination)

@@ -43,6 +43,8 @@ struct ConfigBamConfTests {
             compression best
             keep-full 3
             keep-within 2W
+            sftp-key-file /etc/bam/sftp key
+            sftp-known-hosts /etc/bam/known_hosts
 
             """)
         let conf = try BamConf.load(confDirectory: tree.path)
@@ -57,7 +59,9 @@ struct ConfigBamConfTests {
         #expect(conf.mysqlDefaultsFile == "/etc/mysql/debian.cnf" && conf.pgsqlHost == "/var/run/postgresql")
         #expect(conf.pgsqlPort == 5433 && conf.pgsqlUser == "postgres")
         #expect(conf.retention == RetentionPolicy(keepFull: 3, keepWithin: .olderThan(count: 2, unit: .week)))
+        #expect(conf.sftpKeyFile == "/etc/bam/sftp key" && conf.sftpKnownHosts == "/etc/bam/known_hosts")
         #expect(conf.setKeys == Set(BamConf.keys))
+        #expect(throws: BamError.self, "SFTP files are absolute paths") { try BamConf.parse("sftp-key-file id_ed25519\n", file: "conf") }
     }
 
     struct ValueCase: CustomTestStringConvertible, Sendable {
