@@ -13,6 +13,13 @@ struct StorageOptions: ParsableArguments {
         help: ArgumentHelp("Volumes uploaded (and ranges downloaded) at the same time (default: conf's s3-parallel-uploads, else 4).", valueName: "N"))
     var s3ParallelUploads: Int?
 
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "CA certificates (PEM) to check the TLS certificates of s3://, webdavs://, ftps:// targets and the Hub against, instead of the system store (default: conf's ca-file).",
+            valueName: "PATH"))
+    var caFile: String?
+
     func validate() throws {
         do { try access.validate() } catch { throw ValidationError("\(error)") }
     }
@@ -20,6 +27,6 @@ struct StorageOptions: ParsableArguments {
     /// The options as the engine's request takes them; the lock a writer
     /// leaves on the target names this program and version.
     var access: TargetAccess {
-        TargetAccess(s3Region: s3Region, parallelTransfers: s3ParallelUploads, program: "bam \(BamVersion.string)")
+        TargetAccess(s3Region: s3Region, parallelTransfers: s3ParallelUploads, program: "bam \(BamVersion.string)", caFile: caFile)
     }
 }

@@ -43,8 +43,8 @@ public final class HubSession {
     }
 
     /// The session of a linked registry.
-    public convenience init(registry: Registry, warn: @escaping (String) -> Void) throws {
-        self.init(registry: registry, client: try registry.hubClient(), warn: warn)
+    public convenience init(registry: Registry, caFile: String? = nil, warn: @escaping (String) -> Void) throws {
+        self.init(registry: registry, client: try registry.hubClient(caFile: caFile), warn: warn)
     }
 
     /// The session of a linked registry whose Hub, when the registry names

@@ -160,7 +160,7 @@ public final class SystemBackup {
                 archive.fullBackup = o.fullBackup ?? (conf.fullBackup == .now ? .always : .olderThan(Int64(conf.fullBackup.seconds)))
                 archive.retention = conf.retention
                 archive.storage = o.access.openOptions(
-                    registryPath: o.registry.path, confParallelTransfers: conf.configuredParallelUploads)
+                    registryPath: o.registry.path, confParallelTransfers: conf.configuredParallelUploads, confCAFile: conf.caFile)
                 progress.report(.expected(bytes: try ConfinedRoot(root: o.root).regularFileBytes(olist), volumes: nil))
                 let stored = try ArchiveBackup(options: archive, passphrase: try passphrase(), progress: progress).run()
                 result.warnings += stored.statistics.warnings

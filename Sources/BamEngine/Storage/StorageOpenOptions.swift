@@ -21,6 +21,9 @@ public struct StorageOpenOptions: Sendable {
     /// The program and version a writer names in the target's lock
     /// (`TargetLock`), for whoever finds the target busy.
     public var program = "bam"
+    /// CA certificates (a PEM file) that replace the system store for TLS
+    /// targets (`s3://`, `webdavs://`, `ftps://`); nil: the system store.
+    public var caFile: String?
 
     public init(
         registryPath: String? = nil, region: String? = nil, s3: S3Options = S3Options(),
