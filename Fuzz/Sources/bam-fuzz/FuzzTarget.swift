@@ -24,6 +24,8 @@ struct FuzzTarget {
         FuzzTarget(name: "cgi-multipart", run: FormTargets.multipart),
         FuzzTarget(name: "cgi-form", run: FormTargets.cgiForm),
         FuzzTarget(name: "hub-form", run: FormTargets.hubForm),
+        FuzzTarget(name: "propfind", run: StorageTargets.propfind),
+        FuzzTarget(name: "ftp-list", run: StorageTargets.ftpList),
     ]
 }
 
