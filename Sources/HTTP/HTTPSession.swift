@@ -100,6 +100,14 @@ public final class HTTPSession {
                 try check(bam_curl_setopt_ptr(handle, CURLOPT_READDATA, contextPointer))
             } else if method == "HEAD" {
                 try check(bam_curl_setopt_long(handle, CURLOPT_NOBODY, 1))
+            } else if method != "GET" {
+                try check(bam_curl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, request.method))  // a listing command, as given: LIST -a
+            }
+            if request.requireTLS {
+                // TLS 1.2 exactly: vsftpd 3.0.3 (Debian's) breaks data
+                // connections under TLS 1.3 after a few transfers (426,
+                // 522 session reuse); 1.2 is what FTPS servers all get right.
+                try check(bam_curl_setopt_long(handle, CURLOPT_SSLVERSION, 6 | (6 << 16)))  // CURL_SSLVERSION_TLSv1_2 | MAX_TLSv1_2
             }
             return try finish(request, context: context, errorBuffer: errorBuffer, ftp: true)
         }

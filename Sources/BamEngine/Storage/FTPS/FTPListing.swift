@@ -10,8 +10,9 @@ public enum FTPListing {
         public var description: String { message }
     }
 
-    /// Names starting with a dot (uploads under way, probes) are left out.
-    public static func parse(_ body: [UInt8]) throws -> [StoredObject] {
+    /// Names starting with a dot (uploads under way, probes) are left out
+    /// unless `hidden`.
+    public static func parse(_ body: [UInt8], hidden: Bool = false) throws -> [StoredObject] {
         var objects: [StoredObject] = []
         var seen = Set<String>()
         for rawLine in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
@@ -43,7 +44,7 @@ public enum FTPListing {
             else {
                 throw ParseError(message: "a LIST line with an invalid size: \(excerpt(line))")
             }
-            if name.hasPrefix(".") || name.contains("/") { continue }
+            if (name.hasPrefix(".") && !hidden) || name == "." || name == ".." || name.contains("/") { continue }
             if seen.insert(name).inserted { objects.append(StoredObject(name: name, size: size)) }
         }
         return objects

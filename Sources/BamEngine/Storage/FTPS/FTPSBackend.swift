@@ -65,6 +65,19 @@ public final class FTPSBackend: StorageBackend {
         do { return try FTPListing.parse(r.body) } catch { throw StorageError.failed(address: address, reason: "listing: \(error)") }
     }
 
+    /// Removes the temporary uploads a killed run left (`LIST -a` shows
+    /// dot names; the caller holds the target's lock, so no other writer
+    /// has one under way).
+    public func abortUnfinishedUploads() throws -> Int {
+        let r = try perform(request("LIST -a", directoryURL), operation: "listing", name: nil)
+        let leftovers: [StoredObject]
+        do { leftovers = try FTPListing.parse(r.body, hidden: true).filter { $0.name.hasPrefix(".bam-upload-") } } catch {
+            throw StorageError.failed(address: address, reason: "listing: \(error)")
+        }
+        for object in leftovers { try removeQuietly(object.name) }
+        return leftovers.count
+    }
+
     public func put(name: String, fromFile path: String) throws {
         var st = stat()
         guard stat(path, &st) == 0 else {

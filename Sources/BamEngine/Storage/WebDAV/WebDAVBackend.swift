@@ -66,13 +66,15 @@ public final class WebDAVBackend: StorageBackend {
         guard delete.isSuccess || delete.status == 404 else { throw failure(delete, operation: "deleting a test object", name: nil) }
     }
 
-    public func list() throws -> [StoredObject] {
+    public func list() throws -> [StoredObject] { try list(hidden: false) }
+
+    func list(hidden: Bool) throws -> [StoredObject] {
         let r = try perform(
             "PROPFIND", collectionURL, headers: [("Depth", "1"), ("Content-Type", "application/xml; charset=utf-8")],
             body: .bytes(WebDAVListing.requestBody), operation: "listing", name: nil)
         guard r.status == 207 else { throw failure(r, operation: "listing", name: nil) }
         do {
-            return try WebDAVListing.parse(r.body, collection: location.segments)
+            return try WebDAVListing.parse(r.body, collection: location.segments, hidden: hidden)
         } catch {
             throw StorageError.failed(address: address, reason: "listing: \(error)")
         }
@@ -155,6 +157,14 @@ public final class WebDAVBackend: StorageBackend {
     public func delete(name: String) throws {
         let r = try perform("DELETE", try url(name), operation: "deleting", name: name)
         guard r.isSuccess || r.status == 404 else { throw failure(r, operation: "deleting", name: name) }
+    }
+
+    /// Removes the temporary uploads a killed run left (the caller holds
+    /// the target's lock, so no other writer has one under way).
+    public func abortUnfinishedUploads() throws -> Int {
+        let leftovers = try list(hidden: true).filter { $0.name.hasPrefix(".bam-upload-") }
+        for object in leftovers { try delete(name: object.name) }
+        return leftovers.count
     }
 
     // MARK: Small objects (the target lock)

@@ -21,7 +21,7 @@ public enum WebDAVListing {
 
     /// `collection`: the listed collection's path segments, decoded.
     /// Names starting with a dot (uploads under way, probes) are left out.
-    public static func parse(_ body: [UInt8], collection: [String]) throws -> [StoredObject] {
+    public static func parse(_ body: [UInt8], collection: [String], hidden: Bool = false) throws -> [StoredObject] {
         let root: XMLElement
         do { root = try XMLDocument.parse(body) } catch { throw ParseError(message: "the PROPFIND reply is not XML: \(error)") }
         guard root.name == "multistatus" else { throw ParseError(message: "the PROPFIND reply is a <\(root.name)>, not a <multistatus>") }
@@ -31,7 +31,7 @@ public enum WebDAVListing {
             guard let href = response.text(of: "href") else { throw ParseError(message: "a PROPFIND response without an href") }
             guard let segments = pathSegments(ofHref: href) else { throw ParseError(message: "undecodable href in the PROPFIND reply: \(excerpt(href))") }
             guard segments.count == collection.count + 1, Array(segments.dropLast()) == collection, let name = segments.last else { continue }
-            if name.hasPrefix(".") { continue }
+            if name.hasPrefix(".") && !hidden { continue }
             let found = response.children("propstat").filter { ($0.text(of: "status") ?? "").split(separator: " ").dropFirst().first == "200" }
                 .compactMap { $0.child("prop") }
             let isCollection = href.hasSuffix("/") || found.contains { $0.child("resourcetype")?.child("collection") != nil }
