@@ -43,6 +43,7 @@ struct ConfigBamConfTests {
             compression best
             keep-full 3
             keep-within 2W
+            ca-file /etc/bam/private ca.pem
 
             """)
         let conf = try BamConf.load(confDirectory: tree.path)
@@ -57,6 +58,7 @@ struct ConfigBamConfTests {
         #expect(conf.mysqlDefaultsFile == "/etc/mysql/debian.cnf" && conf.pgsqlHost == "/var/run/postgresql")
         #expect(conf.pgsqlPort == 5433 && conf.pgsqlUser == "postgres")
         #expect(conf.retention == RetentionPolicy(keepFull: 3, keepWithin: .olderThan(count: 2, unit: .week)))
+        #expect(conf.caFile == "/etc/bam/private ca.pem")
         #expect(conf.setKeys == Set(BamConf.keys))
     }
 
