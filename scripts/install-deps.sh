@@ -19,6 +19,7 @@ apt_packages=(
     lintian                                                    # Debian package checks (make deb tests)
     mariadb-server mariadb-client postgresql                   # database tests and bam-hub on PostgreSQL (tests start their own servers)
     vsftpd                                                     # ftps:// target tests (tests start their own server)
+    apache2 apache2-utils                                      # webdav:// target tests: mod_dav, htpasswd (tests start their own server)
 )
 
 missing=()
@@ -34,7 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     # The database and FTPS tests start their own servers (own data directories and
     # sockets); the packages' system services are not wanted running.
     if [ -d /run/systemd/system ]; then
-        for unit in mariadb postgresql vsftpd; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
+        for unit in mariadb postgresql vsftpd apache2; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
     fi
 fi
 

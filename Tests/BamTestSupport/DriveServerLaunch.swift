@@ -115,3 +115,93 @@ public final class VsftpdLaunch: @unchecked Sendable {
     public func stop() { server.stop() }
     public func logTail(_ bytes: Int = 2000) -> String { server.logTail(bytes) }
 }
+
+/// Apache httpd with mod_dav over TLS (a certificate of the test CA) on a
+/// free 127.0.0.1 port, in the foreground with a throwaway configuration:
+/// Basic authentication from an htpasswd file made here (the password
+/// goes to htpasswd on stdin), children running as `daemon`. Unlike
+/// rclone it honours `If-None-Match: *`, so create is exclusive there.
+public final class ApacheWebDAVLaunch: @unchecked Sendable {
+    public let port: Int
+    public let user = "bam-dav"
+    public let password: String
+    /// The document root: what the server serves.
+    public let root: String
+    private let server: TestServerProcess
+
+    public init(certificate: TestCA.Certificate = .good, ca: TestCA) throws {
+        let apache = "/usr/sbin/apache2"
+        let modules = "/usr/lib/apache2/modules"
+        guard access(apache, X_OK) == 0, access(modules + "/mod_dav_fs.so", R_OK) == 0, TestServerProcess.which("htpasswd") != nil else {
+            throw TestServerError(description: "apache2 (with mod_dav) and htpasswd are needed by these tests (scripts/install-deps.sh)")
+        }
+        port = try TestServerProcess.freePort()
+        password = "apache-secret-\(UInt64.random(in: 0...UInt64.max))"
+        let base = try makeServedDirectory("apache")
+        chmod(base, 0o755)
+        root = base + "/root"
+        for dir in [root, base + "/lock", base + "/run"] {
+            mkdir(dir, 0o755)
+            guard chown(dir, 1, 1) == 0 else { throw TestServerError(description: "chown \(dir) to daemon: \(String(cString: strerror(errno)))") }
+        }
+        let passwords = base + "/htpasswd"
+        let htpasswd = Process()
+        htpasswd.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        htpasswd.arguments = ["htpasswd", "-i", "-c", "-B", passwords, user]
+        let input = Pipe()
+        htpasswd.standardInput = input
+        htpasswd.standardOutput = FileHandle.nullDevice
+        htpasswd.standardError = FileHandle.nullDevice
+        try htpasswd.run()
+        input.fileHandleForWriting.write(Data((password + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        htpasswd.waitUntilExit()
+        guard htpasswd.terminationStatus == 0 else { throw TestServerError(description: "htpasswd failed") }
+        chmod(passwords, 0o600)
+        _ = chown(passwords, 1, 1)
+        let conf = """
+            ServerRoot \(base)
+            DefaultRuntimeDir \(base)/run
+            PidFile \(base)/run/apache.pid
+            LoadModule mpm_event_module \(modules)/mod_mpm_event.so
+            LoadModule authz_core_module \(modules)/mod_authz_core.so
+            LoadModule authn_core_module \(modules)/mod_authn_core.so
+            LoadModule auth_basic_module \(modules)/mod_auth_basic.so
+            LoadModule authn_file_module \(modules)/mod_authn_file.so
+            LoadModule authz_user_module \(modules)/mod_authz_user.so
+            LoadModule dav_module \(modules)/mod_dav.so
+            LoadModule dav_fs_module \(modules)/mod_dav_fs.so
+            LoadModule ssl_module \(modules)/mod_ssl.so
+            ServerName 127.0.0.1
+            Listen 127.0.0.1:\(port)
+            User daemon
+            Group daemon
+            ErrorLog \(base)/error.log
+            LogLevel warn
+            DavLockDB \(base)/lock/davlock
+            DocumentRoot \(root)
+            SSLEngine on
+            SSLCertificateFile \(ca.certFile(certificate))
+            SSLCertificateKeyFile \(ca.keyFile(certificate))
+            <Directory \(root)>
+              Dav On
+              AuthType Basic
+              AuthName bam
+              AuthUserFile \(passwords)
+              Require valid-user
+            </Directory>
+
+            """
+        let confPath = base + "/apache.conf"
+        let fd = open(confPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw TestServerError(description: "create \(confPath): \(String(cString: strerror(errno)))") }
+        _ = conf.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        close(fd)
+        server = try TestServerProcess(
+            name: "Apache WebDAV server", argv: [apache, "-f", confPath, "-DFOREGROUND"], port: port, logPath: base + ".log")
+    }
+
+    public var hostPort: String { "127.0.0.1:\(port)" }
+    public func stop() { server.stop() }
+    public func logTail(_ bytes: Int = 2000) -> String { server.logTail(bytes) }
+}

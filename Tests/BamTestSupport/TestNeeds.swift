@@ -10,8 +10,9 @@ import Testing
 public enum TestNeed: String, Sendable {
     /// Real S3 servers on 127.0.0.1: moto (and its STS) and `rclone serve s3`.
     case s3 = "S3 servers"
-    /// A WebDAV server on 127.0.0.1 (`rclone serve webdav`, over TLS).
-    case webdav = "a WebDAV server"
+    /// WebDAV servers on 127.0.0.1 over TLS: `rclone serve webdav` and
+    /// Apache httpd with mod_dav.
+    case webdav = "WebDAV servers"
     /// An FTPS server on 127.0.0.1 (vsftpd in a throwaway configuration).
     case ftps = "an FTPS server"
     /// A test CA and certificates made with python3-cryptography.

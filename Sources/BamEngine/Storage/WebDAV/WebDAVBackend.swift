@@ -148,10 +148,31 @@ public final class WebDAVBackend: StorageBackend {
         let r = try perform("HEAD", try url(name), operation: "checking", name: name)
         if r.status == 404 { return nil }
         guard r.isSuccess else { throw failure(r, operation: "checking", name: name) }
-        guard let text = r.header("Content-Length"), let length = Int64(text.trimmingCharacters(in: .whitespaces)), length >= 0 else {
-            throw StorageError.failed(address: address, reason: "checking \(name): no valid Content-Length in the response")
+        guard let text = r.header("Content-Length") else {
+            // Apache sends none for an empty file's HEAD: ask the property.
+            return try propertySize(name: name)
+        }
+        guard let length = Int64(text.trimmingCharacters(in: .whitespaces)), length >= 0 else {
+            throw StorageError.failed(address: address, reason: "checking \(name): invalid Content-Length \(WebDAVListing.excerpt(text))")
         }
         return StoredObject(name: name, size: length)
+    }
+
+    /// The size `PROPFIND` (`Depth: 0`) gives for `name`, nil when missing.
+    func propertySize(name: String) throws -> StoredObject? {
+        let r = try perform(
+            "PROPFIND", try url(name), headers: [("Depth", "0"), ("Content-Type", "application/xml; charset=utf-8")],
+            body: .bytes(WebDAVListing.requestBody), operation: "checking", name: name)
+        if r.status == 404 { return nil }
+        guard r.status == 207 else { throw failure(r, operation: "checking", name: name) }
+        let found: [StoredObject]
+        do { found = try WebDAVListing.parse(r.body, collection: location.segments, hidden: true) } catch {
+            throw StorageError.failed(address: address, reason: "checking \(name): \(error)")
+        }
+        guard let object = found.first(where: { $0.name == name }) else {
+            throw StorageError.failed(address: address, reason: "checking \(name): the server gives no size for it")
+        }
+        return object
     }
 
     public func delete(name: String) throws {

@@ -11,8 +11,8 @@ import Testing
         let target = try DriveTarget(kind)
         let backend = try target.backend("backups/hôte 1", caFile: target.ca.caFile)
         try backend.preflight()
-        // Neither rclone's WebDAV nor FTP honours create-if-absent.
-        try StorageConformance.run(backend, many: 40, createIsExclusive: false)
+        // Apache honours create-if-absent; rclone's WebDAV and FTP do not.
+        try StorageConformance.run(backend, many: 40, createIsExclusive: target.createIsExclusive)
         #expect(target.servedFiles("backups/hôte 1").isEmpty, "no temporary upload left: \(target.servedFiles("backups/hôte 1"))")
     }
 

@@ -11,13 +11,14 @@ func testCA() throws -> TestCA { try TestCA.shared.get() }
 /// login.
 final class DriveTarget {
     enum Kind: String, CaseIterable, CustomStringConvertible {
-        case webdav, ftps
+        case webdav, apacheWebDAV = "webdav-apache", ftps
         var description: String { rawValue }
     }
 
     let kind: Kind
     let ca: TestCA
     private let webdav: RcloneWebDAVLaunch?
+    private let apache: ApacheWebDAVLaunch?
     private let ftps: VsftpdLaunch?
 
     init(_ kind: Kind, certificate: TestCA.Certificate = .good) throws {
@@ -26,15 +27,19 @@ final class DriveTarget {
         switch kind {
         case .webdav:
             webdav = try RcloneWebDAVLaunch(certificate: certificate, ca: ca)
-            ftps = nil
+            (apache, ftps) = (nil, nil)
+        case .apacheWebDAV:
+            apache = try ApacheWebDAVLaunch(certificate: certificate, ca: ca)
+            (webdav, ftps) = (nil, nil)
         case .ftps:
             ftps = try VsftpdLaunch(certificate: certificate, ca: ca)
-            webdav = nil
+            (webdav, apache) = (nil, nil)
         }
     }
 
     deinit {
         webdav?.stop()
+        apache?.stop()
         ftps?.stop()
     }
 
@@ -43,6 +48,7 @@ final class DriveTarget {
         let path = directory.split(separator: "/").map { ServerPathAddress.percentEncoded(String($0)) }.joined(separator: "/")
         switch kind {
         case .webdav: return "webdavs://\(webdav!.hostPort)/\(path)"
+        case .apacheWebDAV: return "webdavs://\(apache!.hostPort)/\(path)"
         case .ftps: return "ftps://\(ftps!.hostPort)/pub/\(path)"
         }
     }
@@ -51,6 +57,7 @@ final class DriveTarget {
     func servedPath(_ directory: String) -> String {
         switch kind {
         case .webdav: return webdav!.root + "/" + directory
+        case .apacheWebDAV: return apache!.root + "/" + directory
         case .ftps: return ftps!.root + "/pub/" + directory
         }
     }
@@ -59,13 +66,17 @@ final class DriveTarget {
     var environment: [String: String] {
         switch kind {
         case .webdav: return ["BAM_WEBDAV_USER": webdav!.user, "BAM_WEBDAV_PASSWORD": webdav!.password]
+        case .apacheWebDAV: return ["BAM_WEBDAV_USER": apache!.user, "BAM_WEBDAV_PASSWORD": apache!.password]
         case .ftps: return ["BAM_FTP_USER": "anonymous", "BAM_FTP_PASSWORD": "bam-test@example.invalid"]
         }
     }
 
-    var password: String { webdav?.password ?? "bam-test@example.invalid" }
+    var password: String { webdav?.password ?? apache?.password ?? "bam-test@example.invalid" }
 
-    func logTail() -> String { webdav?.logTail() ?? ftps?.logTail() ?? "" }
+    /// Whether the server honours `If-None-Match: *` (Apache does).
+    var createIsExclusive: Bool { kind == .apacheWebDAV }
+
+    func logTail() -> String { webdav?.logTail() ?? apache?.logTail() ?? ftps?.logTail() ?? "" }
 
     /// A backend straight on `directory`, opened as a command opens it.
     func backend(_ directory: String, caFile: String?) throws -> StorageBackend {
