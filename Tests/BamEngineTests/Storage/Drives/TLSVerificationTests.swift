@@ -108,4 +108,19 @@ import Testing
             if case .unreachable = error { Issue.record("\(error)") }
         }
     }
+
+    /// `bam init --hub https://… --ca-file`: a Hub whose certificate
+    /// expired is refused before anything is written to the registry.
+    @Test func initRefusesAnUntrustedHub() throws {
+        let ca = try testCA()
+        let server = try RcloneWebDAVLaunch(certificate: .expired, ca: ca)
+        defer { server.stop() }
+        let tree = try TestTree("hub-tls")
+        let box = BamS3SandboxLike(tree: tree, environment: [:])
+        let r = try box.bam(["init", "test-api-key", "--hub", "https://\(server.hostPort)", "--ca-file", ca.caFile])
+        #expect(r.status != 0)
+        #expect(r.output.contains("not trusted") && r.output.contains("certificate verification failed for 127.0.0.1"), "\(r.output)")
+        #expect(r.output.contains("certificate has expired"), "\(r.output)")
+        #expect(!Registry(path: tree.area("registry")).isInitialised, "nothing written")
+    }
 }
