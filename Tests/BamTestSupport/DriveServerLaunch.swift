@@ -119,7 +119,8 @@ public final class VsftpdLaunch: @unchecked Sendable {
 /// Apache httpd with mod_dav over TLS (a certificate of the test CA) on a
 /// free 127.0.0.1 port, in the foreground with a throwaway configuration:
 /// Basic authentication from an htpasswd file made here (the password
-/// goes to htpasswd on stdin), children running as `daemon`. Unlike
+/// goes to htpasswd on stdin), one process (`-X`: forked children would
+/// outlive a stop that only reaches their parent) running as `daemon`. Unlike
 /// rclone it honours `If-None-Match: *`, so create is exclusive there.
 public final class ApacheWebDAVLaunch: @unchecked Sendable {
     public let port: Int
@@ -198,7 +199,7 @@ public final class ApacheWebDAVLaunch: @unchecked Sendable {
         _ = conf.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
         close(fd)
         server = try TestServerProcess(
-            name: "Apache WebDAV server", argv: [apache, "-f", confPath, "-DFOREGROUND"], port: port, logPath: base + ".log")
+            name: "Apache WebDAV server", argv: [apache, "-X", "-f", confPath], port: port, logPath: base + ".log")
     }
 
     public var hostPort: String { "127.0.0.1:\(port)" }
