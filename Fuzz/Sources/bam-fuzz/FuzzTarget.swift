@@ -26,6 +26,8 @@ struct FuzzTarget {
         FuzzTarget(name: "hub-form", run: FormTargets.hubForm),
         FuzzTarget(name: "sftp-listing", run: StorageTargets.sftpListing),
         FuzzTarget(name: "sftp-address", run: StorageTargets.sftpAddress),
+        FuzzTarget(name: "propfind", run: StorageTargets.propfind),
+        FuzzTarget(name: "ftp-list", run: StorageTargets.ftpList),
     ]
 }
 

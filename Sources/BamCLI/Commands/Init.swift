@@ -26,6 +26,11 @@ extension Bam {
                 "The Hub's URL (default: $BAM_HUB_URL, else \(HubClient.placeholderURL)); saved in <registry>/hub for later commands.", valueName: "URL"))
         var hub: String?
 
+        @Option(
+            name: .customLong("ca-file"),
+            help: ArgumentHelp("CA certificates (PEM) to check the Hub's TLS certificate against, instead of the system store.", valueName: "PATH"))
+        var caFile: String?
+
         @Option(help: ArgumentHelp("The directory that stands for /: its profile id picks the profile fetched from the Hub.", valueName: "DIR"))
         var root = "/"
 
@@ -51,6 +56,7 @@ extension Bam {
             // an empty one, so the request is a linked one.
             r.apiKey = apiKey ?? (apiKeyStdin ? "" : nil)
             r.hubURL = hub
+            r.caFile = caFile
             r.root = root
             r.force = force
             r.keyFormat = keyFormat

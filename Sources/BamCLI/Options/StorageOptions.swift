@@ -17,6 +17,12 @@ struct StorageOptions: ParsableArguments {
         name: .customLong("accept-host-key"),
         help: "sftp://: record the server's host key in the known_hosts file when it has none for the host (a changed key is always refused).")
     var acceptHostKey = false
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "CA certificates (PEM) to check the TLS certificates of s3://, webdavs://, ftps:// targets and the Hub against, instead of the system store (default: conf's ca-file).",
+            valueName: "PATH"))
+    var caFile: String?
 
     func validate() throws {
         do { try access.validate() } catch { throw ValidationError("\(error)") }
@@ -25,7 +31,8 @@ struct StorageOptions: ParsableArguments {
     /// The options as the engine's request takes them; the lock a writer
     /// leaves on the target names this program and version.
     var access: TargetAccess {
-        var access = TargetAccess(s3Region: s3Region, parallelTransfers: s3ParallelUploads, program: "bam \(BamVersion.string)")
+        var access = TargetAccess(
+            s3Region: s3Region, parallelTransfers: s3ParallelUploads, program: "bam \(BamVersion.string)", caFile: caFile)
         if acceptHostKey { access.acceptHostKey = true }
         return access
     }

@@ -13,6 +13,7 @@ public struct BamConf: Equatable, Sendable {
         "backup-skip-files", "backup-skip-packages", "backup-skip-database", "force-profile",
         "mysql-defaults-file", "pgsql-host", "pgsql-port", "pgsql-user", "keep-full", "keep-within", "compression",
         "sftp-key-file", "sftp-known-hosts",
+        "ca-file",
     ]
 
     /// Volume size in megabytes.
@@ -39,6 +40,9 @@ public struct BamConf: Equatable, Sendable {
     public var backupSkipDatabase = false
     /// A profile id, `empty`, or a profile directory; nil to detect.
     public var forceProfile: String?
+    /// CA certificates (a PEM file) that replace the system store for TLS
+    /// targets and the Hub; `--ca-file` wins. bam's own key.
+    public var caFile: String?
     /// A MySQL client defaults file (socket, user, password); nil: the
     /// root's /etc/mysql/debian.cnf.
     public var mysqlDefaultsFile: String?
@@ -111,6 +115,9 @@ public struct BamConf: Equatable, Sendable {
             case "backup-skip-packages": conf.backupSkipPackages = try boolean()
             case "backup-skip-database": conf.backupSkipDatabase = try boolean()
             case "force-profile": conf.forceProfile = value
+            case "ca-file":
+                guard value.hasPrefix("/") else { throw fail("ca-file must be an absolute path, got '\(Posix.display(value))'") }
+                conf.caFile = value
             case "mysql-defaults-file", "pgsql-host":
                 guard value.hasPrefix("/") else { throw fail("\(key) must be an absolute path, got '\(Posix.display(value))'") }
                 if key == "pgsql-host" { conf.pgsqlHost = value } else { conf.mysqlDefaultsFile = value }

@@ -13,6 +13,9 @@ public final class HubClient: CustomStringConvertible {
     public let subkey: String?
     private let session: HTTPSession
     private let timeouts: HTTPTimeouts
+    /// CA certificates (a PEM file) that replace the system store; nil:
+    /// the system store. The Hub's certificate is always checked.
+    public let caFile: String?
 
     /// The URL `bam init` uses without `--hub`: `$BAM_HUB_URL`, else a
     /// placeholder that fails clearly until a real Hub is configured.
@@ -22,8 +25,10 @@ public final class HubClient: CustomStringConvertible {
         environment["BAM_HUB_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? placeholderURL
     }
 
-    public init(url: String, subkey: String?, timeouts: HTTPTimeouts = HTTPTimeouts(connectSeconds: 10, lowSpeedBytesPerSecond: 1, lowSpeedSeconds: 30)) throws
-    {
+    public init(
+        url: String, subkey: String?, timeouts: HTTPTimeouts = HTTPTimeouts(connectSeconds: 10, lowSpeedBytesPerSecond: 1, lowSpeedSeconds: 30),
+        caFile: String? = nil
+    ) throws {
         let trimmed = url.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix("http://") || trimmed.hasPrefix("https://") else {
             throw BamError.invalid("the Hub URL must start with http:// or https://: \(url)")
@@ -32,9 +37,19 @@ public final class HubClient: CustomStringConvertible {
         self.subkey = subkey
         self.session = try HTTPSession()
         self.timeouts = timeouts
+        self.caFile = caFile
     }
 
     public var description: String { "Hub \(url)" }
+
+    /// The host of an http(s) URL, for messages.
+    static func host(of url: String) -> String {
+        let rest = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        guard rest.count > 2 else { return url }
+        let authority = rest[2].split(separator: "@").last ?? rest[2]
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") { return String(authority[...close]) }
+        return String(authority.split(separator: ":").first ?? authority)
+    }
 
     /// Sent on every call so that bam-hub answers in bam's shapes: a
     /// `file://` region's credentials as type `none`, plain-HTTP addresses
@@ -66,12 +81,17 @@ public final class HubClient: CustomStringConvertible {
         var headers: [(name: String, value: String)] = [("Accept", "application/json"), Self.bamClientHeader]
         if let subkey, path != "subkey/" { headers.append(("subkey", subkey)) }
         if body != nil { headers.append(("Content-Type", "application/x-www-form-urlencoded")) }
-        let request = HTTPRequest(
+        var request = HTTPRequest(
             method: method, url: url, headers: headers,
             body: body.map { .bytes(Array($0.utf8)) } ?? .none, timeouts: timeouts)
+        request.tls = HTTPTLS(caFile: caFile)
         let response: HTTPResponse
         do {
             response = try session.perform(request)
+        } catch let error as HTTPError where error.isCertificateFailure {
+            // Not "unreachable": no command may fall back to cached answers
+            // from a Hub whose identity did not check out.
+            throw HubError.untrusted(url: self.url, reason: error.certificateFailure(host: Self.host(of: self.url)))
         } catch let error as HTTPError {
             throw HubError.unreachable(url: self.url, reason: error.message)
         }

@@ -9,6 +9,9 @@ import HTTP
 public enum HubError: Error, CustomStringConvertible, Equatable {
     /// No HTTP response: the Hub is down, unresolvable or timed out.
     case unreachable(url: String, reason: String)
+    /// The Hub's TLS certificate did not verify (or the CA file is
+    /// unusable): never retried, never a reason to use cached answers.
+    case untrusted(url: String, reason: String)
     /// The Hub answered with an error status and a `Name: description` body.
     case api(status: Int, name: String, detail: String)
     /// A 2xx answer whose body is not what the call returns.
@@ -52,6 +55,7 @@ public enum HubError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unreachable(url, reason): return "the Hub at \(url) is unreachable: \(reason)"
+        case let .untrusted(url, reason): return "the Hub at \(url) is not trusted: \(reason)"
         case let .api(status, name, detail):
             switch name {
             case Self.invalidApiKey: return "the Hub refused the API key (\(name): \(detail))"

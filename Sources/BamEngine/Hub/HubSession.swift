@@ -43,8 +43,8 @@ public final class HubSession {
     }
 
     /// The session of a linked registry.
-    public convenience init(registry: Registry, warn: @escaping (String) -> Void) throws {
-        self.init(registry: registry, client: try registry.hubClient(), warn: warn)
+    public convenience init(registry: Registry, caFile: String? = nil, warn: @escaping (String) -> Void) throws {
+        self.init(registry: registry, client: try registry.hubClient(caFile: caFile), warn: warn)
     }
 
     /// The session of a linked registry whose Hub, when the registry names
@@ -71,7 +71,7 @@ public final class HubSession {
     /// profile are best effort: the next backup fetches them again.
     public static func link(
         apiKey: String, url: String, registry: Registry, profileID: String, force: Bool,
-        keyFormat: KeyPacket.Format, warn: @escaping (String) -> Void
+        keyFormat: KeyPacket.Format, caFile: String? = nil, warn: @escaping (String) -> Void
     ) throws -> LinkResult {
         guard !apiKey.isEmpty, !apiKey.contains(where: { $0.isWhitespace }) else {
             throw BamError.invalid("the API key is empty or contains white space")
@@ -81,13 +81,13 @@ public final class HubSession {
                 "\(registry.path) is already initialised; re-initialising replaces the secret and makes existing backups unreadable (use --force to do it anyway)"
             )
         }
-        let subkey = try HubClient(url: url, subkey: nil).fetchSubkey(apiKey: apiKey)
+        let subkey = try HubClient(url: url, subkey: nil, caFile: caFile).fetchSubkey(apiKey: apiKey)
         let secret = try registry.initialise(force: force)
         try registry.saveKey(try KeyPacket.seal(secret: secret, passphrase: "", format: keyFormat))
         // A record of an earlier link belongs to the old secret.
         unlink(RegistryBackupAddress.path(registry))
         try registry.saveHubLink(url: url, subkey: subkey)
-        let session = HubSession(registry: registry, client: try HubClient(url: url, subkey: subkey), warn: warn)
+        let session = HubSession(registry: registry, client: try HubClient(url: url, subkey: subkey, caFile: caFile), warn: warn)
         var credentialsType: String?
         do {
             let credentials = try session.hub.fetchCredentials()

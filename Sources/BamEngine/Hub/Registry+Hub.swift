@@ -19,20 +19,20 @@ extension Registry {
 
     /// A client for the linked Hub: the URL from `hub` (else `$BAM_HUB_URL`
     /// or the placeholder) and the saved subkey.
-    public func hubClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HubClient {
-        try hubClient(defaultURL: HubClient.defaultURL(environment: environment))
+    public func hubClient(environment: [String: String] = ProcessInfo.processInfo.environment, caFile: String? = nil) throws -> HubClient {
+        try hubClient(defaultURL: HubClient.defaultURL(environment: environment), caFile: caFile)
     }
 
     /// A client for the linked Hub: the URL from `hub`, else `defaultURL`
     /// (what a front end in-process passes instead of `$BAM_HUB_URL`).
-    public func hubClient(defaultURL: String) throws -> HubClient {
+    public func hubClient(defaultURL: String, caFile: String? = nil) throws -> HubClient {
         guard isHubLinked else {
             throw BamError.registry("\(path) is not linked to a Hub: run 'bam init APIKEY' (or give --address)")
         }
         let subkey = try readLine(subkeyPath)
         guard !subkey.isEmpty else { throw BamError.corrupt(what: subkeyPath, reason: "empty subkey") }
         let url = Posix.fileExists(hubURLPath) ? try readLine(hubURLPath) : defaultURL
-        return try HubClient(url: url.isEmpty ? defaultURL : url, subkey: subkey)
+        return try HubClient(url: url.isEmpty ? defaultURL : url, subkey: subkey, caFile: caFile)
     }
 
     private func readLine(_ file: String) throws -> String {

@@ -164,7 +164,7 @@ public final class SystemBackup {
                 // conf's policy, when it has a rule, wins over the Hub's.
                 archive.retention = conf.retention.isEmpty ? (o.hubRetention ?? RetentionPolicy()) : conf.retention
                 archive.storage = o.access.openOptions(
-                    registryPath: o.registry.path, confParallelTransfers: conf.configuredParallelUploads)
+                    registryPath: o.registry.path, confParallelTransfers: conf.configuredParallelUploads, confCAFile: conf.caFile)
                 archive.storage.confDirectory = o.confDirectory
                 progress.report(.expected(bytes: try ConfinedRoot(root: o.root).regularFileBytes(olist), volumes: nil))
                 let stored = try ArchiveBackup(options: archive, passphrase: try passphrase(), progress: progress).run()

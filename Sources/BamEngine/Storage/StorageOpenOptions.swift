@@ -27,6 +27,9 @@ public struct StorageOpenOptions: Sendable {
     /// The configuration directory whose conf may name the SFTP key and
     /// known_hosts files; nil: `BAM_CONF` or /etc/bam.
     public var confDirectory: String?
+    /// CA certificates (a PEM file) that replace the system store for TLS
+    /// targets (`s3://`, `webdavs://`, `ftps://`); nil: the system store.
+    public var caFile: String?
 
     public init(
         registryPath: String? = nil, region: String? = nil, s3: S3Options = S3Options(),

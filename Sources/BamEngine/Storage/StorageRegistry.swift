@@ -8,6 +8,7 @@ public enum StorageRegistry {
         if address.hasPrefix("s3://") || address.hasPrefix("s3+http://") {
             var s3 = options.s3
             if let region = options.region { s3.region = region }
+            if let caFile = options.caFile { s3.caFile = caFile }
             // Parse first: a malformed address is reported as such, not as
             // missing credentials.
             _ = try S3Address(parsing: address, region: s3.region)
@@ -25,8 +26,9 @@ public enum StorageRegistry {
             let location = try SFTPAddress(parsing: address)
             return try SFTPBackend(address: address, endpoint: SFTPLogin.endpoint(for: location, address: address, options: options))
         }
+        if let backend = try openNetworkDrive(address: address, options: options) { return backend }
         throw StorageError.unsupported(
-            "unsupported storage address \(address) (expected file:///PATH, s3://HOST/BUCKET/PREFIX, s3+http://HOST:PORT/BUCKET/PREFIX or sftp://[USER@]HOST[:PORT]/PATH)"
+            "unsupported storage address \(address) (expected file:///PATH, s3://HOST/BUCKET/PREFIX, s3+http://HOST:PORT/BUCKET/PREFIX, sftp://[USER@]HOST[:PORT]/PATH, webdav[s]://[USER@]HOST[:PORT]/PATH or ftps://[USER@]HOST[:PORT]/PATH)"
         )
     }
 }

@@ -15,13 +15,18 @@ public struct TargetAccess: Codable, Sendable, Equatable {
     /// SFTP: record a host key seen for the first time (`--accept-host-key`);
     /// nil or false refuses it. A changed key is always refused.
     public var acceptHostKey: Bool?
+    /// CA certificates (a PEM file) that replace the system store for TLS
+    /// targets and the Hub (`--ca-file`); nil: conf's `ca-file` where a
+    /// conf applies, else the system store. Never a way to skip checks.
+    public var caFile: String?
 
     public static let defaultParallelTransfers = 4
 
-    public init(s3Region: String? = nil, parallelTransfers: Int? = nil, program: String = "bam") {
+    public init(s3Region: String? = nil, parallelTransfers: Int? = nil, program: String = "bam", caFile: String? = nil) {
         self.s3Region = s3Region
         self.parallelTransfers = parallelTransfers
         self.program = program
+        self.caFile = caFile
     }
 
     /// Refuses what no transfer can run with (a usage error).
@@ -33,16 +38,18 @@ public struct TargetAccess: Codable, Sendable, Equatable {
         if let s3Region, s3Region.isEmpty || s3Region.contains(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-")) }) {
             throw BamError.invalid("--s3-region must be a region name such as eu-west-1")
         }
+        if let caFile, caFile.isEmpty { throw BamError.invalid("--ca-file needs the path of a PEM file of CA certificates") }
     }
 
     /// The options to open the target with, its credentials read from
     /// `registryPath`'s `credentials` file (nil: `BAM_REGISTRY`).
-    public func openOptions(registryPath: String?, confParallelTransfers: Int? = nil) -> StorageOpenOptions {
+    public func openOptions(registryPath: String?, confParallelTransfers: Int? = nil, confCAFile: String? = nil) -> StorageOpenOptions {
         var options = StorageOpenOptions(
             registryPath: registryPath, region: s3Region,
             parallelTransfers: parallelTransfers ?? confParallelTransfers ?? TargetAccess.defaultParallelTransfers)
         options.program = program
         options.acceptHostKey = acceptHostKey ?? false
+        options.caFile = caFile ?? confCAFile
         return options
     }
 }

@@ -169,7 +169,8 @@ public struct BackupUseCase {
         // storage credentials, and the record whose address the Hub chose.
         var hub: (session: HubSession, record: HubRecord?)?
         if request.address == nil && registry.isHubLinked {
-            let session = try HubSession(registry: registry, warn: { progress.report(.warning($0)) })
+            let caFile = try request.access.caFile ?? BamConf.load(confDirectory: request.confDirectory).caFile
+            let session = try HubSession(registry: registry, caFile: caFile, warn: { progress.report(.warning($0)) })
             let profileID = ProfileID.detect(root: request.root)
             if request.forceProfile == nil { _ = try session.updateProfile(profileID: profileID) }
             var record: HubRecord?

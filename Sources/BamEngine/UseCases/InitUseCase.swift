@@ -10,6 +10,9 @@ public struct InitRequest: Codable, Sendable, Equatable {
     public var apiKey: String?
     /// The Hub to link to; nil for `$BAM_HUB_URL`, else the placeholder.
     public var hubURL: String?
+    /// CA certificates (a PEM file) for the Hub's TLS certificate; nil:
+    /// the system store.
+    public var caFile: String?
     /// The directory that stands for /: its profile id picks the profile fetched from the Hub.
     public var root = "/"
     /// Replace an existing secret (existing backups become unreadable).
@@ -26,6 +29,7 @@ public struct InitRequest: Codable, Sendable, Equatable {
     /// Refuses requests no init can run with.
     public func validate() throws {
         if solo && hubURL != nil { throw BamError.invalid("--solo uses no Hub: drop --hub") }
+        if solo && caFile != nil { throw BamError.invalid("--solo uses no Hub: drop --ca-file") }
         if !solo && backupDirectory != nil { throw BamError.invalid("a Hub chooses where backups go: a backup directory is for a solo registry") }
         if !root.hasPrefix("/") { throw BamError.invalid("--root must be an absolute path") }
         if let backupDirectory, !backupDirectory.hasPrefix("/") { throw BamError.invalid("the backup directory must be an absolute path") }
@@ -87,7 +91,7 @@ public struct InitUseCase {
         let profileID = ProfileID.detect(root: request.root)
         let result = try HubSession.link(
             apiKey: apiKey, url: url, registry: registry, profileID: profileID, force: request.force,
-            keyFormat: request.keyFormat, warn: { progress.report(.warning($0)) })
+            keyFormat: request.keyFormat, caFile: request.caFile, warn: { progress.report(.warning($0)) })
         var outcome = InitOutcome(registry: registry.path, key: registry.keyPath, fingerprint: KeyPacket.fingerprint(of: result.secret))
         outcome.hub = url
         outcome.profileID = profileID

@@ -76,7 +76,7 @@ public struct PruneUseCase {
         options.dryRun = request.dryRun
         options.storage = request.access.openOptions(
             registryPath: request.registry,
-            confParallelTransfers: conf.configuredParallelUploads)
+            confParallelTransfers: conf.configuredParallelUploads, confCAFile: conf.caFile)
         options.storage.confDirectory = request.confDirectory
         let report = try ArchivePrune(options: options, progress: progress).run()
         return PruneOutcome(address: address, report: report)

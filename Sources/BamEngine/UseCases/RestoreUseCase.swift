@@ -247,7 +247,7 @@ public struct RestoreUseCase {
         try request.validate()
         let registry = Registry(path: request.registry)
         let record = try request.backupID.map {
-            try HubSession(registry: registry, warn: { progress.report(.warning($0)) }).restoreRecord($0).record
+            try HubSession(registry: registry, caFile: request.access.caFile, warn: { progress.report(.warning($0)) }).restoreRecord($0).record
         }
         if let destination = request.rawDestination {
             var options = ArchiveRestoreOptions(

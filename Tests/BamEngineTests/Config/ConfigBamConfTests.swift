@@ -45,6 +45,7 @@ struct ConfigBamConfTests {
             keep-within 2W
             sftp-key-file /etc/bam/sftp key
             sftp-known-hosts /etc/bam/known_hosts
+            ca-file /etc/bam/private ca.pem
 
             """)
         let conf = try BamConf.load(confDirectory: tree.path)
@@ -60,6 +61,7 @@ struct ConfigBamConfTests {
         #expect(conf.pgsqlPort == 5433 && conf.pgsqlUser == "postgres")
         #expect(conf.retention == RetentionPolicy(keepFull: 3, keepWithin: .olderThan(count: 2, unit: .week)))
         #expect(conf.sftpKeyFile == "/etc/bam/sftp key" && conf.sftpKnownHosts == "/etc/bam/known_hosts")
+        #expect(conf.caFile == "/etc/bam/private ca.pem")
         #expect(conf.setKeys == Set(BamConf.keys))
         #expect(throws: BamError.self, "SFTP files are absolute paths") { try BamConf.parse("sftp-key-file id_ed25519\n", file: "conf") }
     }

@@ -48,7 +48,9 @@ extension S3Backend {
                 connectSeconds: options.connectTimeoutSeconds,
                 lowSpeedBytesPerSecond: 1,
                 lowSpeedSeconds: options.stallTimeoutSeconds))
-        return try pool.perform(request)
+        var tlsRequest = request
+        tlsRequest.tls = HTTPTLS(caFile: options.caFile)
+        return try pool.perform(tlsRequest)
     }
 
     static let retryableCodes: Set<String> = [
@@ -145,6 +147,8 @@ extension S3Backend {
         switch error.kind {
         case .couldNotResolve, .couldNotConnect:
             return .unreachable(address: address, reason: "\(what): cannot connect to \(location.hostHeader): \(error.message)\(tries)")
+        case _ where error.isCertificateFailure:
+            return .denied(address: address, reason: "\(what): \(error.certificateFailure(host: location.hostHeader))")
         case .tls where !error.isTransient:
             return .unreachable(address: address, reason: "\(what): TLS with \(location.hostHeader) failed: \(error.message)")
         case .localFile, .other:

@@ -22,6 +22,9 @@ public struct S3Options: Equatable, Sendable {
     public var stallTimeoutSeconds: Int
     /// HEAD each object after storing it and compare its size.
     public var verifyUploads: Bool
+    /// A PEM file of CA certificates that replaces the system store for
+    /// `s3://` (https); nil trusts the system store.
+    public var caFile: String?
 
     public static let minimumPartSize: Int64 = 5 << 20
     public static let maximumParts: Int64 = 10_000
