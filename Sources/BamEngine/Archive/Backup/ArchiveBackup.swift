@@ -147,7 +147,8 @@ public final class ArchiveBackup {
             localDirectory: Array(options.source.utf8))
         do { manifest.volumes = try uploader.finish() } catch { try? sigEncryption.wait(); throw error }
         try sigEncryption.wait()
-        manifest.files = builder.builder.changedFiles
+        let plainManifest = scratch + "/manifest"
+        try builder.builder.fileList.writeManifest(manifest, to: plainManifest)
 
         progress.report(.phase("storing signatures and manifest"))
         // Volumes of the interrupted run past this set's last one (the
@@ -158,9 +159,9 @@ public final class ArchiveBackup {
             }
         }
         try backend.store(name: sigName.name, movingFile: sigEncrypted)
-        try commit(manifest, as: set.name(.manifest), backend: backend, lock: lock, crypto: crypto, scratch: scratch)
+        try commit(plainManifest, as: set.name(.manifest), backend: backend, lock: lock, crypto: crypto, scratch: scratch)
         try cache.store(sigName, movingPlainFile: sigtarPath)
-        try cache.store(set.name(.manifest), plain: manifest.render())
+        try cache.store(set.name(.manifest), movingPlainFile: plainManifest)
         journal.remove()
 
         var stats = builder.builder.statistics
@@ -251,6 +252,7 @@ public final class ArchiveBackup {
             locate: { [walker] in walker.absolute($0) },
             volumes: VolumeWriter(directory: scratch, limit: options.volumeSize),
             signatures: try BufferedFileWriter(creating: sigtarPath),
+            fileList: try ManifestFileList(path: scratch + "/filelist"),
             progress: progress,
             onVolume: { try uploader.submit($0) })
         builder.racyAfter = previousEnd ?? .max
@@ -308,11 +310,11 @@ public final class ArchiveBackup {
     /// Stores the manifest, which marks the set complete: everything before
     /// it must be durable first, and the lock still ours.
     private func commit(
-        _ manifest: Manifest, as name: BackupFileName, backend: StorageBackend, lock: TargetLock,
+        _ plainManifest: String, as name: BackupFileName, backend: StorageBackend, lock: TargetLock,
         crypto: ArchiveCrypto, scratch: String
     ) throws {
         let encrypted = scratch + "/" + name.name
-        try Posix.writeFileAtomically(encrypted, try crypto.cipher.encrypt(manifest.render()), mode: 0o600)
+        try Self.encryptFile(crypto.cipher, from: plainManifest, to: encrypted, what: "the manifest")
         try backend.flush()
         try lock.confirmHeld()
         try backend.store(name: name.name, movingFile: encrypted)
@@ -355,7 +357,7 @@ public final class ArchiveBackup {
         return (state, set, stored)
     }
 
-    private static func encryptFile(_ cipher: SymmetricCipher, from: String, to: String) throws {
+    private static func encryptFile(_ cipher: SymmetricCipher, from: String, to: String, what: String = "signatures") throws {
         let input = open(from, O_RDONLY | O_CLOEXEC)
         if input < 0 { throw BamError.io(path: from, operation: "open", errno: errno) }
         defer { close(input) }
@@ -363,7 +365,7 @@ public final class ArchiveBackup {
         do {
             try cipher.encrypt(inputFD: input, compress: true) { try output.write($0) }
         } catch let error as GPGError {
-            throw BamError.external("encrypting signatures: \(error)")
+            throw BamError.external("encrypting \(what): \(error)")
         }
         try output.close()
     }

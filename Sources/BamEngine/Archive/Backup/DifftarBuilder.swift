@@ -17,16 +17,18 @@ final class DifftarBuilder {
     private let progress: ProgressReporter
     private let names = OwnerNames()
     private(set) var statistics = BackupStatistics()
-    private(set) var changedFiles: [(path: [UInt8], change: Manifest.FileChange)] = []
+    /// The new and changed files, for the manifest.
+    let fileList: ManifestFileList
     /// Start of the previous run: entries modified since are never "unchanged".
     var racyAfter: Int64 = .max
     private let readBuffer: UnsafeMutableRawPointer
     private static let readSize = ChunkedEntryEmitter.chunkSize
 
     init(
-        locate: @escaping ([UInt8]) -> [UInt8], volumes: VolumeWriter, signatures: BufferedFileWriter, progress: ProgressReporter,
-        onVolume: @escaping (PlainVolume) throws -> Void
+        locate: @escaping ([UInt8]) -> [UInt8], volumes: VolumeWriter, signatures: BufferedFileWriter, fileList: ManifestFileList,
+        progress: ProgressReporter, onVolume: @escaping (PlainVolume) throws -> Void
     ) {
+        self.fileList = fileList
         self.locate = locate
         self.volumes = volumes
         self.signatures = signatures
@@ -176,9 +178,11 @@ final class DifftarBuilder {
         s.size = Int64(sig.count)
         try appendSignature(s, sig)
         if delta == nil {
-            statistics.newFiles += 1; changedFiles.append((entry.path, .new))
+            statistics.newFiles += 1
+            try fileList.append(entry.path, .new)
         } else {
-            statistics.changedFiles += 1; changedFiles.append((entry.path, .changed))
+            statistics.changedFiles += 1
+            try fileList.append(entry.path, .changed)
         }
         progress.report(.item(path: "", bytes: total))
     }

@@ -42,6 +42,20 @@ public struct Manifest: Equatable {
     static func index(_ path: [UInt8]) -> [UInt8] { path.isEmpty ? [0x2e] : ManifestQuoting.quote(path) }
 
     public func render() -> [UInt8] {
+        var out = renderHead(fileCount: files.count)
+        for f in files { out += Manifest.fileLine(f.path, f.change) }
+        return out
+    }
+
+    /// One line of the file list.
+    static func fileLine(_ path: [UInt8], _ change: FileChange) -> [UInt8] {
+        let type = change.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+        return Array("    \(type)  ".utf8) + ManifestQuoting.quote(path) + [0x0a]
+    }
+
+    /// Everything before the file list's lines, for a list of `fileCount`
+    /// files (kept elsewhere when it is large: `ManifestFileList`).
+    func renderHead(fileCount: Int) -> [UInt8] {
         var out: [UInt8] = []
         if let hostname { out += Array("Hostname \(hostname)\n".utf8) }
         if let localDirectory { out += Array("Localdir ".utf8) + ManifestQuoting.quote(localDirectory) + [0x0a] }
@@ -51,11 +65,7 @@ public struct Manifest: Equatable {
             out += Array("    EndingPath     ".utf8) + Manifest.index(v.endPath) + Array(" \(v.endBlock.map(String.init) ?? " ")\n".utf8)
             if let sha1 = v.sha1 { out += Array("    Hash SHA1 \(sha1)\n".utf8) }
         }
-        out += Array("Filelist \(files.count)\n".utf8)
-        for f in files {
-            let type = f.change.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
-            out += Array("    \(type)  ".utf8) + ManifestQuoting.quote(f.path) + [0x0a]
-        }
+        out += Array("Filelist \(fileCount)\n".utf8)
         return out
     }
 
