@@ -63,6 +63,7 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 region TEXT NOT NULL,
                 storage_prefix TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS records_account ON records(account_id);
+            CREATE INDEX IF NOT EXISTS records_account_server ON records(account_id, server_id, id);
             CREATE TABLE IF NOT EXISTS record_users (
                 record_id BIGINT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
                 user_name TEXT NOT NULL,
@@ -74,6 +75,11 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 user_name TEXT NOT NULL,
                 access_key TEXT NOT NULL,
                 secret_key TEXT NOT NULL,
+                PRIMARY KEY (account_id, region));
+            CREATE TABLE IF NOT EXISTS account_user_claims (
+                account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                region TEXT NOT NULL,
+                claimed BIGINT NOT NULL,
                 PRIMARY KEY (account_id, region));
             CREATE TABLE IF NOT EXISTS profiles (
                 profile_id TEXT PRIMARY KEY,
@@ -209,6 +215,22 @@ public final class SQLStore: HubStore, @unchecked Sendable {
         try run("SELECT \(Self.recordColumns) FROM records WHERE account_id = ? ORDER BY id", [.integer(accountId)]).map(Self.record)
     }
 
+    public func records(accountId: Int64, limit: Int, offset: Int) throws -> [BackupRecord] {
+        try run(
+            "SELECT \(Self.recordColumns) FROM records WHERE account_id = ? ORDER BY server_id, id LIMIT ? OFFSET ?",
+            [.integer(accountId), .integer(Int64(max(0, limit))), .integer(Int64(max(0, offset)))]
+        ).map(Self.record)
+    }
+
+    public func recordCount(accountId: Int64) throws -> Int {
+        Int(try run("SELECT COUNT(*) FROM records WHERE account_id = ?", [.integer(accountId)]).first?[0].integer ?? 0)
+    }
+
+    public func latestRecord(accountId: Int64) throws -> BackupRecord? {
+        try run("SELECT \(Self.recordColumns) FROM records WHERE account_id = ? ORDER BY id DESC LIMIT 1", [.integer(accountId)])
+            .first.map(Self.record)
+    }
+
     public func updateRecord(_ record: BackupRecord) throws {
         _ = try run(
             """
@@ -241,8 +263,27 @@ public final class SQLStore: HubStore, @unchecked Sendable {
 
     public func setAccountUser(accountId: Int64, region: String, userName: String, accessKey: String, secretKey: String) throws {
         _ = try run(
-            "INSERT INTO account_users (account_id, region, user_name, access_key, secret_key) VALUES (?, ?, ?, ?, ?)",
+            """
+            INSERT INTO account_users (account_id, region, user_name, access_key, secret_key) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (account_id, region) DO NOTHING
+            """,
             [.integer(accountId), .text(region), .text(userName), .text(accessKey), .text(secretKey)])
+    }
+
+    public func claimAccountUser(accountId: Int64, region: String, now: Int64, staleBefore: Int64) throws -> Bool {
+        // One statement, atomic on both databases: a new row, or a stale
+        // claim taken over, returns it; a live claim of another returns nothing.
+        !(try run(
+            """
+            INSERT INTO account_user_claims (account_id, region, claimed) VALUES (?, ?, ?)
+            ON CONFLICT (account_id, region) DO UPDATE SET claimed = excluded.claimed WHERE account_user_claims.claimed < ?
+            RETURNING claimed
+            """, [.integer(accountId), .text(region), .integer(now), .integer(staleBefore)]
+        ).isEmpty)
+    }
+
+    public func releaseAccountUserClaim(accountId: Int64, region: String) throws {
+        _ = try run("DELETE FROM account_user_claims WHERE account_id = ? AND region = ?", [.integer(accountId), .text(region)])
     }
 
     public func accountUser(accountId: Int64, region: String) throws -> (userName: String, credentials: S3Credentials)? {
