@@ -1,30 +1,88 @@
 import BamEngine
 import Foundation
 
-/// `HubStore` over one `SQLConnection`. The SQL is portable between SQLite
+/// `HubStore` over `SQLConnection`s. The SQL is portable between SQLite
 /// and PostgreSQL (text and bigint columns, `RETURNING`, `ON CONFLICT`), so
-/// the two backends differ only in their connection. One lock serialises
-/// statements: the Hub's load is a few calls per appliance per day.
+/// the two backends differ only in their connections. Each statement runs
+/// on a connection of a small pool, taken for that statement alone: on
+/// PostgreSQL several requests' statements (and their commits' WAL
+/// flushes) proceed at once instead of queueing behind one connection;
+/// SQLite, whose writes serialise anyway, keeps one.
 public final class SQLStore: HubStore, @unchecked Sendable {
-    private let connection: SQLConnection
-    private let lock = NSLock()
+    private let dialect: SQLDialect
+    private let available = NSCondition()
+    /// Connections no statement is using; guarded by `available`.
+    private var idle: [SQLConnection]
+    private var opened: Int
+    private let limit: Int
+    private let open: (@Sendable () throws -> SQLConnection)?
+
+    /// Connections a PostgreSQL store opens at most, as statements need
+    /// them (an admin command opens one): enough for what one process runs
+    /// at once on a few cores, few enough that several processes stay far
+    /// below PostgreSQL's default of 100.
+    public static let postgresConnections = 8
 
     public init(connection: SQLConnection) {
-        self.connection = connection
+        dialect = connection.dialect
+        idle = [connection]
+        opened = 1
+        limit = 1
+        open = nil
     }
 
-    public convenience init(database: String) throws {
-        self.init(connection: try DatabaseURL.open(database))
+    public init(database: String) throws {
+        let first = try DatabaseURL.open(database)
+        dialect = first.dialect
+        idle = [first]
+        opened = 1
+        limit = first.dialect == .postgres ? Self.postgresConnections : 1
+        open = { try DatabaseURL.open(database) }
+    }
+
+    /// An idle connection, a new one while under the limit, or the first
+    /// to come back.
+    private func checkout() throws -> SQLConnection {
+        available.lock()
+        while true {
+            if let connection = idle.popLast() {
+                available.unlock()
+                return connection
+            }
+            if opened < limit, let open {
+                opened += 1
+                available.unlock()
+                do { return try open() } catch {
+                    available.lock()
+                    opened -= 1
+                    available.signal()
+                    available.unlock()
+                    throw error
+                }
+            }
+            available.wait()
+        }
+    }
+
+    private func checkin(_ connection: SQLConnection) {
+        available.lock()
+        idle.append(connection)
+        available.signal()
+        available.unlock()
+    }
+
+    private func withConnection<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+        let connection = try checkout()
+        defer { checkin(connection) }
+        return try body(connection)
     }
 
     private func run(_ sql: String, _ parameters: [SQLValue] = []) throws -> [SQLRow] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try connection.query(sql, parameters)
+        try withConnection { try $0.query(sql, parameters) }
     }
 
     public func migrate() throws {
-        let serial = connection.dialect.serialPrimaryKey
+        let serial = dialect.serialPrimaryKey
         let script = """
             CREATE TABLE IF NOT EXISTS accounts (
                 id \(serial),
@@ -96,9 +154,7 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 csrf TEXT NOT NULL,
                 expires BIGINT NOT NULL);
             """
-        lock.lock()
-        defer { lock.unlock() }
-        try connection.executeScript(script)
+        try withConnection { try $0.executeScript(script) }
     }
 
     // MARK: Accounts
