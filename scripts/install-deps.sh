@@ -18,6 +18,7 @@ apt_packages=(
     chromium python3-websocket                                 # browser tests of the Hub and Webmin pages (headless, CDP)
     lintian                                                    # Debian package checks (make deb tests)
     mariadb-server mariadb-client postgresql                   # database tests and bam-hub on PostgreSQL (tests start their own servers)
+    wrk haproxy                                                # make bench-hub: load generator, round-robin proxy (the script starts its own)
 )
 
 missing=()
@@ -33,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     # The database tests start their own servers (own data directories and
     # sockets); the packages' system services are not wanted running.
     if [ -d /run/systemd/system ]; then
-        for unit in mariadb postgresql; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
+        for unit in mariadb postgresql haproxy; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
     fi
 fi
 
