@@ -110,6 +110,21 @@ struct StoreTests {
         #expect(try store.session(tokenHash: "t", now: 1) == nil)
     }
 
+    /// Several `bam-hub serve` started at once on a new database each
+    /// create the schema: none may fail on another's half-made tables.
+    @Test("processes migrating one new PostgreSQL database at once all succeed", .needs(.databases))
+    func concurrentMigrations() throws {
+        for _ in 0..<5 {
+            let database = try TestPostgres.get().makeDatabase()
+            let failures = NSLock()
+            nonisolated(unsafe) var errors: [String] = []
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do { try SQLStore(database: database).migrate() } catch { failures.withLock { errors.append("\(error)") } }
+            }
+            #expect(errors.isEmpty, "\(errors)")
+        }
+    }
+
     @Test("bad --database values are reported without their password")
     func badDatabase() throws {
         #expect(throws: SQLError.self) { try SQLStore(database: "mysql://x") }

@@ -23,6 +23,9 @@ public final class SQLStore: HubStore, @unchecked Sendable {
     /// below PostgreSQL's default of 100.
     public static let postgresConnections = 8
 
+    /// The advisory lock key migrations hold on PostgreSQL ("bamhub" in ASCII).
+    static let migrationLock: Int64 = 0x62_61_6D_68_75_62
+
     public init(connection: SQLConnection) {
         dialect = connection.dialect
         idle = [connection]
@@ -154,7 +157,13 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 csrf TEXT NOT NULL,
                 expires BIGINT NOT NULL);
             """
-        try withConnection { try $0.executeScript(script) }
+        // Hub processes started together on a new PostgreSQL database would
+        // race to create the same tables (CREATE ... IF NOT EXISTS is not
+        // safe against a concurrent create); a transaction-scoped advisory
+        // lock lets one create and the others find the tables. The script
+        // is one implicit transaction, so the lock ends with it.
+        let serialised = dialect == .postgres ? "SELECT pg_advisory_xact_lock(\(Self.migrationLock));\n" + script : script
+        try withConnection { try $0.executeScript(serialised) }
     }
 
     // MARK: Accounts
