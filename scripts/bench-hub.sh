@@ -46,12 +46,13 @@ aspg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
 (cd / && "${aspg[@]}" "$pgbin/initdb" -D "$pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$run/pg-init.log" 2>&1)
 # A server as an administrator would run it (fsync on), sized for the box.
 (cd / && "${aspg[@]}" "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w \
-    -o "-k $pg -p $pgport -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start >/dev/null)
+    -o "-k $pg -p $pgport -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c log_min_duration_statement=50" start >/dev/null)
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     (cd / && "${aspg[@]}" "$pgbin/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null 2>&1) || true
+    cp "$pg/server.log" "$run/postgresql.log" 2>/dev/null || true
 }
 trap cleanup EXIT
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" -U postgres)
@@ -86,6 +87,7 @@ seed_seconds=$(python3 -c "import time; print(round(time.time() - $seed_start, 1
 echo "seeded $accounts accounts and $records records in ${seed_seconds}s" >&2
 "${psql[@]}" -d hub -A -t -F $'\t' -c "SELECT account_id, id, address FROM records ORDER BY id" >"$dir/servers.tsv"
 python3 "$root/scripts/bench-hub/load.py" requests "$dir/servers.tsv" "$dir/requests.tsv" 200000
+seed_log_lines=$(wc -l <"$pg/server.log")
 
 # --- serve -----------------------------------------------------------------
 start_hub() {  # port log
@@ -143,4 +145,6 @@ for label, offered, load, js in rows:
     print("%-12s %-11s %9s %9s %8s %8s %7s  %s" % (label, offered if offered == "saturation" else offered + "/s",
           r["achieved"], r["requests"], r["p50_ms"], r["p99_ms"], errors, load))
 PY
+slow=$(tail -n +"$((seed_log_lines + 1))" "$pg/server.log" | grep -c "duration:" || true)
+echo "statements over 50 ms in PostgreSQL: $slow (log: $run/postgresql.log; per-route latency in $results)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u '+%Y-%m-%d %H:%M UTC')"

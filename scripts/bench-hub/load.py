@@ -67,6 +67,12 @@ def write_requests(servers_file, out, count):
             f.write("%s\t%s\t%s\t%s\n" % (m, p, s, b))
 
 
+def route(method, path):
+    """The route a request takes, for the per-route breakdown."""
+    parts = [("ID" if x.isdigit() else x) for x in path.split("?")[0].split("/") if x]
+    return method + " /" + "/".join(parts[2:])
+
+
 def load(path):
     reqs = []
     for line in open(path):
@@ -76,7 +82,7 @@ def load(path):
             head += "subkey: %s\r\n" % s
         if b or m in ("POST", "PUT"):
             head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n" % len(b)
-        reqs.append((head + "\r\n" + b).encode())
+        reqs.append((route(m, p), (head + "\r\n" + b).encode()))
     return reqs
 
 
@@ -116,7 +122,7 @@ async def paced(path, host, port, rate, duration, connections):
     pool = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(None)  # opened on first use
-    latencies, statuses, errors = [], {}, 0
+    latencies, statuses, errors, by_route = [], {}, 0, {}
     start = time.monotonic() + 0.2
     total = int(rate * duration)
 
@@ -126,8 +132,10 @@ async def paced(path, host, port, rate, duration, connections):
         try:
             if conn is None:
                 conn = await asyncio.open_connection(host, port)
-            status, close = await asyncio.wait_for(exchange(conn[0], conn[1], reqs[i % len(reqs)]), 30)
+            name, req = reqs[i % len(reqs)]
+            status, close = await asyncio.wait_for(exchange(conn[0], conn[1], req), 30)
             latencies.append(time.monotonic() - due)
+            by_route.setdefault(name, []).append(latencies[-1])
             statuses[status] = statuses.get(status, 0) + 1
             if status >= 400:
                 errors += 1
@@ -154,7 +162,10 @@ async def paced(path, host, port, rate, duration, connections):
     pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
     return {"offered": rate, "achieved": round(len(latencies) / elapsed, 1), "requests": total,
             "p50_ms": round(pct(0.50), 1), "p99_ms": round(pct(0.99), 1), "max_ms": round(pct(1.0), 1),
-            "errors": errors, "statuses": statuses}
+            "errors": errors, "statuses": statuses,
+            "routes": {name: {"n": len(v), "p50_ms": round(sorted(v)[len(v) // 2] * 1000, 1),
+                              "p99_ms": round(sorted(v)[min(len(v) - 1, int(0.99 * len(v)))] * 1000, 1)}
+                       for name, v in sorted(by_route.items())}}
 
 
 def main():
