@@ -17,6 +17,8 @@
 #   BENCH_SECONDS         seconds per measurement, default 30
 #   BENCH_WRK_CONNECTIONS default 32
 #   BENCH_DIR             work directory (default /tmp/bam-bench)
+#   BENCH_PG_OPTIONS      more PostgreSQL settings ("-c synchronous_commit=off"
+#                         shows how much of the tail is the WAL's fsync)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 accounts="${BENCH_ACCOUNTS:-10000}"
@@ -46,7 +48,7 @@ aspg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
 (cd / && "${aspg[@]}" "$pgbin/initdb" -D "$pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$run/pg-init.log" 2>&1)
 # A server as an administrator would run it (fsync on), sized for the box.
 (cd / && "${aspg[@]}" "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w \
-    -o "-k $pg -p $pgport -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c log_min_duration_statement=50" start >/dev/null)
+    -o "-k $pg -p $pgport -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c log_min_duration_statement=50 ${BENCH_PG_OPTIONS:-}" start >/dev/null)
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
