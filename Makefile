@@ -5,7 +5,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: deps build test check format demo bench install clean fuzz
+.PHONY: deps build test check format demo bench bench-hub install clean fuzz
 .PHONY: deb man test-compat
 
 deps:
@@ -54,6 +54,11 @@ fuzz: deps
 bench: deps
 	$(SWIFT) build -c release
 	scripts/bench.sh .build/release/bam
+
+# Load test of the Hub: release bam-hub on its own PostgreSQL, one and two
+# instances behind haproxy (see scripts/bench-hub.sh).
+bench-hub: deps
+	scripts/bench-hub.sh
 
 install:
 	$(SWIFT) build -c release

@@ -22,6 +22,7 @@ apt_packages=(
     openssh-server openssh-client python3-paramiko             # sftp:// tests: their own sshd on 127.0.0.1; duplicity's sftp backend
     vsftpd                                                     # ftps:// target tests (tests start their own server)
     apache2 apache2-utils                                      # webdav:// target tests: mod_dav, htpasswd (tests start their own server)
+    wrk haproxy                                                # make bench-hub: load generator, round-robin proxy (the script starts its own)
 )
 
 missing=()
@@ -37,7 +38,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     # The database and FTPS tests start their own servers (own data directories and
     # sockets); the packages' system services are not wanted running.
     if [ -d /run/systemd/system ]; then
-        for unit in mariadb postgresql vsftpd apache2; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
+        for unit in mariadb postgresql vsftpd apache2 haproxy; do systemctl disable --now "$unit" >/dev/null 2>&1 || true; done
     fi
     # Likewise the SFTP tests run their own sshd: stop and disable the
     # package's, but only when this run installed it (an sshd that was

@@ -58,6 +58,11 @@ struct StoreTests {
         #expect(try store.record(id: r1.id, accountId: b.id) == nil)
         #expect(try store.records(accountId: a.id).map(\.id) == [r1.id, r2.id])
         #expect(try store.records(accountId: b.id).isEmpty)
+        #expect(try store.latestRecord(accountId: a.id) == r2)
+        #expect(try store.latestRecord(accountId: b.id) == nil)
+        #expect(try store.recordCount(accountId: a.id) == 2)
+        #expect(try store.records(accountId: a.id, limit: 1, offset: 1).map(\.id) == [r2.id])
+        #expect(try store.records(accountId: a.id, limit: 5, offset: 2).isEmpty)
         r1.size = 5_000_000_000
         r1.inProgress = true
         r1.updated = 20
@@ -76,13 +81,20 @@ struct StoreTests {
         // An account's IAM user per region: one per (account, region).
         #expect(try store.accountUser(accountId: a.id, region: "us") == nil)
         try store.setAccountUser(accountId: a.id, region: "us", userName: "bam-t1-all-us", accessKey: "AKA", secretKey: "SKA")
-        #expect(throws: (any Error).self) {
-            try store.setAccountUser(accountId: a.id, region: "us", userName: "again", accessKey: "X", secretKey: "Y")
-        }
+        // A second one (a process whose claim was taken over) changes nothing.
+        try store.setAccountUser(accountId: a.id, region: "us", userName: "again", accessKey: "X", secretKey: "Y")
         let user = try #require(try store.accountUser(accountId: a.id, region: "us"))
         #expect(user.userName == "bam-t1-all-us" && user.credentials == S3Credentials(accessKey: "AKA", secretKey: "SKA"))
         #expect(try store.accountUser(accountId: b.id, region: "us") == nil)
         #expect(try store.accountUser(accountId: a.id, region: "eu") == nil)
+        // Creating it is claimed by one caller at a time; a stale claim can be taken over.
+        #expect(try store.claimAccountUser(accountId: a.id, region: "eu", now: 100, staleBefore: 0))
+        #expect(try !store.claimAccountUser(accountId: a.id, region: "eu", now: 101, staleBefore: 0))
+        #expect(try store.claimAccountUser(accountId: b.id, region: "eu", now: 101, staleBefore: 0))
+        #expect(try store.claimAccountUser(accountId: a.id, region: "eu", now: 300, staleBefore: 180))
+        #expect(try !store.claimAccountUser(accountId: a.id, region: "eu", now: 301, staleBefore: 180))
+        try store.releaseAccountUserClaim(accountId: a.id, region: "eu")
+        #expect(try store.claimAccountUser(accountId: a.id, region: "eu", now: 302, staleBefore: 180))
 
         let bytes: [UInt8] = (0..<300).map { UInt8($0 % 256) }
         try store.putProfile(ProfileArchive(profileId: "p1", timestamp: 7, content: bytes))
@@ -96,6 +108,21 @@ struct StoreTests {
         #expect(try store.session(tokenHash: "t", now: 1000) == nil)
         try store.deleteSession(tokenHash: "t")
         #expect(try store.session(tokenHash: "t", now: 1) == nil)
+    }
+
+    /// Several `bam-hub serve` started at once on a new database each
+    /// create the schema: none may fail on another's half-made tables.
+    @Test("processes migrating one new PostgreSQL database at once all succeed", .needs(.databases))
+    func concurrentMigrations() throws {
+        for _ in 0..<5 {
+            let database = try TestPostgres.get().makeDatabase()
+            let failures = NSLock()
+            nonisolated(unsafe) var errors: [String] = []
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do { try SQLStore(database: database).migrate() } catch { failures.withLock { errors.append("\(error)") } }
+            }
+            #expect(errors.isEmpty, "\(errors)")
+        }
     }
 
     @Test("bad --database values are reported without their password")

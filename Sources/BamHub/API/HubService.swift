@@ -228,7 +228,7 @@ public final class HubService: @unchecked Sendable {
             prefix = record.storagePrefix
         } else {
             let usable = try usableRegions(kind)
-            let latest = try store.records(accountId: account.id).last
+            let latest = try store.latestRecord(accountId: account.id)
             guard let r = usable.first(where: { $0.name == latest?.regionName }) ?? router.region(for: client, among: usable) else {
                 throw HubAPIError.noRegion()
             }
@@ -271,29 +271,50 @@ public final class HubService: @unchecked Sendable {
         return IssuedCredentials(type: "iamuser", accessKey: access, secretKey: secret, sessionToken: "", expiration: "")
     }
 
-    /// Serialises the first use of an account's IAM user in a region, so
-    /// that two calls at once do not both create it.
-    private let accountUserLock = NSLock()
+    /// How long a claim to create an account's IAM user holds before
+    /// another caller may take it over (its process died mid-creation), and
+    /// how long a caller waits for another's creation to finish.
+    static let accountUserClaimSeconds: Int64 = 120
 
     /// The account's IAM user in an `--iam-users` region (limited to the
-    /// account's prefix), created on first use.
+    /// account's prefix), created on first use. Every Hub process on the
+    /// database may get the first call at once: a claim row in the database
+    /// (`claimAccountUser`) lets exactly one of them create the user, and
+    /// the others wait for its keys, so IAM never gets two users.
     private func accountUser(account: Account, region: Region, prefix: String) throws -> S3Credentials {
-        accountUserLock.lock()
-        defer { accountUserLock.unlock() }
         if let user = try store.accountUser(accountId: account.id, region: region.name) { return user.credentials }
         guard let access = region.accessKey, let secret = region.secretKey else {
             throw HubAPIError.internalError("region \(region.name) has no keys")
         }
+        let deadline = Date().addingTimeInterval(Double(Self.accountUserClaimSeconds))
+        while true {
+            let now = HubDate.now()
+            if try store.claimAccountUser(
+                accountId: account.id, region: region.name, now: now, staleBefore: now - Self.accountUserClaimSeconds)
+            {
+                defer { try? store.releaseAccountUserClaim(accountId: account.id, region: region.name) }
+                // Made by another between our read and our claim.
+                if let user = try store.accountUser(accountId: account.id, region: region.name) { return user.credentials }
+                return try createAccountUser(account: account, region: region, prefix: prefix, regionKey: S3Credentials(accessKey: access, secretKey: secret))
+            }
+            if let user = try store.accountUser(accountId: account.id, region: region.name) { return user.credentials }
+            guard Date() < deadline else {
+                throw HubAPIError.internalError("the account's IAM user in region \(region.name) is still being created; try again")
+            }
+            usleep(100_000)
+        }
+    }
+
+    private func createAccountUser(account: Account, region: Region, prefix: String, regionKey: S3Credentials) throws -> S3Credentials {
         // IAM is global to an AWS account: the region in the name keeps two
         // --iam-users regions of one AWS account apart (64 characters at most).
         let userName = String("bam-\(account.storageToken)-all-\(region.name)".prefix(64))
         do {
-            let key = try IAMClient(
-                endpoint: IAMClient.endpoint(forS3Endpoint: region.endpoint),
-                credentials: S3Credentials(accessKey: access, secretKey: secret)
-            ).createScopedUser(userName: userName, bucket: region.bucket, prefix: prefix)
+            let key = try IAMClient(endpoint: IAMClient.endpoint(forS3Endpoint: region.endpoint), credentials: regionKey)
+                .createScopedUser(userName: userName, bucket: region.bucket, prefix: prefix)
             try store.setAccountUser(accountId: account.id, region: region.name, userName: userName, accessKey: key.accessKey, secretKey: key.secretKey)
-            return key
+            // What is stored is the answer, should a taken-over claim have raced us.
+            return try store.accountUser(accountId: account.id, region: region.name)?.credentials ?? key
         } catch {
             throw HubAPIError.internalError("cannot create the account's IAM user: \(error)")
         }

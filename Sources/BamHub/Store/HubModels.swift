@@ -100,6 +100,12 @@ public protocol HubStore: AnyObject, Sendable {
     func createRecord(_ record: BackupRecord) throws -> BackupRecord
     func record(id: Int64, accountId: Int64) throws -> BackupRecord?
     func records(accountId: Int64) throws -> [BackupRecord]
+    /// One page of the account's records in the servers page's order
+    /// (server id, then id): one query, whatever the account's size.
+    func records(accountId: Int64, limit: Int, offset: Int) throws -> [BackupRecord]
+    func recordCount(accountId: Int64) throws -> Int
+    /// The account's newest record (highest id), without reading the others.
+    func latestRecord(accountId: Int64) throws -> BackupRecord?
     func updateRecord(_ record: BackupRecord) throws
     func deleteRecord(id: Int64, accountId: Int64) throws
 
@@ -107,7 +113,14 @@ public protocol HubStore: AnyObject, Sendable {
     func setRecordUser(recordId: Int64, userName: String, accessKey: String, secretKey: String) throws
     func recordUser(recordId: Int64) throws -> (userName: String, credentials: S3Credentials)?
     /// The account's IAM user in an `--iam-users` region (its whole prefix).
+    /// A user already stored wins: the call then changes nothing.
     func setAccountUser(accountId: Int64, region: String, userName: String, accessKey: String, secretKey: String) throws
+    /// Claims the right to create the account's IAM user in `region`: true
+    /// for exactly one caller among every Hub process on the database, until
+    /// it releases the claim or the claim is older than `staleBefore` (its
+    /// process died mid-creation).
+    func claimAccountUser(accountId: Int64, region: String, now: Int64, staleBefore: Int64) throws -> Bool
+    func releaseAccountUserClaim(accountId: Int64, region: String) throws
     func accountUser(accountId: Int64, region: String) throws -> (userName: String, credentials: S3Credentials)?
 
     func putProfile(_ profile: ProfileArchive) throws
@@ -122,6 +135,8 @@ public protocol HubStore: AnyObject, Sendable {
     /// account's applies). Another account's record is never read or changed.
     func retention(recordId: Int64, accountId: Int64) throws -> RetentionPolicy?
     func setRetention(recordId: Int64, accountId: Int64, policy: RetentionPolicy?, now: Int64) throws
+    /// Every record's own policy in the account, by record id.
+    func recordRetentions(accountId: Int64) throws -> [Int64: RetentionPolicy]
 
     func addSession(tokenHash: String, session: WebSession) throws
     func session(tokenHash: String, now: Int64) throws -> WebSession?

@@ -59,6 +59,22 @@ extension SQLStore {
         ).first.map { try Self.policy($0, table: "record_retention", id: recordId) }
     }
 
+    /// Every record's own policy in the account, by record id (one query,
+    /// for pages that list records).
+    public func recordRetentions(accountId: Int64) throws -> [Int64: RetentionPolicy] {
+        var policies: [Int64: RetentionPolicy] = [:]
+        let rows = try run(
+            """
+            SELECT r.keep_full, r.keep_within, r.record_id FROM record_retention r JOIN records c ON c.id = r.record_id
+            WHERE c.account_id = ?
+            """, [.integer(accountId)])
+        for row in rows {
+            guard let id = row[2].integer else { continue }
+            policies[id] = try Self.policy(row, table: "record_retention", id: id)
+        }
+        return policies
+    }
+
     public func setRetention(recordId: Int64, accountId: Int64, policy: RetentionPolicy?, now: Int64) throws {
         // The record must be the account's: another account's id changes nothing.
         guard try record(id: recordId, accountId: accountId) != nil else { return }

@@ -1,30 +1,91 @@
 import BamEngine
 import Foundation
 
-/// `HubStore` over one `SQLConnection`. The SQL is portable between SQLite
+/// `HubStore` over `SQLConnection`s. The SQL is portable between SQLite
 /// and PostgreSQL (text and bigint columns, `RETURNING`, `ON CONFLICT`), so
-/// the two backends differ only in their connection. One lock serialises
-/// statements: the Hub's load is a few calls per appliance per day.
+/// the two backends differ only in their connections. Each statement runs
+/// on a connection of a small pool, taken for that statement alone: on
+/// PostgreSQL several requests' statements (and their commits' WAL
+/// flushes) proceed at once instead of queueing behind one connection;
+/// SQLite, whose writes serialise anyway, keeps one.
 public final class SQLStore: HubStore, @unchecked Sendable {
-    private let connection: SQLConnection
-    private let lock = NSLock()
+    private let dialect: SQLDialect
+    private let available = NSCondition()
+    /// Connections no statement is using; guarded by `available`.
+    private var idle: [SQLConnection]
+    private var opened: Int
+    private let limit: Int
+    private let open: (@Sendable () throws -> SQLConnection)?
+
+    /// Connections a PostgreSQL store opens at most, as statements need
+    /// them (an admin command opens one): enough for what one process runs
+    /// at once on a few cores, few enough that several processes stay far
+    /// below PostgreSQL's default of 100.
+    public static let postgresConnections = 8
+
+    /// The advisory lock key migrations hold on PostgreSQL ("bamhub" in ASCII).
+    static let migrationLock: Int64 = 0x62_61_6D_68_75_62
 
     public init(connection: SQLConnection) {
-        self.connection = connection
+        dialect = connection.dialect
+        idle = [connection]
+        opened = 1
+        limit = 1
+        open = nil
     }
 
-    public convenience init(database: String) throws {
-        self.init(connection: try DatabaseURL.open(database))
+    public init(database: String) throws {
+        let first = try DatabaseURL.open(database)
+        dialect = first.dialect
+        idle = [first]
+        opened = 1
+        limit = first.dialect == .postgres ? Self.postgresConnections : 1
+        open = { try DatabaseURL.open(database) }
+    }
+
+    /// An idle connection, a new one while under the limit, or the first
+    /// to come back.
+    private func checkout() throws -> SQLConnection {
+        available.lock()
+        while true {
+            if let connection = idle.popLast() {
+                available.unlock()
+                return connection
+            }
+            if opened < limit, let open {
+                opened += 1
+                available.unlock()
+                do { return try open() } catch {
+                    available.lock()
+                    opened -= 1
+                    available.signal()
+                    available.unlock()
+                    throw error
+                }
+            }
+            available.wait()
+        }
+    }
+
+    private func checkin(_ connection: SQLConnection) {
+        available.lock()
+        idle.append(connection)
+        available.signal()
+        available.unlock()
+    }
+
+    private func withConnection<T>(_ body: (SQLConnection) throws -> T) throws -> T {
+        let connection = try checkout()
+        defer { checkin(connection) }
+        return try body(connection)
     }
 
     func run(_ sql: String, _ parameters: [SQLValue] = []) throws -> [SQLRow] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try connection.query(sql, parameters)
+        try withConnection { try $0.query(sql, parameters) }
     }
 
     public func migrate() throws {
-        let serial = connection.dialect.serialPrimaryKey
+        let serial = dialect.serialPrimaryKey
         let script = """
             CREATE TABLE IF NOT EXISTS accounts (
                 id \(serial),
@@ -63,6 +124,7 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 region TEXT NOT NULL,
                 storage_prefix TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS records_account ON records(account_id);
+            CREATE INDEX IF NOT EXISTS records_account_server ON records(account_id, server_id, id);
             CREATE TABLE IF NOT EXISTS record_users (
                 record_id BIGINT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
                 user_name TEXT NOT NULL,
@@ -74,6 +136,11 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 user_name TEXT NOT NULL,
                 access_key TEXT NOT NULL,
                 secret_key TEXT NOT NULL,
+                PRIMARY KEY (account_id, region));
+            CREATE TABLE IF NOT EXISTS account_user_claims (
+                account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                region TEXT NOT NULL,
+                claimed BIGINT NOT NULL,
                 PRIMARY KEY (account_id, region));
             CREATE TABLE IF NOT EXISTS profiles (
                 profile_id TEXT PRIMARY KEY,
@@ -90,11 +157,13 @@ public final class SQLStore: HubStore, @unchecked Sendable {
                 csrf TEXT NOT NULL,
                 expires BIGINT NOT NULL);
             """
-        do {
-            lock.lock()
-            defer { lock.unlock() }
-            try connection.executeScript(script)
-        }
+        // Hub processes started together on a new PostgreSQL database would
+        // race to create the same tables (CREATE ... IF NOT EXISTS is not
+        // safe against a concurrent create); a transaction-scoped advisory
+        // lock lets one create and the others find the tables. The script
+        // is one implicit transaction, so the lock ends with it.
+        let serialised = dialect == .postgres ? "SELECT pg_advisory_xact_lock(\(Self.migrationLock));\n" + script : script
+        try withConnection { try $0.executeScript(serialised) }
         try migrateRetention()
     }
 
@@ -212,6 +281,22 @@ public final class SQLStore: HubStore, @unchecked Sendable {
         try run("SELECT \(Self.recordColumns) FROM records WHERE account_id = ? ORDER BY id", [.integer(accountId)]).map(Self.record)
     }
 
+    public func records(accountId: Int64, limit: Int, offset: Int) throws -> [BackupRecord] {
+        try run(
+            "SELECT \(Self.recordColumns) FROM records WHERE account_id = ? ORDER BY server_id, id LIMIT ? OFFSET ?",
+            [.integer(accountId), .integer(Int64(max(0, limit))), .integer(Int64(max(0, offset)))]
+        ).map(Self.record)
+    }
+
+    public func recordCount(accountId: Int64) throws -> Int {
+        Int(try run("SELECT COUNT(*) FROM records WHERE account_id = ?", [.integer(accountId)]).first?[0].integer ?? 0)
+    }
+
+    public func latestRecord(accountId: Int64) throws -> BackupRecord? {
+        try run("SELECT \(Self.recordColumns) FROM records WHERE account_id = ? ORDER BY id DESC LIMIT 1", [.integer(accountId)])
+            .first.map(Self.record)
+    }
+
     public func updateRecord(_ record: BackupRecord) throws {
         _ = try run(
             """
@@ -244,8 +329,27 @@ public final class SQLStore: HubStore, @unchecked Sendable {
 
     public func setAccountUser(accountId: Int64, region: String, userName: String, accessKey: String, secretKey: String) throws {
         _ = try run(
-            "INSERT INTO account_users (account_id, region, user_name, access_key, secret_key) VALUES (?, ?, ?, ?, ?)",
+            """
+            INSERT INTO account_users (account_id, region, user_name, access_key, secret_key) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (account_id, region) DO NOTHING
+            """,
             [.integer(accountId), .text(region), .text(userName), .text(accessKey), .text(secretKey)])
+    }
+
+    public func claimAccountUser(accountId: Int64, region: String, now: Int64, staleBefore: Int64) throws -> Bool {
+        // One statement, atomic on both databases: a new row, or a stale
+        // claim taken over, returns it; a live claim of another returns nothing.
+        !(try run(
+            """
+            INSERT INTO account_user_claims (account_id, region, claimed) VALUES (?, ?, ?)
+            ON CONFLICT (account_id, region) DO UPDATE SET claimed = excluded.claimed WHERE account_user_claims.claimed < ?
+            RETURNING claimed
+            """, [.integer(accountId), .text(region), .integer(now), .integer(staleBefore)]
+        ).isEmpty)
+    }
+
+    public func releaseAccountUserClaim(accountId: Int64, region: String) throws {
+        _ = try run("DELETE FROM account_user_claims WHERE account_id = ? AND region = ?", [.integer(accountId), .text(region)])
     }
 
     public func accountUser(accountId: Int64, region: String) throws -> (userName: String, credentials: S3Credentials)? {

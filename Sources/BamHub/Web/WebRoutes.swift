@@ -85,8 +85,9 @@ public struct WebRoutes: Sendable {
             }
         }
         router.get("servers") { request, _ in
-            try await withSession(request) { account, session, _ in
-                let view = try await offloaded { [service] in try ServersView.make(service: service, account: account) }
+            let pageNumber = request.uri.queryParameters["page"].map(String.init)
+            return try await withSession(request) { account, session, _ in
+                let view = try await offloaded { [service] in try ServersView.make(service: service, account: account, page: pageNumber) }
                 return page("servers", view.merging(base(account, session, title: "Servers")) { a, _ in a })
             }
         }
@@ -201,9 +202,9 @@ public struct WebRoutes: Sendable {
         }
         do {
             return try await body(account, session, token)
-        } catch let error as HubAPIError where error.status == 404 || error.status == 409 {
+        } catch let error as HubAPIError where [400, 404, 409].contains(error.status) {
             return Response(
-                status: error.status == 404 ? .notFound : .conflict, headers: [.contentType: "text/plain"],
+                status: HTTPResponse.Status(code: error.status), headers: [.contentType: "text/plain"],
                 body: .init(byteBuffer: ByteBuffer(string: error.description + "\n")))
         }
     }

@@ -47,6 +47,15 @@ final class HubTestServer: @unchecked Sendable {
         database = try kind.make(in: directory)
     }
 
+    /// A second Hub process on `other`'s database, as behind a load
+    /// balancer: its own directory and port, the same state.
+    init(_ label: String, sharingDatabaseOf other: HubTestServer) throws {
+        var template = Array("/tmp/bam-hub-test-\(label)-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestServerError(description: "mkdtemp failed") }
+        directory = String(cString: made)
+        database = other.database
+    }
+
     deinit {
         server?.stop()
         try? FileManager.default.removeItem(atPath: directory)

@@ -14,13 +14,16 @@ final class InProcessHub: @unchecked Sendable {
     let database: String
     let store: SQLStore
     let client: HubInProcessClient
+    /// Counts the statements the first instance's store runs.
+    let queries: CountingConnection
 
     init(_ label: String, database kind: TestDatabase = .sqlite) async throws {
         var template = Array("/tmp/bam-hub-inproc-\(label)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestServerError(description: "mkdtemp failed") }
         directory = String(cString: made)
         database = try kind.make(in: directory)
-        store = try SQLStore(database: database)
+        queries = CountingConnection(try DatabaseURL.open(database))
+        store = SQLStore(connection: queries)
         try store.migrate()
         client = try await Self.instance(store: store)
     }
@@ -42,6 +45,21 @@ final class InProcessHub: @unchecked Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// A browser's session: the sign-in form's cookie-bound token, then the
+    /// session cookie, as `Cookie` header value.
+    func signIn(email: String, apiKey: String) async throws -> String {
+        let form = try await client.call(.get, "/signin")
+        let token = try #require(WebClient.hiddenField("csrf", in: form.bodyText))
+        var fields = HTTPFields()
+        fields[.cookie] = "bam_hub_signin=\(token)"
+        fields[.contentType] = "application/x-www-form-urlencoded"
+        let body = "email=\(HubTestServer.escape(email))&apikey=\(HubTestServer.escape(apiKey))&csrf=\(token)"
+        let r = try await client.call(.post, "/signin", headers: fields, body: Array(body.utf8))
+        #expect(r.status == 303, "\(r.bodyText)")
+        let set = r.headers[values: .setCookie].first { $0.hasPrefix("bam_hub_session=") } ?? ""
+        return String(set.split(separator: ";")[0])
+    }
 
     var storageDirectory: String { directory + "/storage" }
 
@@ -90,5 +108,28 @@ final class InProcessHub: @unchecked Sendable {
         do { return try JSONSerialization.jsonObject(with: Data(r.body)) } catch {
             throw TestServerError(description: "HTTP \(r.status) is not JSON: \(r.bodyText)")
         }
+    }
+}
+
+/// A connection that counts the statements run through it: the pages'
+/// query bound is checked on it.
+final class CountingConnection: SQLConnection, @unchecked Sendable {
+    private let inner: SQLConnection
+    private let lock = NSLock()
+    private var count = 0
+
+    init(_ inner: SQLConnection) { self.inner = inner }
+
+    var dialect: SQLDialect { inner.dialect }
+    var total: Int { lock.withLock { count } }
+
+    func query(_ sql: String, _ parameters: [SQLValue]) throws -> [SQLRow] {
+        lock.withLock { count += 1 }
+        return try inner.query(sql, parameters)
+    }
+
+    func executeScript(_ sql: String) throws {
+        lock.withLock { count += 1 }
+        try inner.executeScript(sql)
     }
 }
