@@ -31,11 +31,6 @@ extension SQLStore {
         """,
     ]
 
-    /// Adds the retention tables (idempotent; `migrate()` calls it).
-    func migrateRetention() throws {
-        for statement in Self.retentionSchema { _ = try run(statement) }
-    }
-
     public func retention(accountId: Int64) throws -> RetentionPolicy? {
         try run("SELECT keep_full, keep_within FROM account_retention WHERE account_id = ?", [.integer(accountId)])
             .first.map { try Self.policy($0, table: "account_retention", id: accountId) }

@@ -162,9 +162,10 @@ public final class SQLStore: HubStore, @unchecked Sendable {
         // safe against a concurrent create); a transaction-scoped advisory
         // lock lets one create and the others find the tables. The script
         // is one implicit transaction, so the lock ends with it.
-        let serialised = dialect == .postgres ? "SELECT pg_advisory_xact_lock(\(Self.migrationLock));\n" + script : script
+        // The retention tables are part of the same locked script.
+        let all = script + "\n" + Self.retentionSchema.map { $0 + ";" }.joined(separator: "\n")
+        let serialised = dialect == .postgres ? "SELECT pg_advisory_xact_lock(\(Self.migrationLock));\n" + all : all
         try withConnection { try $0.executeScript(serialised) }
-        try migrateRetention()
     }
 
     // MARK: Accounts
