@@ -86,7 +86,7 @@ public final class HubSession {
         try registry.saveKey(try KeyPacket.seal(secret: secret, passphrase: "", format: keyFormat))
         // A record of an earlier link belongs to the old secret.
         unlink(RegistryBackupAddress.path(registry))
-        try registry.saveHubLink(url: url, subkey: subkey)
+        try registry.saveHubLink(url: url, subkey: subkey, caFile: caFile)
         let session = HubSession(registry: registry, client: try HubClient(url: url, subkey: subkey, caFile: caFile), warn: warn)
         var credentialsType: String?
         do {
