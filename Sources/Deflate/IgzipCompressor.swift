@@ -55,17 +55,7 @@ public final class IgzipCompressor: DeflateStream {
             stream.pointee.flush = UInt16(NO_FLUSH)
             compressedSinceFlush = false
         }
-        var offset = 0
-        while offset < input.count {
-            // RFC 1951 3.2.4: BFINAL 0 and BTYPE 00 (the rest of the byte
-            // is padding, the stream being byte-aligned here), LEN, NLEN.
-            let count = min(input.count - offset, Int(UInt16.max))
-            let length = UInt16(count)
-            let header: [UInt8] = [0x00, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
-            try header.withUnsafeBytes { try emit($0) }
-            try emit(UnsafeRawBufferPointer(rebasing: input[offset..<offset + count]))
-            offset += count
-        }
+        try StoredBlocks.emit(input, to: emit)
     }
 
     private func deflate(_ input: UnsafeRawBufferPointer, finish: Bool, emit: (UnsafeRawBufferPointer) throws -> Void) throws {

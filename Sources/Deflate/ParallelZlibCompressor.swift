@@ -118,7 +118,7 @@ public final class ParallelZlibCompressor: DeflateStream {
         }
         for (index, job) in jobs.enumerated() {
             if job.kind == .stored {
-                try Self.emitStored(job.input, emit: emit)
+                try job.input.withUnsafeBytes { try StoredBlocks.emit($0, to: emit) }
             } else {
                 let output = try results.get(index)
                 try output.withUnsafeBytes { try emit($0) }
@@ -127,20 +127,6 @@ public final class ParallelZlibCompressor: DeflateStream {
         self.jobs.removeAll(keepingCapacity: true)
         queuedChunks = 0
         queuedBytes = 0
-    }
-
-    /// RFC 1951 3.2.4: BFINAL 0 and BTYPE 00 (the rest of the byte is
-    /// padding, the stream being byte-aligned after a sync flush), LEN, NLEN.
-    static func emitStored(_ input: [UInt8], emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var offset = 0
-        while offset < input.count {
-            let count = min(input.count - offset, Int(UInt16.max))
-            let length = UInt16(count)
-            let header: [UInt8] = [0x00, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
-            try header.withUnsafeBytes { try emit($0) }
-            try input.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
-            offset += count
-        }
     }
 }
 
