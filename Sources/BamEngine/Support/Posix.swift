@@ -123,6 +123,16 @@ public enum Posix {
         return try names(in: dir, display: shown)
     }
 
+    /// The name in a directory entry, read in place. A dirent is only as
+    /// long as its name: copying `d_name`'s 256 bytes out (as
+    /// `ent.pointee.d_name` does) reads past the last entry of readdir's
+    /// buffer and crashed on a real tree when that ran into an unmapped page.
+    static func direntName(_ ent: UnsafeMutablePointer<dirent>) -> [UInt8] {
+        let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        let name = UnsafeRawPointer(ent).advanced(by: offset).assumingMemoryBound(to: CChar.self)
+        return Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
+    }
+
     private static func names(in dir: OpaquePointer, display shown: String) throws -> [[UInt8]] {
         var names: [[UInt8]] = []
         while true {
@@ -131,11 +141,7 @@ public enum Posix {
                 if errno != 0 { throw BamError.io(path: shown, operation: "readdir", errno: errno) }
                 break
             }
-            let name: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                let p = raw.bindMemory(to: UInt8.self)
-                let len = strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
-                return Array(p[0..<len])
-            }
+            let name = direntName(ent)
             if name == [0x2e] || name == [0x2e, 0x2e] { continue }
             names.append(name)
         }

@@ -111,9 +111,7 @@ final class DestinationTree {
         defer { closedir(dir) }
         var names: [[UInt8]] = []
         while let ent = readdir(dir) {
-            let name: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                Array(raw.bindMemory(to: UInt8.self).prefix { $0 != 0 })
-            }
+            let name = Posix.direntName(ent)
             if name != [0x2e] && name != [0x2e, 0x2e] { names.append(name) }
         }
         return names
