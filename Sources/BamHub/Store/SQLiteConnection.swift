@@ -10,16 +10,20 @@ public final class SQLiteConnection: SQLConnection {
 
     public init(path: String) throws {
         self.path = path
-        let existed = FileManager.default.fileExists(atPath: path)
-        let oldMask = umask(0o077)
-        defer { umask(oldMask) }
+        // Created 0600 before SQLite opens it (its WAL and shared-memory
+        // files take the database's mode). Not by narrowing the umask: that
+        // is process-wide, and a directory another thread made meanwhile
+        // (a restore in the same process, a test beside this one) came out
+        // 0700 instead of its mode.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SQLError("cannot open SQLite database \(path): \(String(cString: strerror(errno)))") }
+        close(fd)
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
         guard rc == SQLITE_OK else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(db)
             throw SQLError("cannot open SQLite database \(path): \(message)")
         }
-        if !existed { chmod(path, 0o600) }
         sqlite3_busy_timeout(db, 5000)
         try executeScript("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;")
     }
