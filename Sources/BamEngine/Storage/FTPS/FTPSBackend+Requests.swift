@@ -15,21 +15,14 @@ extension FTPSBackend {
     }
 
     func perform(_ request: HTTPRequest, operation: String, name: String?, attempts: Int? = nil) throws -> HTTPResponse {
-        let maxAttempts = max(1, attempts ?? self.maxAttempts)
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try pool.perform(request)
-            } catch let error as HTTPError {
-                if attempt < maxAttempts && Self.isTransient(error) {
-                    let delay = min(8, 0.25 * pow(2, Double(attempt - 1)))
-                    Thread.sleep(forTimeInterval: Double.random(in: (delay / 2)...delay))
-                    continue
-                }
-                throw failure(error, operation: operation, name: name, attempts: attempt)
-            }
-        }
+        try TransferRetry.run(
+            maxAttempts: attempts ?? maxAttempts,
+            backoff: { attempt in
+                let delay = min(8, 0.25 * pow(2, Double(attempt - 1)))
+                Thread.sleep(forTimeInterval: Double.random(in: (delay / 2)...delay))
+            },
+            retryError: Self.isTransient, fail: { failure($0, operation: operation, name: name, attempts: $1) }
+        ) { try pool.perform(request) }
     }
 
     /// libcurl's transient kinds, and FTP's "try again later" replies

@@ -69,25 +69,11 @@ extension S3Backend {
     /// Sends `call`, retrying transient failures; returns the last response
     /// whatever its status, or throws a `StorageError` when none arrived.
     func perform(_ call: Call, operation: String, name: String?, attempts: Int? = nil) throws -> HTTPResponse {
-        let maxAttempts = max(1, attempts ?? options.maxAttempts)
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                let response = try send(call)
-                if attempt < maxAttempts && Self.isRetryable(response) {
-                    backoff(attempt)
-                    continue
-                }
-                return response
-            } catch let error as HTTPError {
-                if attempt < maxAttempts && error.isTransient {
-                    backoff(attempt)
-                    continue
-                }
-                throw failure(error, operation: operation, name: name, attempts: attempt)
-            }
-        }
+        try TransferRetry.run(
+            maxAttempts: attempts ?? options.maxAttempts, backoff: backoff, retryAnswer: Self.isRetryable,
+            retryError: { (error: HTTPError) in error.isTransient },
+            fail: { failure($0, operation: operation, name: name, attempts: $1) }
+        ) { try send(call) }
     }
 
     func backoff(_ attempt: Int) {

@@ -59,15 +59,11 @@ public final class SFTPBackend: StorageBackend {
     /// the last `SFTPError`.
     @discardableResult
     func run(_ request: SFTPRequest, attempts: Int? = nil) throws -> SFTPResponse {
-        let limit = max(1, attempts ?? maxAttempts)
-        var attempt = 0
-        while true {
-            attempt += 1
-            do { return try pool.perform(request) } catch let error as SFTPError {
-                guard attempt < limit, error.isTransient else { throw error }
-                Thread.sleep(forTimeInterval: Double.random(in: 0.25...0.5) * pow(2, Double(attempt - 1)))
-            }
-        }
+        try TransferRetry.run(
+            maxAttempts: attempts ?? maxAttempts,
+            backoff: { attempt in Thread.sleep(forTimeInterval: Double.random(in: 0.25...0.5) * pow(2, Double(attempt - 1))) },
+            retryError: { (error: SFTPError) in error.isTransient }, fail: { error, _ in error }
+        ) { try pool.perform(request) }
     }
 
     func commands(_ commands: [String]) -> SFTPRequest {

@@ -17,25 +17,11 @@ extension WebDAVBackend {
             method: method, url: url, headers: headers.map { (name: $0.0, value: $0.1) }, body: body, destination: destination)
         request.tls = tls
         request.credentials = credentials
-        let maxAttempts = max(1, attempts ?? self.maxAttempts)
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                let response = try pool.perform(request)
-                if attempt < maxAttempts && Self.isRetryable(response.status) {
-                    backoff(attempt)
-                    continue
-                }
-                return response
-            } catch let error as HTTPError {
-                if attempt < maxAttempts && error.isTransient {
-                    backoff(attempt)
-                    continue
-                }
-                throw failure(error, operation: operation, name: name, attempts: attempt)
-            }
-        }
+        return try TransferRetry.run(
+            maxAttempts: attempts ?? maxAttempts, backoff: backoff, retryAnswer: { Self.isRetryable($0.status) },
+            retryError: { (error: HTTPError) in error.isTransient },
+            fail: { failure($0, operation: operation, name: name, attempts: $1) }
+        ) { try pool.perform(request) }
     }
 
     func backoff(_ attempt: Int) {
